@@ -1,0 +1,81 @@
+//! Errors from reading artifacts: each names the file and, where it can, the field.
+
+use std::path::PathBuf;
+
+/// Why an artifact could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum ArtifactError {
+    /// The file could not be read.
+    #[error("{path}: cannot read: {source}")]
+    Io {
+        /// The artifact path.
+        path: PathBuf,
+        /// The OS error.
+        source: std::io::Error,
+    },
+    /// The file is not valid JSON, or a field has the wrong shape.
+    #[error("{path}: invalid JSON at line {line}, column {column}: {message}{hint}")]
+    Json {
+        /// The artifact path.
+        path: PathBuf,
+        /// 1-based line.
+        line: usize,
+        /// 1-based column.
+        column: usize,
+        /// serde_json's description, which names the field where it can.
+        message: String,
+        /// Advice for the common case of a truncated file.
+        hint: &'static str,
+    },
+    /// `metadata.dbt_schema_version` is missing or unreadable.
+    #[error("{path}: metadata.dbt_schema_version is missing or not a dbt schema URL ({found:?}); is this a dbt artifact?")]
+    NoVersion {
+        /// The artifact path.
+        path: PathBuf,
+        /// What the field held.
+        found: Option<String>,
+    },
+    /// The file is another kind of artifact than the one expected.
+    #[error("{path}: expected a {expected} but metadata.dbt_schema_version says this is a {found} ({url}); check which file is configured as the {expected}")]
+    WrongKind {
+        /// The artifact path.
+        path: PathBuf,
+        /// The kind the caller asked for.
+        expected: &'static str,
+        /// The kind the file declares.
+        found: String,
+        /// The schema URL.
+        url: String,
+    },
+    /// A version older than any dbt has written for this kind.
+    #[error("{path}: {kind} schema version v{version} is not one dbt has written (supported v{min}..v{max})")]
+    UnsupportedVersion {
+        /// The artifact path.
+        path: PathBuf,
+        /// Artifact kind.
+        kind: &'static str,
+        /// Declared version.
+        version: u32,
+        /// Oldest supported.
+        min: u32,
+        /// Newest known.
+        max: u32,
+    },
+}
+
+impl ArtifactError {
+    pub(crate) fn json(path: &std::path::Path, err: serde_json::Error) -> Self {
+        let hint = if err.is_eof() {
+            " (the file ends early: it may be truncated or still being written; re-run dbt or copy it again)"
+        } else {
+            ""
+        };
+        ArtifactError::Json {
+            path: path.to_path_buf(),
+            line: err.line(),
+            column: err.column(),
+            message: err.to_string(),
+            hint,
+        }
+    }
+}

@@ -1,0 +1,1 @@
+//! The example project's artifacts, written by dbt Core by scripts/gen-demo-artifacts.

@@ -1,0 +1,23 @@
+//! The shared vocabulary of downstream: what every source produces and every sink consumes.
+//!
+//! Nothing here does I/O. Sources (dbt artifacts, later query history and the Hex API) turn
+//! their inputs into these types; the store persists them; the server and CLI render them.
+//!
+//! ```
+//! use model::{RelationName, WarehouseKind};
+//!
+//! let rel = RelationName::parse(r#""analytics"."Marts".orders"#, WarehouseKind::Postgres).unwrap();
+//! assert_eq!(rel.key(), "analytics.Marts.orders");
+//! ```
+#![deny(missing_docs)]
+
+mod dbt;
+mod relation;
+mod warehouse;
+
+pub use dbt::{
+    DbtColumn, DbtNode, DbtProject, DbtTest, FreshnessCheck, FreshnessRule, NodeKind, NodeRun,
+    ProjectMeta, RunStatus,
+};
+pub use relation::{Ident, RelationName, RelationParseError};
+pub use warehouse::WarehouseKind;
