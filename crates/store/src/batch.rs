@@ -1,0 +1,133 @@
+//! Multi-row INSERTs: one statement per few hundred rows instead of one per row.
+
+use sqlx::any::AnyArguments;
+use sqlx::query::Query;
+use sqlx::{Any, AnyConnection};
+
+/// One bound value.
+pub(crate) enum Val {
+    Text(Option<String>),
+    Int(Option<i64>),
+    Real(Option<f64>),
+}
+
+impl From<String> for Val {
+    fn from(v: String) -> Self {
+        Val::Text(Some(v))
+    }
+}
+impl From<&str> for Val {
+    fn from(v: &str) -> Self {
+        Val::Text(Some(v.to_string()))
+    }
+}
+impl From<Option<String>> for Val {
+    fn from(v: Option<String>) -> Self {
+        Val::Text(v)
+    }
+}
+impl From<Option<&str>> for Val {
+    fn from(v: Option<&str>) -> Self {
+        Val::Text(v.map(str::to_string))
+    }
+}
+impl From<i64> for Val {
+    fn from(v: i64) -> Self {
+        Val::Int(Some(v))
+    }
+}
+impl From<Option<i64>> for Val {
+    fn from(v: Option<i64>) -> Self {
+        Val::Int(v)
+    }
+}
+impl From<bool> for Val {
+    fn from(v: bool) -> Self {
+        Val::Int(Some(v as i64))
+    }
+}
+impl From<Option<bool>> for Val {
+    fn from(v: Option<bool>) -> Self {
+        Val::Int(v.map(|b| b as i64))
+    }
+}
+impl From<f64> for Val {
+    fn from(v: f64) -> Self {
+        Val::Real(Some(v))
+    }
+}
+impl From<Option<f64>> for Val {
+    fn from(v: Option<f64>) -> Self {
+        Val::Real(v)
+    }
+}
+
+/// Binds one value; `$n` placeholders work in both SQLite and PostgreSQL.
+pub(crate) fn bind<'q>(
+    q: Query<'q, Any, AnyArguments<'q>>,
+    v: Val,
+) -> Query<'q, Any, AnyArguments<'q>> {
+    match v {
+        Val::Text(t) => q.bind(t),
+        Val::Int(i) => q.bind(i),
+        Val::Real(r) => q.bind(r),
+    }
+}
+
+/// Inserts `rows` into `table` in batches; `tail` is appended (e.g. `ON CONFLICT DO NOTHING`).
+pub(crate) async fn insert(
+    conn: &mut AnyConnection,
+    table: &str,
+    columns: &[&str],
+    tail: &str,
+    rows: impl IntoIterator<Item = Vec<Val>>,
+) -> Result<u64, sqlx::Error> {
+    // Stay well under SQLite's 32,766 and PostgreSQL's 65,535 bound parameters.
+    let per_batch = (20_000 / columns.len()).min(500);
+    let mut rows = rows.into_iter().peekable();
+    let mut inserted = 0;
+    while rows.peek().is_some() {
+        let batch: Vec<Vec<Val>> = rows.by_ref().take(per_batch).collect();
+        let sql = statement(table, columns, batch.len(), tail);
+        let mut query = sqlx::query::<Any>(&sql);
+        for v in batch.into_iter().flatten() {
+            query = bind(query, v);
+        }
+        inserted += query.execute(&mut *conn).await?.rows_affected();
+    }
+    Ok(inserted)
+}
+
+fn statement(table: &str, columns: &[&str], rows: usize, tail: &str) -> String {
+    let mut sql = format!("INSERT INTO {table} ({}) VALUES ", columns.join(", "));
+    let mut n = 0;
+    for r in 0..rows {
+        if r > 0 {
+            sql.push(',');
+        }
+        sql.push('(');
+        for c in 0..columns.len() {
+            if c > 0 {
+                sql.push(',');
+            }
+            n += 1;
+            sql.push('$');
+            sql.push_str(&n.to_string());
+        }
+        sql.push(')');
+    }
+    sql.push(' ');
+    sql.push_str(tail);
+    sql
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn numbers_placeholders_across_rows() {
+        assert_eq!(
+            super::statement("t", &["a", "b"], 2, "ON CONFLICT DO NOTHING"),
+            "INSERT INTO t (a, b) VALUES ($1,$2),($3,$4) ON CONFLICT DO NOTHING"
+        );
+    }
+}

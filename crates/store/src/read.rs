@@ -1,0 +1,265 @@
+//! Reads for pages and the API. Each takes one connection's data in a few indexed queries.
+
+use crate::views::*;
+use crate::{Store, StoreError};
+use sqlx::any::AnyRow;
+use sqlx::{Any, Row};
+use std::collections::HashMap;
+
+/// Commands whose results mean a relation was (re)built.
+const BUILD_COMMANDS: &str = "('run', 'build', 'seed', 'snapshot')";
+
+/// The latest result of every test attached to a connection's nodes, by node.
+const LATEST_TEST_STATUS: &str = "SELECT t.node_id,
+       (SELECT r.status FROM dbt_runs r WHERE r.connection = t.connection AND r.unique_id = t.test_id
+        ORDER BY r.completed_at DESC LIMIT 1) AS status
+  FROM dbt_test_targets t WHERE t.connection = $1";
+
+const LATEST_FRESHNESS: &str = "SELECT f.unique_id, f.status FROM dbt_freshness f
+  WHERE f.connection = $1 AND f.snapshotted_at =
+    (SELECT max(f2.snapshotted_at) FROM dbt_freshness f2 WHERE f2.connection = f.connection AND f2.unique_id = f.unique_id)";
+
+fn text(row: &AnyRow, col: &str) -> Result<String, sqlx::Error> {
+    Ok(row.try_get::<Option<String>, _>(col)?.unwrap_or_default())
+}
+
+fn opt(row: &AnyRow, col: &str) -> Result<Option<String>, sqlx::Error> {
+    row.try_get::<Option<String>, _>(col)
+}
+
+fn node_ref(row: &AnyRow) -> Result<NodeRef, sqlx::Error> {
+    Ok(NodeRef {
+        unique_id: text(row, "unique_id")?,
+        kind: text(row, "kind")?,
+        name: text(row, "name")?,
+        database: opt(row, "rel_database")?,
+        schema: opt(row, "rel_schema")?,
+        table: opt(row, "rel_name")?,
+    })
+}
+
+impl Store {
+    /// Every connection with its headline numbers.
+    pub async fn connections(&self) -> Result<Vec<ConnectionOverview>, StoreError> {
+        let rows = sqlx::query::<Any>(
+            "SELECT name, kind, default_database, default_schema, docs_url, dbt_source FROM connections ORDER BY name",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        let mut out = Vec::with_capacity(rows.len());
+        for row in rows {
+            out.push(self.overview(&row).await?);
+        }
+        Ok(out)
+    }
+
+    /// One connection with its headline numbers.
+    pub async fn connection(&self, name: &str) -> Result<ConnectionOverview, StoreError> {
+        let row = sqlx::query::<Any>(
+            "SELECT name, kind, default_database, default_schema, docs_url, dbt_source FROM connections WHERE name = $1",
+        )
+        .bind(name)
+        .fetch_optional(&self.pool)
+        .await?
+        .ok_or_else(|| StoreError::NotFound(name.to_string()))?;
+        self.overview(&row).await
+    }
+
+    async fn overview(&self, row: &AnyRow) -> Result<ConnectionOverview, StoreError> {
+        let name = text(row, "name")?;
+        let project = sqlx::query_as::<Any, ProjectInfo>(
+            "SELECT project_name, adapter_type, dbt_version, manifest_version, generated_at, loaded_at FROM dbt_projects WHERE connection = $1",
+        )
+        .bind(&name)
+        .fetch_optional(&self.pool)
+        .await?;
+        let kinds = sqlx::query::<Any>(
+            "SELECT kind, count(*) AS n FROM dbt_nodes WHERE connection = $1 AND rel_name IS NOT NULL GROUP BY kind",
+        )
+        .bind(&name)
+        .fetch_all(&self.pool)
+        .await?;
+        let mut by_kind = HashMap::new();
+        for k in &kinds {
+            by_kind.insert(text(k, "kind")?, k.try_get::<i64, _>("n")?);
+        }
+        let mut tests = StatusCounts::default();
+        for status in self.latest_test_statuses(&name).await?.values().flatten() {
+            tests.add(status.as_deref());
+        }
+        let mut freshness = StatusCounts::default();
+        for status in self.latest_freshness(&name).await?.values() {
+            freshness.add(Some(status));
+        }
+        let last_sync = self.syncs(&name, 1).await?.into_iter().next();
+        let last_success_at: Option<String> = sqlx::query_scalar::<Any, Option<String>>(
+            "SELECT max(finished_at) FROM syncs WHERE connection = $1 AND source = 'dbt' AND ok = 1",
+        )
+        .bind(&name)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(ConnectionOverview {
+            kind: text(row, "kind")?,
+            default_database: opt(row, "default_database")?,
+            default_schema: opt(row, "default_schema")?,
+            docs_url: opt(row, "docs_url")?,
+            dbt_source: opt(row, "dbt_source")?,
+            project,
+            tables: by_kind.values().sum(),
+            models: by_kind.get("model").copied().unwrap_or(0),
+            sources: by_kind.get("source").copied().unwrap_or(0),
+            tests,
+            freshness,
+            last_sync,
+            last_success_at,
+            name,
+        })
+    }
+
+    /// The latest syncs of a connection, newest first.
+    pub async fn syncs(&self, connection: &str, limit: i64) -> Result<Vec<SyncRecord>, StoreError> {
+        let rows = sqlx::query::<Any>(
+            "SELECT id, connection, source, started_at, finished_at, ok, error, warnings, summary
+               FROM syncs WHERE connection = $1 ORDER BY id DESC LIMIT $2",
+        )
+        .bind(connection)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(SyncRecord {
+                    id: r.try_get("id")?,
+                    connection: text(r, "connection")?,
+                    source: text(r, "source")?,
+                    started_at: text(r, "started_at")?,
+                    finished_at: text(r, "finished_at")?,
+                    ok: r.try_get::<i64, _>("ok")? != 0,
+                    error: opt(r, "error")?,
+                    warnings: serde_json::from_str(&text(r, "warnings")?).unwrap_or_default(),
+                    summary: serde_json::from_str(&text(r, "summary")?).unwrap_or_default(),
+                })
+            })
+            .collect()
+    }
+
+    /// Latest test statuses per node: `node_id → [status of each attached test]`.
+    async fn latest_test_statuses(
+        &self,
+        connection: &str,
+    ) -> Result<HashMap<String, Vec<Option<String>>>, StoreError> {
+        let rows = sqlx::query::<Any>(LATEST_TEST_STATUS)
+            .bind(connection)
+            .fetch_all(&self.pool)
+            .await?;
+        let mut out: HashMap<String, Vec<Option<String>>> = HashMap::new();
+        for r in rows {
+            out.entry(text(&r, "node_id")?)
+                .or_default()
+                .push(opt(&r, "status")?);
+        }
+        Ok(out)
+    }
+
+    async fn latest_freshness(
+        &self,
+        connection: &str,
+    ) -> Result<HashMap<String, String>, StoreError> {
+        let rows = sqlx::query::<Any>(LATEST_FRESHNESS)
+            .bind(connection)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|r| Ok((text(r, "unique_id")?, text(r, "status")?)))
+            .collect()
+    }
+
+    /// Databases → schemas → relations of a connection, with status badges.
+    pub async fn tree(&self, connection: &str) -> Result<Vec<TreeDatabase>, StoreError> {
+        self.connection_exists(connection).await?;
+        let tests = self.latest_test_statuses(connection).await?;
+        let freshness = self.latest_freshness(connection).await?;
+        let built = self.last_built(connection).await?;
+        let rows = sqlx::query::<Any>(
+            "SELECT unique_id, kind, materialized, rel_database, rel_schema, rel_name FROM dbt_nodes
+              WHERE connection = $1 AND rel_name IS NOT NULL
+              ORDER BY rel_database, rel_schema, rel_name, kind",
+        )
+        .bind(connection)
+        .fetch_all(&self.pool)
+        .await?;
+        let mut tree: Vec<TreeDatabase> = Vec::new();
+        for r in &rows {
+            let unique_id = text(r, "unique_id")?;
+            let mut counts = StatusCounts::default();
+            for s in tests.get(&unique_id).into_iter().flatten() {
+                counts.add(s.as_deref());
+            }
+            let table = TreeTable {
+                database: text(r, "rel_database")?,
+                schema: text(r, "rel_schema")?,
+                name: text(r, "rel_name")?,
+                node_kind: text(r, "kind")?,
+                materialized: opt(r, "materialized")?,
+                tests: counts,
+                freshness: freshness.get(&unique_id).cloned(),
+                last_built_at: built.get(&unique_id).cloned(),
+                unique_id,
+            };
+            place(&mut tree, table);
+        }
+        Ok(tree)
+    }
+
+    async fn last_built(&self, connection: &str) -> Result<HashMap<String, String>, StoreError> {
+        let rows = sqlx::query::<Any>(&format!(
+            "SELECT unique_id, max(completed_at) AS at FROM dbt_runs
+              WHERE connection = $1 AND status = 'pass' AND command IN {BUILD_COMMANDS} GROUP BY unique_id"
+        ))
+        .bind(connection)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| Ok((text(r, "unique_id")?, text(r, "at")?)))
+            .collect()
+    }
+
+    async fn connection_exists(&self, connection: &str) -> Result<String, StoreError> {
+        sqlx::query_scalar::<Any, String>("SELECT kind FROM connections WHERE name = $1")
+            .bind(connection)
+            .fetch_optional(&self.pool)
+            .await?
+            .ok_or_else(|| StoreError::NotFound(connection.to_string()))
+    }
+}
+
+/// Appends a relation under its database and schema; rows arrive sorted.
+fn place(tree: &mut Vec<TreeDatabase>, table: TreeTable) {
+    if tree.last().map(|d| &d.name) != Some(&table.database) {
+        tree.push(TreeDatabase {
+            name: table.database.clone(),
+            schemas: Vec::new(),
+        });
+    }
+    let db = tree.last_mut().expect("pushed above");
+    if db.schemas.last().map(|s| &s.name) != Some(&table.schema) {
+        db.schemas.push(TreeSchema {
+            name: table.schema.clone(),
+            tables: Vec::new(),
+        });
+    }
+    let schema = db.schemas.last_mut().expect("pushed above");
+    // A relation declared twice (a source on a seed's or model's table) shows once, as the
+    // node built first in kind order, carrying the statuses of both.
+    match schema.tables.last_mut() {
+        Some(last) if last.name == table.name => {
+            last.tests.merge(&table.tests);
+            last.freshness = last.freshness.take().or(table.freshness);
+            last.last_built_at = last.last_built_at.take().max(table.last_built_at);
+        }
+        _ => schema.tables.push(table),
+    }
+}
+
+mod search;
+mod table;
