@@ -213,7 +213,17 @@ fn warn_unknown_ids(project: &mut DbtProject, paths: &ArtifactPaths, warnings: &
         .chain(project.tests.iter().map(|t| t.unique_id.as_str()))
         .collect();
     let is_unknown = |id: &&str| {
-        !known.contains(id) && !id.starts_with("operation.") && !id.starts_with("unit_test.")
+        // Exposures, operations and unit tests show up in results but are not nodes we keep.
+        let kept_kind = ![
+            "operation.",
+            "unit_test.",
+            "exposure.",
+            "metric.",
+            "saved_query.",
+        ]
+        .iter()
+        .any(|prefix| id.starts_with(prefix));
+        kept_kind && !known.contains(id)
     };
     let unknown_runs: Vec<&str> = project
         .runs

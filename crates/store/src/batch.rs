@@ -80,8 +80,10 @@ pub(crate) async fn insert(
     table: &str,
     columns: &[&str],
     tail: &str,
-    rows: impl IntoIterator<Item = Vec<Val>>,
+    rows: Vec<Vec<Val>>,
 ) -> Result<u64, sqlx::Error> {
+    // Rows arrive collected: a lazy iterator of borrowing closures held across `.await` makes
+    // the future lose `Send`, which spawned syncs need.
     // Stay well under SQLite's 32,766 and PostgreSQL's 65,535 bound parameters.
     let per_batch = (20_000 / columns.len()).min(500);
     let mut rows = rows.into_iter().peekable();

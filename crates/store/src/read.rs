@@ -42,7 +42,7 @@ impl Store {
     /// Every connection with its headline numbers.
     pub async fn connections(&self) -> Result<Vec<ConnectionOverview>, StoreError> {
         let rows = sqlx::query::<Any>(
-            "SELECT name, kind, default_database, default_schema, docs_url, dbt_source FROM connections ORDER BY name",
+            "SELECT name, kind, default_database, default_schema, docs_url, dbt_source, access FROM connections ORDER BY name",
         )
         .fetch_all(&self.pool)
         .await?;
@@ -56,7 +56,7 @@ impl Store {
     /// One connection with its headline numbers.
     pub async fn connection(&self, name: &str) -> Result<ConnectionOverview, StoreError> {
         let row = sqlx::query::<Any>(
-            "SELECT name, kind, default_database, default_schema, docs_url, dbt_source FROM connections WHERE name = $1",
+            "SELECT name, kind, default_database, default_schema, docs_url, dbt_source, access FROM connections WHERE name = $1",
         )
         .bind(name)
         .fetch_optional(&self.pool)
@@ -83,8 +83,17 @@ impl Store {
         for k in &kinds {
             by_kind.insert(text(k, "kind")?, k.try_get::<i64, _>("n")?);
         }
+        // Counted per test: a singular test checking two models is one test.
+        let statuses = sqlx::query_scalar::<Any, Option<String>>(
+            "SELECT (SELECT r.status FROM dbt_runs r WHERE r.connection = t.connection AND r.unique_id = t.unique_id
+                     ORDER BY r.completed_at DESC LIMIT 1)
+               FROM dbt_tests t WHERE t.connection = $1",
+        )
+        .bind(&name)
+        .fetch_all(&self.pool)
+        .await?;
         let mut tests = StatusCounts::default();
-        for status in self.latest_test_statuses(&name).await?.values().flatten() {
+        for status in &statuses {
             tests.add(status.as_deref());
         }
         let mut freshness = StatusCounts::default();
@@ -104,6 +113,7 @@ impl Store {
             default_schema: opt(row, "default_schema")?,
             docs_url: opt(row, "docs_url")?,
             dbt_source: opt(row, "dbt_source")?,
+            access: opt(row, "access")?,
             project,
             tables: by_kind.values().sum(),
             models: by_kind.get("model").copied().unwrap_or(0),

@@ -118,6 +118,8 @@ pub struct ConnectionOverview {
     pub docs_url: Option<String>,
     /// Where its dbt metadata comes from.
     pub dbt_source: Option<String>,
+    /// How the warehouse is reached (no secrets).
+    pub access: Option<String>,
     /// The loaded project, if any load succeeded.
     pub project: Option<ProjectInfo>,
     /// Relations dbt knows.

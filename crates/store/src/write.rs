@@ -21,6 +21,8 @@ pub struct ConnectionRecord {
     pub docs_url: Option<String>,
     /// Where its dbt metadata comes from, for the status page.
     pub dbt_source: Option<String>,
+    /// How the warehouse is reached, described without secrets.
+    pub access: Option<String>,
 }
 
 /// What one load wrote.
@@ -42,11 +44,11 @@ impl Store {
     /// Adds or updates a connection; its data stays.
     pub async fn upsert_connection(&self, c: &ConnectionRecord) -> Result<(), StoreError> {
         sqlx::query::<Any>(
-            "INSERT INTO connections (name, kind, default_database, default_schema, docs_url, dbt_source, updated_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7)
+            "INSERT INTO connections (name, kind, default_database, default_schema, docs_url, dbt_source, access, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
              ON CONFLICT (name) DO UPDATE SET kind = excluded.kind, default_database = excluded.default_database,
                default_schema = excluded.default_schema, docs_url = excluded.docs_url,
-               dbt_source = excluded.dbt_source, updated_at = excluded.updated_at",
+               dbt_source = excluded.dbt_source, access = excluded.access, updated_at = excluded.updated_at",
         )
         .bind(c.name.clone())
         .bind(c.kind.as_str())
@@ -54,6 +56,7 @@ impl Store {
         .bind(c.default_schema.clone())
         .bind(c.docs_url.clone())
         .bind(c.dbt_source.clone())
+        .bind(c.access.clone())
         .bind(now())
         .execute(&self.pool)
         .await?;
@@ -161,7 +164,8 @@ async fn write_project(
         project
             .edges
             .iter()
-            .map(|(p, c)| vec![connection.into(), p.as_str().into(), c.as_str().into()]),
+            .map(|(p, c)| vec![connection.into(), p.as_str().into(), c.as_str().into()])
+            .collect(),
     )
     .await?;
     let new_runs = write_runs(conn, connection, project).await?;
@@ -203,33 +207,36 @@ async fn write_nodes(
         "loaded_at_field",
         "row_count",
     ];
-    let rows = nodes.iter().map(|n| {
-        let rel = n.relation.as_ref();
-        let rule = n.freshness_rule.as_ref();
-        vec![
-            connection.into(),
-            n.unique_id.as_str().into(),
-            n.kind.as_str().into(),
-            n.name.as_str().into(),
-            n.source_name.as_deref().into(),
-            n.package.as_str().into(),
-            n.description.as_str().into(),
-            n.source_description.as_str().into(),
-            rel.and_then(|r| r.database.clone()).into(),
-            rel.and_then(|r| r.schema.clone()).into(),
-            rel.map(|r| r.name.clone()).into(),
-            rel.map(|r| r.key()).into(),
-            n.materialized.as_deref().into(),
-            serde_json::to_string(&n.tags).unwrap_or_default().into(),
-            n.owner.as_deref().into(),
-            n.meta.as_str().into(),
-            n.path.as_str().into(),
-            rule.and_then(|r| r.warn_after.clone()).into(),
-            rule.and_then(|r| r.error_after.clone()).into(),
-            rule.and_then(|r| r.loaded_at_field.clone()).into(),
-            n.row_count.into(),
-        ]
-    });
+    let rows: Vec<Vec<Val>> = nodes
+        .iter()
+        .map(|n| {
+            let rel = n.relation.as_ref();
+            let rule = n.freshness_rule.as_ref();
+            vec![
+                connection.into(),
+                n.unique_id.as_str().into(),
+                n.kind.as_str().into(),
+                n.name.as_str().into(),
+                n.source_name.as_deref().into(),
+                n.package.as_str().into(),
+                n.description.as_str().into(),
+                n.source_description.as_str().into(),
+                rel.and_then(|r| r.database.clone()).into(),
+                rel.and_then(|r| r.schema.clone()).into(),
+                rel.map(|r| r.name.clone()).into(),
+                rel.map(|r| r.key()).into(),
+                n.materialized.as_deref().into(),
+                serde_json::to_string(&n.tags).unwrap_or_default().into(),
+                n.owner.as_deref().into(),
+                n.meta.as_str().into(),
+                n.path.as_str().into(),
+                rule.and_then(|r| r.warn_after.clone()).into(),
+                rule.and_then(|r| r.error_after.clone()).into(),
+                rule.and_then(|r| r.loaded_at_field.clone()).into(),
+                n.row_count.into(),
+            ]
+        })
+        .collect();
     batch::insert(conn, "dbt_nodes", COLUMNS, "", rows).await
 }
 
@@ -248,20 +255,23 @@ async fn write_columns(
         "documented",
         "in_warehouse",
     ];
-    let rows = nodes.iter().flat_map(|n| {
-        n.columns.iter().enumerate().map(move |(i, c)| {
-            vec![
-                connection.into(),
-                n.unique_id.as_str().into(),
-                Val::from(i as i64 + 1),
-                c.name.as_str().into(),
-                c.description.as_str().into(),
-                c.data_type.as_deref().into(),
-                c.documented.into(),
-                c.in_warehouse.into(),
-            ]
+    let rows: Vec<Vec<Val>> = nodes
+        .iter()
+        .flat_map(|n| {
+            n.columns.iter().enumerate().map(move |(i, c)| {
+                vec![
+                    connection.into(),
+                    n.unique_id.as_str().into(),
+                    Val::from(i as i64 + 1),
+                    c.name.as_str().into(),
+                    c.description.as_str().into(),
+                    c.data_type.as_deref().into(),
+                    c.documented.into(),
+                    c.in_warehouse.into(),
+                ]
+            })
         })
-    });
+        .collect();
     batch::insert(conn, "dbt_columns", COLUMNS, "", rows).await
 }
 
@@ -270,16 +280,20 @@ async fn write_tests(
     connection: &str,
     project: &DbtProject,
 ) -> Result<u64, sqlx::Error> {
-    let rows = project.tests.iter().map(|t| {
-        vec![
-            connection.into(),
-            t.unique_id.as_str().into(),
-            t.name.as_str().into(),
-            t.test_type.as_str().into(),
-            t.column.as_deref().into(),
-            t.severity.as_str().into(),
-        ]
-    });
+    let rows: Vec<Vec<Val>> = project
+        .tests
+        .iter()
+        .map(|t| {
+            vec![
+                connection.into(),
+                t.unique_id.as_str().into(),
+                t.name.as_str().into(),
+                t.test_type.as_str().into(),
+                t.column.as_deref().into(),
+                t.severity.as_str().into(),
+            ]
+        })
+        .collect();
     let n = batch::insert(
         conn,
         "dbt_tests",
@@ -295,15 +309,19 @@ async fn write_tests(
         rows,
     )
     .await?;
-    let targets = project.tests.iter().flat_map(|t| {
-        t.attached_to.iter().map(move |node| {
-            vec![
-                connection.into(),
-                t.unique_id.as_str().into(),
-                node.as_str().into(),
-            ]
+    let targets: Vec<Vec<Val>> = project
+        .tests
+        .iter()
+        .flat_map(|t| {
+            t.attached_to.iter().map(move |node| {
+                vec![
+                    connection.into(),
+                    t.unique_id.as_str().into(),
+                    node.as_str().into(),
+                ]
+            })
         })
-    });
+        .collect();
     batch::insert(
         conn,
         "dbt_test_targets",
@@ -320,19 +338,23 @@ async fn write_runs(
     connection: &str,
     project: &DbtProject,
 ) -> Result<u64, sqlx::Error> {
-    let rows = project.runs.iter().map(|r| {
-        vec![
-            connection.into(),
-            r.unique_id.as_str().into(),
-            r.invocation_id.as_str().into(),
-            r.command.as_str().into(),
-            r.status.as_str().into(),
-            r.completed_at.as_str().into(),
-            r.execution_time.into(),
-            r.failures.into(),
-            r.message.as_deref().into(),
-        ]
-    });
+    let rows: Vec<Vec<Val>> = project
+        .runs
+        .iter()
+        .map(|r| {
+            vec![
+                connection.into(),
+                r.unique_id.as_str().into(),
+                r.invocation_id.as_str().into(),
+                r.command.as_str().into(),
+                r.status.as_str().into(),
+                r.completed_at.as_str().into(),
+                r.execution_time.into(),
+                r.failures.into(),
+                r.message.as_deref().into(),
+            ]
+        })
+        .collect();
     batch::insert(
         conn,
         "dbt_runs",
@@ -358,19 +380,23 @@ async fn write_freshness(
     connection: &str,
     project: &DbtProject,
 ) -> Result<u64, sqlx::Error> {
-    let rows = project.freshness.iter().map(|f| {
-        vec![
-            connection.into(),
-            f.unique_id.as_str().into(),
-            f.snapshotted_at.as_str().into(),
-            f.status.as_str().into(),
-            f.max_loaded_at.as_deref().into(),
-            f.age_seconds.into(),
-            f.rule.warn_after.as_deref().into(),
-            f.rule.error_after.as_deref().into(),
-            f.error.as_deref().into(),
-        ]
-    });
+    let rows: Vec<Vec<Val>> = project
+        .freshness
+        .iter()
+        .map(|f| {
+            vec![
+                connection.into(),
+                f.unique_id.as_str().into(),
+                f.snapshotted_at.as_str().into(),
+                f.status.as_str().into(),
+                f.max_loaded_at.as_deref().into(),
+                f.age_seconds.into(),
+                f.rule.warn_after.as_deref().into(),
+                f.rule.error_after.as_deref().into(),
+                f.error.as_deref().into(),
+            ]
+        })
+        .collect();
     batch::insert(
         conn,
         "dbt_freshness",

@@ -29,6 +29,7 @@ pub fn connection() -> store::ConnectionRecord {
         default_schema: Some("public".into()),
         docs_url: None,
         dbt_source: Some("local artifacts".into()),
+        access: None,
     }
 }
 

@@ -8,6 +8,7 @@ CREATE TABLE connections (
     default_schema TEXT,
     docs_url TEXT,
     dbt_source TEXT,
+    access TEXT,
     updated_at TEXT NOT NULL
 );
 

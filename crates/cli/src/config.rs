@@ -1,0 +1,268 @@
+//! `downstream.toml`: parsed as written, then resolved against its directory and the environment.
+
+use anyhow::{bail, Context, Result};
+use dbt::ArtifactPaths;
+use model::WarehouseKind;
+use serde::Deserialize;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use store::ConnectionRecord;
+use sync::{DbtSource, SyncTarget};
+
+/// The example config, embedded so `downstream default-config` prints it anywhere.
+pub const EXAMPLE: &str = include_str!("../../../downstream.example.toml");
+
+/// The file as written.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawConfig {
+    #[serde(default)]
+    store: RawStore,
+    #[serde(default)]
+    server: RawServer,
+    #[serde(default)]
+    connections: Vec<RawConnection>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawStore {
+    location: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawServer {
+    bind: Option<String>,
+    refresh_seconds: Option<u64>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawConnection {
+    name: String,
+    kind: String,
+    database: Option<String>,
+    schema: Option<String>,
+    #[serde(default)]
+    warehouse: Option<WarehouseAccess>,
+    dbt: Option<RawDbt>,
+}
+
+/// How to reach a warehouse. Secrets are named by environment variable, never inlined.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WarehouseAccess {
+    /// Variable holding a postgres:// URL (PostgreSQL, Redshift).
+    pub url_env: Option<String>,
+    /// Host name or URL.
+    pub host: Option<String>,
+    /// Snowflake account identifier.
+    pub account: Option<String>,
+    /// User name.
+    pub user: Option<String>,
+    /// Snowflake role.
+    pub role: Option<String>,
+    /// Snowflake warehouse.
+    pub warehouse: Option<String>,
+    /// BigQuery project.
+    pub project: Option<String>,
+    /// BigQuery location.
+    pub location: Option<String>,
+    /// Databricks SQL warehouse id.
+    pub warehouse_id: Option<String>,
+    /// Variable holding a token.
+    pub token_env: Option<String>,
+    /// Variable holding service-account credentials JSON.
+    pub credentials_env: Option<String>,
+}
+
+impl WarehouseAccess {
+    /// What the status page shows: names and hosts, and which variables hold the secrets.
+    pub fn describe(&self) -> String {
+        let fields = [
+            ("url from $", &self.url_env),
+            ("host ", &self.host),
+            ("account ", &self.account),
+            ("user ", &self.user),
+            ("role ", &self.role),
+            ("warehouse ", &self.warehouse),
+            ("project ", &self.project),
+            ("location ", &self.location),
+            ("warehouse id ", &self.warehouse_id),
+            ("token from $", &self.token_env),
+            ("credentials from $", &self.credentials_env),
+        ];
+        let parts: Vec<String> = fields
+            .iter()
+            .filter_map(|(label, v)| v.as_ref().map(|v| format!("{label}{v}")))
+            .collect();
+        if parts.is_empty() {
+            "no access configured".into()
+        } else {
+            parts.join(", ")
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawDbt {
+    target_dir: Option<PathBuf>,
+    manifest: Option<PathBuf>,
+    catalog: Option<PathBuf>,
+    #[serde(default)]
+    run_results: Vec<PathBuf>,
+    sources: Option<PathBuf>,
+    docs_url: Option<String>,
+}
+
+/// The resolved configuration.
+#[derive(Debug)]
+pub struct Config {
+    /// Store location (path or URL).
+    pub store: String,
+    /// Address the server binds.
+    pub bind: SocketAddr,
+    /// Seconds between artifact checks in `serve`.
+    pub refresh_seconds: u64,
+    /// Connections with their sources.
+    pub targets: Vec<SyncTarget>,
+}
+
+/// Defaults, for commands run without a config file.
+pub const DEFAULT_STORE: &str = "downstream.sqlite";
+/// Loopback unless told otherwise.
+pub const DEFAULT_BIND: &str = "127.0.0.1:8400";
+
+impl Config {
+    /// Reads and resolves `path`; a missing file is an error only when `required`.
+    pub fn load(path: &Path, required: bool) -> Result<Config> {
+        let raw = match std::fs::read_to_string(path) {
+            Ok(text) => toml::from_str::<RawConfig>(&text)
+                .with_context(|| format!("{}: invalid configuration", path.display()))?,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && !required => RawConfig::default(),
+            Err(e) => {
+                return Err(e).with_context(|| format!("cannot read config {}", path.display()))
+            }
+        };
+        let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
+        resolve(raw, &base).with_context(|| format!("{}: invalid configuration", path.display()))
+    }
+}
+
+fn resolve(raw: RawConfig, base: &Path) -> Result<Config> {
+    let bind = raw.server.bind.as_deref().unwrap_or(DEFAULT_BIND);
+    let bind: SocketAddr = bind.parse().with_context(|| {
+        format!("[server].bind = {bind:?} is not an address like 127.0.0.1:8400")
+    })?;
+    let mut targets = Vec::new();
+    for c in raw.connections {
+        if targets
+            .iter()
+            .any(|t: &SyncTarget| t.connection.name == c.name)
+        {
+            bail!(
+                "two connections are named {:?}: names must be unique",
+                c.name
+            );
+        }
+        targets.push(connection(c, base)?);
+    }
+    let store = raw.store.location.unwrap_or_else(|| DEFAULT_STORE.into());
+    Ok(Config {
+        store: relative_store(&store, base),
+        bind,
+        refresh_seconds: raw.server.refresh_seconds.unwrap_or(60).max(1),
+        targets,
+    })
+}
+
+fn connection(c: RawConnection, base: &Path) -> Result<SyncTarget> {
+    let kind: WarehouseKind = c
+        .kind
+        .parse()
+        .map_err(|e: String| anyhow::anyhow!("connection {:?}: kind: {e}", c.name))?;
+    if c.name.trim().is_empty() {
+        bail!("a connection has an empty name");
+    }
+    let docs_url = c.dbt.as_ref().and_then(|d| d.docs_url.clone());
+    let dbt = c.dbt.map(|d| dbt_source(&c.name, d, base)).transpose()?;
+    Ok(SyncTarget {
+        connection: ConnectionRecord {
+            name: c.name,
+            kind,
+            default_database: c.database,
+            default_schema: c.schema,
+            docs_url,
+            dbt_source: None,
+            access: c.warehouse.as_ref().map(WarehouseAccess::describe),
+        },
+        dbt,
+    })
+}
+
+fn dbt_source(name: &str, d: RawDbt, base: &Path) -> Result<DbtSource> {
+    let at = |p: PathBuf| if p.is_absolute() { p } else { base.join(p) };
+    let mut paths = match (d.target_dir, d.manifest) {
+        (Some(dir), None) => ArtifactPaths::from_target_dir(&at(dir)),
+        (None, Some(manifest)) => ArtifactPaths {
+            manifest: at(manifest),
+            ..ArtifactPaths::default()
+        },
+        (Some(_), Some(_)) => bail!("connection {name:?}: [dbt] has both target_dir and manifest: use one"),
+        (None, None) => bail!("connection {name:?}: [dbt] needs target_dir, or manifest with optional catalog, run_results and sources"),
+    };
+    if let Some(catalog) = d.catalog {
+        paths.catalog = Some(at(catalog));
+    }
+    if !d.run_results.is_empty() {
+        paths.run_results = d.run_results.into_iter().map(at).collect();
+    }
+    if let Some(sources) = d.sources {
+        paths.sources = Some(at(sources));
+    }
+    Ok(DbtSource::Local(paths))
+}
+
+/// A relative SQLite path is relative to the config file, like every other path in it.
+fn relative_store(location: &str, base: &Path) -> String {
+    if location.contains(':') || Path::new(location).is_absolute() || base.as_os_str().is_empty() {
+        location.to_string()
+    } else {
+        base.join(location).display().to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_example_config_is_valid() {
+        let raw: RawConfig = toml::from_str(EXAMPLE).unwrap();
+        let config = resolve(raw, Path::new("/etc/downstream")).unwrap();
+        assert_eq!(config.store, "/etc/downstream/downstream.sqlite");
+        assert!(config.bind.ip().is_loopback());
+        let DbtSource::Local(paths) = config.targets[0].dbt.as_ref().unwrap();
+        assert_eq!(
+            paths.manifest,
+            Path::new("/etc/downstream/../jaffle_analytics/target/manifest.json")
+        );
+    }
+
+    #[test]
+    fn mistakes_name_the_field() {
+        let err = toml::from_str::<RawConfig>(
+            "[[connections]]\nname = \"a\"\nkind = \"postgres\"\ndatabse = \"x\"",
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("databse"), "{err}");
+        let raw: RawConfig =
+            toml::from_str("[[connections]]\nname = \"a\"\nkind = \"oracle\"").unwrap();
+        let err = resolve(raw, Path::new("")).unwrap_err();
+        assert!(format!("{err:#}").contains("oracle"), "{err:#}");
+        let raw: RawConfig = toml::from_str("[server]\nbind = \"everywhere\"").unwrap();
+        assert!(format!("{:#}", resolve(raw, Path::new("")).unwrap_err()).contains("bind"));
+    }
+}

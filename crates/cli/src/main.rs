@@ -1,0 +1,228 @@
+//! The `downstream` binary: wires configuration, sources, the store and the server together.
+
+mod config;
+mod demo;
+
+use anyhow::{Context, Result};
+use clap::{Parser, Subcommand};
+use config::Config;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+use store::Store;
+use sync::SyncTarget;
+
+/// downstream joins your dbt project with the warehouse and the BI work built on it.
+#[derive(Parser)]
+#[command(
+    name = "downstream",
+    version,
+    after_help = "Examples:
+  downstream demo                     load the bundled example project and open the UI
+  downstream default-config > downstream.toml
+  downstream sync                     load every connection's dbt metadata into the store
+  downstream serve                    serve the UI and API, refreshing as dbt writes artifacts
+
+Exit codes: 0 success; 1 a sync failed (the last good data is kept); 2 bad usage or config."
+)]
+struct Cli {
+    /// Configuration file.
+    #[arg(
+        long,
+        short,
+        global = true,
+        env = "DOWNSTREAM_CONFIG",
+        default_value = "downstream.toml"
+    )]
+    config: PathBuf,
+    /// Store location, overriding the config: a SQLite path or postgres:// URL.
+    #[arg(long, global = true, env = "DOWNSTREAM_STORE")]
+    store: Option<String>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Load the bundled example dbt project into a fresh SQLite store and serve the UI.
+    #[command(after_help = "Example:\n  cargo run --release -- demo --port 8400")]
+    Demo {
+        /// Port to listen on (0 picks a free one).
+        #[arg(long, default_value_t = 8400)]
+        port: u16,
+        /// Address to bind.
+        #[arg(long, default_value = "127.0.0.1")]
+        host: std::net::IpAddr,
+        /// Directory for the demo's SQLite file and artifacts.
+        #[arg(long)]
+        dir: Option<PathBuf>,
+        /// Load only; do not serve.
+        #[arg(long)]
+        no_serve: bool,
+    },
+    /// Load each configured connection's dbt metadata into the store.
+    #[command(
+        after_help = "Examples:\n  downstream sync\n  downstream sync --connection analytics"
+    )]
+    Sync {
+        /// Only these connections (repeatable).
+        #[arg(long = "connection")]
+        connections: Vec<String>,
+    },
+    /// Serve the UI and JSON API, reloading artifacts whenever dbt rewrites them.
+    #[command(after_help = "Example:\n  downstream serve --bind 127.0.0.1:8400")]
+    Serve {
+        /// Address to bind, overriding [server].bind.
+        #[arg(long)]
+        bind: Option<SocketAddr>,
+        /// Skip the sync at start-up.
+        #[arg(long)]
+        no_sync: bool,
+    },
+    /// Print an annotated example configuration.
+    DefaultConfig,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("DOWNSTREAM_LOG")
+                .unwrap_or_else(|_| "info,sqlx=warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(code) => code,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+async fn run(cli: Cli) -> Result<ExitCode> {
+    match cli.command {
+        Command::DefaultConfig => {
+            print!("{}", config::EXAMPLE);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Demo {
+            port,
+            host,
+            dir,
+            no_serve,
+        } => {
+            run_demo(
+                dir.unwrap_or_else(demo::default_dir),
+                SocketAddr::new(host, port),
+                no_serve,
+            )
+            .await
+        }
+        Command::Sync { connections } => {
+            let config = Config::load(&cli.config, true)?;
+            let store = open_store(cli.store.as_deref().unwrap_or(&config.store)).await?;
+            let targets: Vec<SyncTarget> = config
+                .targets
+                .into_iter()
+                .filter(|t| connections.is_empty() || connections.contains(&t.connection.name))
+                .collect();
+            if targets.is_empty() {
+                anyhow::bail!(
+                    "no connections to sync: add [[connections]] to {}",
+                    cli.config.display()
+                );
+            }
+            Ok(sync_all(&store, &targets).await)
+        }
+        Command::Serve { bind, no_sync } => {
+            let config = Config::load(&cli.config, true)?;
+            let store = open_store(cli.store.as_deref().unwrap_or(&config.store)).await?;
+            if !no_sync {
+                sync_all(&store, &config.targets).await;
+            }
+            let watcher = tokio::spawn(sync::watch(
+                store.clone(),
+                config.targets,
+                Duration::from_secs(config.refresh_seconds),
+            ));
+            let served = serve(store, bind.unwrap_or(config.bind)).await;
+            watcher.abort();
+            served.map(|_| ExitCode::SUCCESS)
+        }
+    }
+}
+
+async fn open_store(location: &str) -> Result<Store> {
+    Store::open(location).await.context("opening the store")
+}
+
+/// Syncs every target, printing one line each; failures do not stop the others.
+async fn sync_all(store: &Store, targets: &[SyncTarget]) -> ExitCode {
+    let mut failed = false;
+    for target in targets {
+        let name = &target.connection.name;
+        match sync::sync_dbt(store, target).await {
+            Ok(Some(r)) => {
+                println!(
+                    "{name}: loaded {} nodes, {} columns, {} tests, {} new results, {} new freshness checks (read {:.2} s, stored {:.2} s)",
+                    r.counts.nodes,
+                    r.counts.columns,
+                    r.counts.tests,
+                    r.counts.new_runs,
+                    r.counts.new_freshness,
+                    r.parse_time.as_secs_f64(),
+                    r.store_time.as_secs_f64()
+                );
+                for w in &r.warnings {
+                    println!("{name}: warning: {w}");
+                }
+            }
+            Ok(None) => println!("{name}: no dbt metadata configured"),
+            Err(err) => {
+                failed = true;
+                eprintln!("{name}: sync failed, keeping the last good data: {err}");
+            }
+        }
+    }
+    if failed {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+async fn run_demo(dir: PathBuf, addr: SocketAddr, no_serve: bool) -> Result<ExitCode> {
+    let target = demo::prepare(&dir)?;
+    let db = dir.join("demo.sqlite");
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", db.display()));
+    }
+    let store = open_store(&db.display().to_string()).await?;
+    let code = sync_all(&store, std::slice::from_ref(&target)).await;
+    println!("demo store: {}", db.display());
+    if no_serve || code != ExitCode::SUCCESS {
+        return Ok(code);
+    }
+    serve(store, addr).await.map(|_| ExitCode::SUCCESS)
+}
+
+async fn serve(store: Store, addr: SocketAddr) -> Result<()> {
+    if !addr.ip().is_loopback() {
+        tracing::warn!("binding {addr}: the UI and API are reachable from other machines and have no login yet");
+    }
+    server::serve(server::AppState { store }, addr, |url| {
+        println!("downstream is serving {url} (Ctrl-C to stop)");
+    })
+    .await
+    .with_context(|| format!("cannot serve on {addr}"))
+}

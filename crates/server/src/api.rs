@@ -1,0 +1,101 @@
+//! The JSON API under `/api/`: the data of every page, as the store returns it.
+
+use crate::error::{ApiError, AppError};
+use crate::format::unsegment;
+use crate::AppState;
+use axum::extract::{Path, Query, State};
+use axum::routing::get;
+use axum::{Json, Router};
+use serde::Deserialize;
+use store::{ConnectionOverview, SearchHit, SyncRecord, TableDetail, TreeDatabase};
+
+/// Routes under `/api`.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/connections", get(connections))
+        .route("/connections/{name}", get(connection))
+        .route("/connections/{name}/tree", get(tree))
+        .route("/connections/{name}/syncs", get(syncs))
+        .route(
+            "/connections/{name}/tables/{database}/{schema}/{table}",
+            get(table),
+        )
+        .route("/search", get(search))
+        .fallback(|| async {
+            ApiError(AppError::NotFound(
+                "no such API route; see README.md#json-api".into(),
+            ))
+        })
+}
+
+async fn connections(State(s): State<AppState>) -> Result<Json<Vec<ConnectionOverview>>, ApiError> {
+    Ok(Json(s.store.connections().await?))
+}
+
+async fn connection(
+    State(s): State<AppState>,
+    Path(name): Path<String>,
+) -> Result<Json<ConnectionOverview>, ApiError> {
+    Ok(Json(s.store.connection(&name).await?))
+}
+
+async fn tree(
+    State(s): State<AppState>,
+    Path(name): Path<String>,
+) -> Result<Json<Vec<TreeDatabase>>, ApiError> {
+    Ok(Json(s.store.tree(&name).await?))
+}
+
+#[derive(Deserialize)]
+struct Limit {
+    limit: Option<i64>,
+}
+
+async fn syncs(
+    State(s): State<AppState>,
+    Path(name): Path<String>,
+    Query(q): Query<Limit>,
+) -> Result<Json<Vec<SyncRecord>>, ApiError> {
+    s.store.connection(&name).await?;
+    Ok(Json(
+        s.store
+            .syncs(&name, q.limit.unwrap_or(50).clamp(1, 1000))
+            .await?,
+    ))
+}
+
+async fn table(
+    State(s): State<AppState>,
+    Path((name, database, schema, table)): Path<(String, String, String, String)>,
+) -> Result<Json<TableDetail>, ApiError> {
+    s.store
+        .table(&name, unsegment(&database), unsegment(&schema), &table)
+        .await?
+        .map(Json)
+        .ok_or_else(|| {
+            ApiError(AppError::NotFound(format!(
+                "dbt knows no relation {database}.{schema}.{table} in {name}"
+            )))
+        })
+}
+
+/// `q` is the text typed; `limit` caps results (default 20, at most 200).
+#[derive(Deserialize)]
+pub struct SearchQuery {
+    /// The text typed.
+    #[serde(default)]
+    pub q: String,
+    /// Most results.
+    pub limit: Option<i64>,
+}
+
+async fn search(
+    State(s): State<AppState>,
+    Query(q): Query<SearchQuery>,
+) -> Result<Json<Vec<SearchHit>>, ApiError> {
+    Ok(Json(
+        s.store
+            .search(&q.q, q.limit.unwrap_or(20).clamp(1, 200))
+            .await?,
+    ))
+}

@@ -1,0 +1,89 @@
+//! The web UI and JSON API.
+//!
+//! Pages are rendered on the server from the store's read models; the only script adds
+//! search-as-you-type on top of a plain search form. Every asset is compiled into the binary,
+//! so the UI works with no network at all.
+//!
+//! ```no_run
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! let store = store::Store::open("downstream.sqlite").await?;
+//! let addr: std::net::SocketAddr = "127.0.0.1:8400".parse()?;
+//! server::serve(server::AppState { store }, addr, |url| println!("{url}")).await?;
+//! # Ok(()) }
+//! ```
+#![deny(missing_docs)]
+
+pub mod api;
+mod assets;
+mod error;
+pub mod format;
+pub mod pages;
+
+use axum::http::{header, HeaderValue};
+use axum::routing::get;
+use axum::Router;
+use std::net::SocketAddr;
+
+pub use error::AppError;
+
+/// What every handler can reach.
+#[derive(Clone, Debug)]
+pub struct AppState {
+    /// The store pages read from.
+    pub store: store::Store,
+}
+
+/// The whole application: pages, assets and `/api`.
+pub fn app(state: AppState) -> Router {
+    Router::new()
+        .route("/", get(pages::home))
+        .route("/search", get(pages::search))
+        .route("/connections/{name}", get(pages::connection))
+        .route("/connections/{name}/status", get(pages::status))
+        .route(
+            "/connections/{name}/tables/{database}/{schema}/{table}",
+            get(pages::table),
+        )
+        .route("/assets/{file}", get(assets::serve))
+        .nest("/api", api::routes())
+        .fallback(|| async { AppError::NotFound("no such page".into()) })
+        .layer(axum::middleware::map_response(security_headers))
+        .with_state(state)
+}
+
+/// A strict CSP is possible because pages carry no inline script or style.
+async fn security_headers(mut res: axum::response::Response) -> axum::response::Response {
+    let h = res.headers_mut();
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(
+            "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+        ),
+    );
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    res
+}
+
+/// Binds `addr`, calls `ready` with the URL once listening, and serves until Ctrl-C.
+pub async fn serve(
+    state: AppState,
+    addr: SocketAddr,
+    ready: impl FnOnce(String),
+) -> std::io::Result<()> {
+    let listener = tokio::net::TcpListener::bind(addr).await?;
+    let local = listener.local_addr()?;
+    ready(format!("http://{local}/"));
+    axum::serve(listener, app(state))
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await
+}

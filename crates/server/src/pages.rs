@@ -1,0 +1,542 @@
+//! Server-rendered pages: one template struct per page, built from the store's read models.
+
+use crate::error::AppError;
+use crate::format::{self, ago, markdown, table_url, timestamp};
+use crate::AppState;
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::response::Html;
+use chrono::Utc;
+use store::{ConnectionOverview, StatusCounts, TableDetail, TestDetail, TreeDatabase};
+
+/// A status shown as a coloured badge: CSS class and text.
+pub struct Badge {
+    /// `pass`, `warn`, `fail`, `error`, `muted`.
+    pub class: &'static str,
+    /// What it says.
+    pub text: String,
+}
+
+fn status_class(status: &str) -> &'static str {
+    match status {
+        "pass" => "pass",
+        "warn" => "warn",
+        "fail" => "fail",
+        "error" | "runtime error" => "error",
+        _ => "muted",
+    }
+}
+
+/// One badge summing up a relation's tests: the worst status and how many share it.
+fn tests_badge(c: &StatusCounts) -> Option<Badge> {
+    let worst = c.worst()?;
+    let text = match worst {
+        "fail" => format!("{} failing", c.fail),
+        "error" => format!("{} erroring", c.error),
+        "warn" => format!("{} warning", c.warn),
+        "pass" if c.pass == 1 => "1 test passes".into(),
+        "pass" => format!("{} tests pass", c.pass),
+        _ => format!("{} not run", c.total()),
+    };
+    Some(Badge {
+        class: status_class(worst),
+        text,
+    })
+}
+
+/// The connection header every connection page starts with.
+pub struct ConnHeader {
+    /// Name.
+    pub name: String,
+    /// Warehouse kind.
+    pub kind: String,
+    /// Link to its tree.
+    pub url: String,
+    /// Link to its status page.
+    pub status_url: String,
+    /// dbt project and version, when loaded.
+    pub project: Option<String>,
+    /// When dbt metadata was last loaded successfully.
+    pub refreshed: Option<String>,
+    /// The latest sync's error, verbatim: shown behind a warning icon.
+    pub error: Option<String>,
+}
+
+impl ConnHeader {
+    fn new(o: &ConnectionOverview) -> Self {
+        let now = Utc::now();
+        let name = o.name.clone();
+        ConnHeader {
+            url: format!("/connections/{}", format::segment(&name)),
+            status_url: format!("/connections/{}/status", format::segment(&name)),
+            kind: o.kind.clone(),
+            project: o.project.as_ref().map(|p| {
+                format!(
+                    "{} · dbt {} · manifest v{}",
+                    p.project_name.as_deref().unwrap_or("dbt project"),
+                    p.dbt_version.as_deref().unwrap_or("?"),
+                    p.manifest_version
+                )
+            }),
+            refreshed: o
+                .last_success_at
+                .as_deref()
+                .map(|t| format!("{} ({})", timestamp(t), ago(t, now))),
+            error: o
+                .last_sync
+                .as_ref()
+                .filter(|s| !s.ok)
+                .and_then(|s| s.error.clone()),
+            name,
+        }
+    }
+}
+
+/// `/`: every connection.
+#[derive(Template)]
+#[template(path = "home.html")]
+pub struct HomePage {
+    connections: Vec<(ConnHeader, ConnectionOverview, Option<Badge>, Option<Badge>)>,
+}
+
+pub(crate) async fn home(State(s): State<AppState>) -> Result<Html<String>, AppError> {
+    let connections = s
+        .store
+        .connections()
+        .await?
+        .into_iter()
+        .map(|o| {
+            (
+                ConnHeader::new(&o),
+                tests_badge(&o.tests),
+                freshness_badge(&o.freshness),
+                o,
+            )
+        })
+        .map(|(h, t, f, o)| (h, o, t, f))
+        .collect();
+    Ok(Html(HomePage { connections }.render()?))
+}
+
+fn freshness_badge(c: &StatusCounts) -> Option<Badge> {
+    let worst = c.worst()?;
+    let n = match worst {
+        "error" => c.error,
+        "warn" => c.warn,
+        _ => {
+            return Some(Badge {
+                class: "pass",
+                text: format!("{} sources fresh", c.pass),
+            })
+        }
+    };
+    Some(Badge {
+        class: status_class(worst),
+        text: format!("{n} freshness {worst}"),
+    })
+}
+
+/// A relation row in the tree.
+pub struct TreeRow {
+    name: String,
+    url: String,
+    node_kind: String,
+    materialized: String,
+    tests: Option<Badge>,
+    freshness: Option<Badge>,
+    built: Option<String>,
+}
+
+/// `/connections/{name}`: databases → schemas → tables.
+#[derive(Template)]
+#[template(path = "connection.html")]
+pub struct ConnectionPage {
+    conn: ConnHeader,
+    databases: Vec<(String, Vec<(String, Vec<TreeRow>)>)>,
+    tables: usize,
+}
+
+pub(crate) async fn connection(
+    State(s): State<AppState>,
+    Path(name): Path<String>,
+) -> Result<Html<String>, AppError> {
+    let overview = s.store.connection(&name).await?;
+    let tree = s.store.tree(&name).await?;
+    let now = Utc::now();
+    let tables = tree
+        .iter()
+        .flat_map(|d| &d.schemas)
+        .map(|s| s.tables.len())
+        .sum();
+    let databases = tree
+        .into_iter()
+        .map(|TreeDatabase { name: db, schemas }| {
+            let schemas = schemas
+                .into_iter()
+                .map(|s| {
+                    let rows = s
+                        .tables
+                        .into_iter()
+                        .map(|t| TreeRow {
+                            url: table_url(&name, &t.database, &t.schema, &t.name),
+                            tests: tests_badge(&t.tests),
+                            freshness: t.freshness.as_deref().map(|f| Badge {
+                                class: status_class(f),
+                                text: format!("freshness {f}"),
+                            }),
+                            built: t
+                                .last_built_at
+                                .as_deref()
+                                .map(|b| format!("built {}", ago(b, now))),
+                            materialized: t.materialized.unwrap_or_default(),
+                            node_kind: t.node_kind,
+                            name: t.name,
+                        })
+                        .collect();
+                    (s.name, rows)
+                })
+                .collect();
+            (db, schemas)
+        })
+        .collect();
+    Ok(Html(
+        ConnectionPage {
+            conn: ConnHeader::new(&overview),
+            databases,
+            tables,
+        }
+        .render()?,
+    ))
+}
+
+/// A test row on the table page.
+pub struct TestRow {
+    name: String,
+    test_type: String,
+    column: String,
+    severity: String,
+    status: Badge,
+    failures: Option<i64>,
+    when: String,
+    message: String,
+}
+
+impl TestRow {
+    fn new(t: &TestDetail) -> Self {
+        let now = Utc::now();
+        TestRow {
+            name: t.name.clone(),
+            test_type: t.test_type.clone(),
+            column: t.column.clone().unwrap_or_default(),
+            severity: t.severity.clone(),
+            status: Badge {
+                class: status_class(&t.status),
+                text: t.status.clone(),
+            },
+            failures: t.failures.filter(|f| *f > 0),
+            when: t
+                .completed_at
+                .as_deref()
+                .map(|c| ago(c, now))
+                .unwrap_or_default(),
+            message: if t.status == "pass" {
+                String::new()
+            } else {
+                t.message.clone().unwrap_or_default()
+            },
+        }
+    }
+}
+
+/// A column row on the table page.
+pub struct ColumnRow {
+    name: String,
+    data_type: String,
+    description_html: String,
+    tests: Vec<Badge>,
+    drift: Option<&'static str>,
+}
+
+/// A link to a related dbt node.
+pub struct NodeLink {
+    label: String,
+    kind: String,
+    url: Option<String>,
+}
+
+/// `/connections/{name}/tables/{db}/{schema}/{table}`.
+#[derive(Template)]
+#[template(path = "table.html")]
+pub struct TablePage {
+    conn: ConnHeader,
+    t: TableDetail,
+    description_html: String,
+    source_description_html: String,
+    columns: Vec<ColumnRow>,
+    tests: Vec<TestRow>,
+    tests_badge: Option<Badge>,
+    build: Option<(Badge, String, String)>,
+    freshness: Option<(Badge, String, String)>,
+    docs_link: Option<String>,
+    parents: Vec<NodeLink>,
+    children: Vec<NodeLink>,
+    also: Vec<NodeLink>,
+}
+
+pub(crate) async fn table(
+    State(s): State<AppState>,
+    Path((name, database, schema, table)): Path<(String, String, String, String)>,
+) -> Result<Html<String>, AppError> {
+    let overview = s.store.connection(&name).await?;
+    let (database, schema) = (format::unsegment(&database), format::unsegment(&schema));
+    let t = s
+        .store
+        .table(&name, database, schema, &table)
+        .await?
+        .ok_or_else(|| {
+            AppError::NotFound(format!(
+                "dbt knows no relation {database}.{schema}.{table} in {name}"
+            ))
+        })?;
+    let page = table_page(ConnHeader::new(&overview), overview.docs_url.as_deref(), t);
+    Ok(Html(page.render()?))
+}
+
+fn table_page(conn: ConnHeader, docs_base: Option<&str>, t: TableDetail) -> TablePage {
+    let now = Utc::now();
+    let tests: Vec<TestRow> = t.tests.iter().map(TestRow::new).collect();
+    let mut counts = StatusCounts::default();
+    for test in &t.tests {
+        counts.add(Some(test.status.as_str()));
+    }
+    let columns = t
+        .columns
+        .iter()
+        .map(|c| ColumnRow {
+            name: c.name.clone(),
+            data_type: c.data_type.clone().unwrap_or_default(),
+            description_html: markdown(&c.description),
+            tests: t
+                .tests
+                .iter()
+                .filter(|x| {
+                    x.column
+                        .as_deref()
+                        .is_some_and(|col| col.eq_ignore_ascii_case(&c.name))
+                })
+                .map(|x| Badge {
+                    class: status_class(&x.status),
+                    text: format!("{} {}", x.test_type, x.status),
+                })
+                .collect(),
+            drift: match (c.documented, c.in_warehouse) {
+                (true, Some(false)) => Some("documented in dbt, missing in the warehouse"),
+                (false, Some(true)) => Some("not documented in dbt"),
+                _ => None,
+            },
+        })
+        .collect();
+    let build = t.build.as_ref().map(|b| {
+        let when = format!(
+            "{} ({})",
+            timestamp(&b.completed_at),
+            ago(&b.completed_at, now)
+        );
+        let detail = match (&b.message, b.status.as_str()) {
+            (Some(m), s) if s != "pass" => m.clone(),
+            _ => format!("dbt {} · {:.1} s", b.command, b.execution_time),
+        };
+        (
+            Badge {
+                class: status_class(&b.status),
+                text: b.status.clone(),
+            },
+            when,
+            detail,
+        )
+    });
+    let freshness = t.freshness.as_ref().map(|f| {
+        let age = f
+            .age_seconds
+            .map(format::duration)
+            .unwrap_or_else(|| "unknown".into());
+        let rule = [
+            f.warn_after.as_ref().map(|w| format!("warn after {w}")),
+            f.error_after.as_ref().map(|e| format!("error after {e}")),
+        ]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(", ");
+        let detail = match &f.error {
+            Some(e) => e.clone(),
+            None => format!(
+                "data {age} old when checked {} · {rule}",
+                ago(&f.snapshotted_at, now)
+            ),
+        };
+        let loaded = f
+            .max_loaded_at
+            .as_deref()
+            .map(timestamp)
+            .unwrap_or_default();
+        (
+            Badge {
+                class: status_class(&f.status),
+                text: f.status.clone(),
+            },
+            loaded,
+            detail,
+        )
+    });
+    let link = |n: &store::NodeRef| NodeLink {
+        label: n
+            .table
+            .clone()
+            .map(|tb| format!("{}.{}", n.schema.clone().unwrap_or_default(), tb))
+            .unwrap_or_else(|| n.name.clone()),
+        kind: n.kind.clone(),
+        url: n.table.as_ref().map(|tb| {
+            table_url(
+                &t.connection,
+                n.database.as_deref().unwrap_or(""),
+                n.schema.as_deref().unwrap_or(""),
+                tb,
+            )
+        }),
+    };
+    TablePage {
+        description_html: markdown(&t.node.description),
+        source_description_html: markdown(&t.node.source_description),
+        docs_link: docs_base.map(|b| format::docs_url(b, &t.node.kind, &t.node.unique_id)),
+        parents: t.parents.iter().map(link).collect(),
+        children: t.children.iter().map(link).collect(),
+        also: t.also.iter().map(link).collect(),
+        tests_badge: tests_badge(&counts),
+        columns,
+        tests,
+        build,
+        freshness,
+        conn,
+        t,
+    }
+}
+
+/// A row of the sync history.
+pub struct SyncRow {
+    when: String,
+    source: String,
+    ok: bool,
+    error: String,
+    warnings: Vec<String>,
+    summary: String,
+}
+
+/// `/connections/{name}/status`.
+#[derive(Template)]
+#[template(path = "status.html")]
+pub struct StatusPage {
+    conn: ConnHeader,
+    o: ConnectionOverview,
+    syncs: Vec<SyncRow>,
+}
+
+pub(crate) async fn status(
+    State(s): State<AppState>,
+    Path(name): Path<String>,
+) -> Result<Html<String>, AppError> {
+    let o = s.store.connection(&name).await?;
+    let now = Utc::now();
+    let syncs = s
+        .store
+        .syncs(&name, 50)
+        .await?
+        .into_iter()
+        .map(|r| SyncRow {
+            when: format!(
+                "{} ({})",
+                timestamp(&r.finished_at),
+                ago(&r.finished_at, now)
+            ),
+            source: r.source,
+            ok: r.ok,
+            error: r.error.unwrap_or_default(),
+            warnings: r.warnings,
+            summary: summary_text(&r.summary),
+        })
+        .collect();
+    Ok(Html(
+        StatusPage {
+            conn: ConnHeader::new(&o),
+            o,
+            syncs,
+        }
+        .render()?,
+    ))
+}
+
+/// `{"nodes": 12, "tests": 40}` → `12 nodes · 40 tests`.
+fn summary_text(summary: &serde_json::Value) -> String {
+    summary
+        .as_object()
+        .map(|o| {
+            o.iter()
+                .map(|(k, v)| format!("{v} {}", k.replace('_', " ")))
+                .collect::<Vec<_>>()
+                .join(" · ")
+        })
+        .unwrap_or_default()
+}
+
+/// A search result row.
+pub struct HitRow {
+    url: String,
+    title: String,
+    subtitle: String,
+    hit: String,
+    snippet: String,
+}
+
+/// `/search?q=`: the page behind the search box when scripts are off or Enter is pressed.
+#[derive(Template)]
+#[template(path = "search.html")]
+pub struct SearchPage {
+    q: String,
+    hits: Vec<HitRow>,
+}
+
+pub(crate) async fn search(
+    State(s): State<AppState>,
+    Query(q): Query<crate::api::SearchQuery>,
+) -> Result<Html<String>, AppError> {
+    let hits = s
+        .store
+        .search(&q.q, 100)
+        .await?
+        .into_iter()
+        .map(|h| HitRow {
+            url: table_url(&h.connection, &h.database, &h.schema, &h.table),
+            title: match &h.column {
+                Some(c) => format!("{}.{c}", h.table),
+                None => h.table.clone(),
+            },
+            subtitle: format!(
+                "{} · {}.{} · {} {}",
+                h.connection, h.database, h.schema, h.node_kind, h.node_name
+            ),
+            hit: h.hit,
+            snippet: h.description,
+        })
+        .collect();
+    Ok(Html(SearchPage { q: q.q, hits }.render()?))
+}
+
+/// Any error, as a page.
+#[derive(Template)]
+#[template(path = "error.html")]
+pub struct ErrorPage {
+    /// HTTP status.
+    pub status: u16,
+    /// What went wrong, for people.
+    pub message: String,
+}

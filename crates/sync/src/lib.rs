@@ -1,0 +1,117 @@
+//! Runs sources and writes their output to the store.
+//!
+//! A sync reads and resolves everything first, off the async runtime, and only then opens one
+//! store transaction. A source that fails leaves the store as it was and records the error,
+//! verbatim, against the connection.
+#![deny(missing_docs)]
+
+mod watch;
+
+pub use watch::watch;
+
+use dbt::{ArtifactError, ArtifactPaths};
+use serde::Serialize;
+use std::time::{Duration, Instant};
+use store::{ConnectionRecord, LoadCounts, Store, StoreError};
+
+/// Where a connection's dbt metadata comes from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DbtSource {
+    /// Artifacts on disk, from a dbt Core `target/` directory or explicit paths.
+    Local(ArtifactPaths),
+}
+
+impl DbtSource {
+    /// A one-line description for the status page.
+    pub fn describe(&self) -> String {
+        match self {
+            DbtSource::Local(paths) => format!("local artifacts: {}", paths.manifest.display()),
+        }
+    }
+}
+
+/// A connection and the sources that feed it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SyncTarget {
+    /// The connection as the store keeps it.
+    pub connection: ConnectionRecord,
+    /// Its dbt metadata source, if configured.
+    pub dbt: Option<DbtSource>,
+}
+
+/// Why a sync failed.
+#[derive(Debug, thiserror::Error)]
+pub enum SyncError {
+    /// An artifact could not be used.
+    #[error(transparent)]
+    Artifact(#[from] ArtifactError),
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The reader task died.
+    #[error("artifact reader stopped unexpectedly: {0}")]
+    Task(String),
+}
+
+/// What a successful dbt sync did.
+#[derive(Clone, Debug, Serialize)]
+pub struct DbtReport {
+    /// Connection name.
+    pub connection: String,
+    /// What was written.
+    pub counts: LoadCounts,
+    /// Problems that did not stop it.
+    pub warnings: Vec<String>,
+    /// Time to read and resolve the artifacts.
+    pub parse_time: Duration,
+    /// Time to write them.
+    pub store_time: Duration,
+}
+
+/// Registers the connection and loads its dbt metadata, if it has a source.
+pub async fn sync_dbt(store: &Store, target: &SyncTarget) -> Result<Option<DbtReport>, SyncError> {
+    let mut record = target.connection.clone();
+    record.dbt_source = target.dbt.as_ref().map(DbtSource::describe);
+    store.upsert_connection(&record).await?;
+    let Some(DbtSource::Local(paths)) = &target.dbt else {
+        return Ok(None);
+    };
+    let started_at = store::now();
+    let name = &record.name;
+    let parse_start = Instant::now();
+    let (paths, kind) = (paths.clone(), record.kind);
+    let loaded = tokio::task::spawn_blocking(move || dbt::load(&paths, kind))
+        .await
+        .map_err(|e| SyncError::Task(e.to_string()))?;
+    let project = match loaded {
+        Ok(project) => project,
+        Err(err) => {
+            store
+                .record_failure(name, "dbt", &started_at, &err.to_string())
+                .await?;
+            return Err(err.into());
+        }
+    };
+    let parse_time = parse_start.elapsed();
+    let store_start = Instant::now();
+    let counts = match store.replace_dbt(name, &project, &started_at).await {
+        Ok(counts) => counts,
+        Err(err) => {
+            // Best effort: the store may be the thing that is failing.
+            let _ = store
+                .record_failure(name, "dbt", &started_at, &err.to_string())
+                .await;
+            return Err(err.into());
+        }
+    };
+    for w in &project.warnings {
+        tracing::warn!(connection = %name, "{w}");
+    }
+    Ok(Some(DbtReport {
+        connection: name.clone(),
+        counts,
+        warnings: project.warnings,
+        parse_time,
+        store_time: store_start.elapsed(),
+    }))
+}
