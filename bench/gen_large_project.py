@@ -207,6 +207,7 @@ ATTRIBUTES = [
 ]
 ATTR_BY_NAME = {a[0]: a for a in ATTRIBUTES}
 ALWAYS = ["created_at", "updated_at"]
+MIN_COLUMNS, MAX_COLUMNS = 5, 30  # per model
 
 # doc blocks for the most common columns; referenced with {{ doc() }} part of the time
 DOC_COLUMNS = ["status", "currency", "country_code", "region", "channel", "plan_tier", "email",
@@ -353,7 +354,7 @@ class Generator:
             src_cols = [c for c in src.columns if not c.pk and c.name != loaded_at]
             fks = [c for c in src_cols if c.fk]
             attrs = [c for c in src_cols if not c.fk]
-            target = rng.randint(5, 30)
+            target = rng.randint(MIN_COLUMNS, MAX_COLUMNS)
             must = [c for c in attrs if c.name in ALWAYS]
             optional = [c for c in attrs if c.name not in ALWAYS]
             keep_attrs = must + rng.sample(optional, max(0, min(len(optional), target - 2 - len(fks) - len(must))))
@@ -515,7 +516,7 @@ class Generator:
                 k = weighted(rng, [(1, 0.25), (2, 0.45), (3, 0.3)])
             parents = self.pick_parents(domain, layer, k)
             base = parents[0]
-            target = rng.randint(5, 30)
+            target = rng.randint(MIN_COLUMNS, MAX_COLUMNS)
             if agg and not any(c.fk or c.name == "created_at" for c in base.columns):
                 agg = False
             if agg:
@@ -564,6 +565,14 @@ class Generator:
                 existing.add(c.name)
                 cols.append(Column(c.name, c.dtype, c.kind, c.desc, c.values, expr=f"{a}.{c.name}"))
         cols += self.derived_columns(aliases[0], base, existing, max(0, target - len(cols)))
+        # at least MIN_COLUMNS: carry more parent columns through
+        for p, a in zip(parents, aliases):
+            for c in p.columns:
+                if len(cols) >= MIN_COLUMNS:
+                    break
+                if c.name not in existing and not c.pk:
+                    existing.add(c.name)
+                    cols.append(Column(c.name, c.dtype, c.kind, c.desc, c.values, fk=c.fk, expr=f"{a}.{c.name}"))
 
         ent = base.entity
         if layer == "intermediate":
@@ -652,8 +661,17 @@ class Generator:
                                        expr=f"count(*) filter (where {c.name}) as {nm}"))
         # pivot on a categorical column, in Jinja (forces dbt to render it)
         cat = next((c for c in base.columns if c.kind == "cat" and c.values), None)
+        # at least MIN_COLUMNS: distinct counts
+        for c in base.columns:
+            if len(cols) >= MIN_COLUMNS:
+                break
+            nm = f"distinct_{c.name}_count"
+            if not c.pk and c.name != grain and nm not in existing and c.kind not in ("json",):
+                existing.add(nm)
+                cols.append(Column(nm, "integer", "num", f"Number of distinct `{c.name}` values per {grain_entity}.",
+                                   expr=f"count(distinct {c.name}) as {nm}"))
         pivot = ""
-        if cat is not None and len(cols) < target:
+        if cat is not None and len(cols) + len(cat.values) <= MAX_COLUMNS:
             for v in cat.values:
                 existing.add(f"{cat.name}_{v}_count")
                 cols.append(Column(f"{cat.name}_{v}_count", "integer", "num",

@@ -64,6 +64,7 @@ log() { printf '[bench/ingest] %s\n' "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
 
 export DO_NOT_TRACK=1
+unset DOWNSTREAM_STORE  # would override [store].location and defeat the cold-store runs
 export DBT_SEND_ANONYMOUS_USAGE_STATS=false
 PYTHON=${PYTHON:-python3}
 BENCH_DIR=${DOWNSTREAM_BENCH_DIR:-$HOME/.cache/downstream/bench}

@@ -1,1 +1,133 @@
+//! The `downstream` binary as a user runs it.
 
+use std::io::{BufRead, BufReader, Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_downstream"))
+}
+
+fn run(args: &[&str], dir: &Path) -> Output {
+    bin().args(args).current_dir(dir).env_remove("DOWNSTREAM_CONFIG").env_remove("DOWNSTREAM_STORE").output().unwrap()
+}
+
+fn text(out: &Output) -> String {
+    format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
+}
+
+fn artifacts() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../examples/jaffle_analytics/artifacts")
+}
+
+/// A config whose connection reads a copy of the demo artifacts in `dir/target`.
+fn project_dir() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let target = dir.path().join("target");
+    std::fs::create_dir(&target).unwrap();
+    for f in ["manifest.json", "catalog.json", "run_results.json", "sources.json"] {
+        std::fs::copy(artifacts().join(f), target.join(f)).unwrap();
+    }
+    std::fs::write(
+        dir.path().join("downstream.toml"),
+        "[store]\nlocation = \"ds.sqlite\"\n\n[[connections]]\nname = \"wh\"\nkind = \"postgres\"\ndatabase = \"analytics\"\n\n[connections.dbt]\ntarget_dir = \"target\"\n",
+    )
+    .unwrap();
+    dir
+}
+
+#[test]
+fn help_lists_commands_with_examples() {
+    let out = run(&["--help"], Path::new("."));
+    let help = text(&out);
+    for word in ["demo", "sync", "serve", "default-config", "Examples:", "Exit codes"] {
+        assert!(help.contains(word), "{word} missing from:\n{help}");
+    }
+}
+
+#[test]
+fn default_config_prints_the_annotated_example() {
+    let out = run(&["default-config"], Path::new("."));
+    assert!(out.status.success());
+    let config = String::from_utf8(out.stdout).unwrap();
+    assert!(config.contains("[[connections]]") && config.contains("# "));
+}
+
+#[test]
+fn demo_loads_the_bundled_project() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = run(&["demo", "--no-serve", "--dir", dir.path().to_str().unwrap()], dir.path());
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("loaded 25 nodes"), "{}", text(&out));
+    assert!(dir.path().join("demo.sqlite").exists());
+}
+
+#[test]
+fn a_broken_artifact_fails_the_sync_names_the_file_and_keeps_the_data() {
+    let dir = project_dir();
+    let ok = run(&["sync"], dir.path());
+    assert!(ok.status.success(), "{}", text(&ok));
+    assert!(text(&ok).contains("wh: loaded 25 nodes"), "{}", text(&ok));
+
+    let manifest = dir.path().join("target/manifest.json");
+    let full = std::fs::read(&manifest).unwrap();
+    std::fs::write(&manifest, &full[..full.len() / 3]).unwrap();
+    let failed = run(&["sync"], dir.path());
+    assert_eq!(failed.status.code(), Some(1), "{}", text(&failed));
+    let message = text(&failed);
+    assert!(message.contains("manifest.json") && message.contains("truncated"), "{message}");
+    assert!(message.contains("keeping the last good data"), "{message}");
+
+    // The served data is still the last good load, and the failure is on record.
+    let url = serve(dir.path());
+    let body = http_get(&url, "/api/connections/wh");
+    let conn: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(conn["tables"], 19, "{body}");
+    assert_eq!(conn["last_sync"]["ok"], false, "{body}");
+    assert!(conn["last_sync"]["error"].as_str().unwrap().contains("truncated"));
+}
+
+#[test]
+fn config_mistakes_exit_2_with_the_field_named() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("downstream.toml"), "[[connections]]\nname = \"a\"\nknd = \"postgres\"\n").unwrap();
+    let out = run(&["sync"], dir.path());
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out).contains("knd"), "{}", text(&out));
+    let out = run(&["sync", "--config", "missing.toml"], dir.path());
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out).contains("missing.toml"), "{}", text(&out));
+}
+
+/// Starts `downstream serve --no-sync` on a free port and returns its URL; killed at exit of the test process.
+fn serve(dir: &Path) -> String {
+    let mut child = bin()
+        .args(["serve", "--no-sync", "--bind", "127.0.0.1:0"])
+        .current_dir(dir)
+        .env_remove("DOWNSTREAM_CONFIG")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    std::thread::spawn(move || {
+        std::thread::sleep(std::time::Duration::from_secs(20));
+        let _ = child.kill();
+    });
+    let url = line.split_whitespace().find(|w| w.starts_with("http://")).unwrap_or_else(|| panic!("no URL in {line:?}"));
+    assert!(url.starts_with("http://127.0.0.1:"), "binds loopback: {url}");
+    url.trim_end_matches('/').to_string()
+}
+
+/// A minimal HTTP/1.1 GET: the tests need no HTTP client crate.
+fn http_get(base: &str, path: &str) -> String {
+    let host = base.trim_start_matches("http://");
+    let mut stream = std::net::TcpStream::connect(host).unwrap();
+    write!(stream, "GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n").unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    let (head, body) = response.split_once("\r\n\r\n").unwrap();
+    assert!(head.starts_with("HTTP/1.1 200"), "{head}");
+    body.to_string()
+}

@@ -4,7 +4,7 @@ use crate::json::{lenient_f64, lenient_string};
 use crate::manifest::RawFreshnessRule;
 use crate::timestamp;
 use crate::version::Metadata;
-use model::{FreshnessCheck, FreshnessRule, RunStatus};
+use model::{FreshnessCheck, RunStatus};
 use serde::Deserialize;
 
 #[derive(Deserialize)]
@@ -62,7 +62,7 @@ impl RawFreshness {
             rule: self
                 .criteria
                 .and_then(|c| c.resolve(None))
-                .unwrap_or_else(FreshnessRule::default),
+                .unwrap_or_default(),
             error: self
                 .error
                 .or(self.message.filter(|_| status == RunStatus::Error))

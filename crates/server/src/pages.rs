@@ -147,12 +147,15 @@ pub struct TreeRow {
     built: Option<String>,
 }
 
+/// A schema and its relation rows.
+type SchemaRows = (String, Vec<TreeRow>);
+
 /// `/connections/{name}`: databases → schemas → tables.
 #[derive(Template)]
 #[template(path = "connection.html")]
 pub struct ConnectionPage {
     conn: ConnHeader,
-    databases: Vec<(String, Vec<(String, Vec<TreeRow>)>)>,
+    databases: Vec<(String, Vec<SchemaRows>)>,
     tables: usize,
 }
 

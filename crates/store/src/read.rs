@@ -115,7 +115,12 @@ impl Store {
             dbt_source: opt(row, "dbt_source")?,
             access: opt(row, "access")?,
             project,
-            tables: by_kind.values().sum(),
+            tables: sqlx::query_scalar::<Any, i64>(
+                "SELECT count(DISTINCT rel_key) FROM dbt_nodes WHERE connection = $1 AND rel_name IS NOT NULL",
+            )
+            .bind(&name)
+            .fetch_one(&self.pool)
+            .await?,
             models: by_kind.get("model").copied().unwrap_or(0),
             sources: by_kind.get("source").copied().unwrap_or(0),
             tests,

@@ -21,14 +21,27 @@ fn fingerprint(source: &DbtSource) -> Fingerprint {
         .collect()
 }
 
-/// Checks every `interval` and syncs the connections whose artifacts changed since the last
-/// check (the first check syncs only those changed since `initial` fingerprints were taken).
-/// Runs until the task is dropped.
-pub async fn watch(store: Store, targets: Vec<SyncTarget>, interval: Duration) {
-    let mut seen: HashMap<String, Fingerprint> = targets
+/// Checks every `interval` and syncs the connections whose artifacts changed since the previous
+/// check. The first fingerprints are taken when `watch` is called, not when the returned future
+/// first runs, so files written in between are not missed. Runs until the task is aborted.
+pub fn watch(
+    store: Store,
+    targets: Vec<SyncTarget>,
+    interval: Duration,
+) -> impl std::future::Future<Output = ()> + Send {
+    let seen: HashMap<String, Fingerprint> = targets
         .iter()
         .filter_map(|t| Some((t.connection.name.clone(), fingerprint(t.dbt.as_ref()?))))
         .collect();
+    poll(store, targets, interval, seen)
+}
+
+async fn poll(
+    store: Store,
+    targets: Vec<SyncTarget>,
+    interval: Duration,
+    mut seen: HashMap<String, Fingerprint>,
+) {
     let mut ticker = tokio::time::interval(interval);
     ticker.tick().await;
     loop {
@@ -49,5 +62,59 @@ pub async fn watch(store: Store, targets: Vec<SyncTarget>, interval: Duration) {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use dbt::ArtifactPaths;
+    use std::path::Path;
+    use store::ConnectionRecord;
+
+    fn copy_artifacts(from: &Path, to: &Path) {
+        for f in ["manifest.json", "catalog.json", "run_results.json", "sources.json"] {
+            std::fs::copy(from.join(f), to.join(f)).unwrap();
+        }
+    }
+
+    #[tokio::test]
+    async fn new_artifacts_are_picked_up_without_a_restart() {
+        let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+        let dir = tempfile::tempdir().unwrap();
+        copy_artifacts(&repo.join("examples/jaffle_analytics/artifacts"), dir.path());
+        let store = Store::open(dir.path().join("s.sqlite").to_str().unwrap()).await.unwrap();
+        let target = SyncTarget {
+            connection: ConnectionRecord {
+                name: "wh".into(),
+                kind: model::WarehouseKind::Postgres,
+                default_database: None,
+                default_schema: None,
+                docs_url: None,
+                dbt_source: None,
+                access: None,
+            },
+            dbt: Some(DbtSource::Local(ArtifactPaths::from_target_dir(dir.path()))),
+        };
+        sync_dbt(&store, &target).await.unwrap();
+        let version = |s: &Store| {
+            let s = s.clone();
+            async move { s.connection("wh").await.unwrap().project.unwrap().dbt_version.unwrap() }
+        };
+        assert!(version(&store).await.starts_with("1.11"));
+
+        let watcher = tokio::spawn(watch(store.clone(), vec![target], Duration::from_millis(50)));
+        // dbt 1.4 rewrites the target directory.
+        copy_artifacts(&repo.join("crates/dbt/tests/fixtures/dbt-1.4"), dir.path());
+        let mut seen = String::new();
+        for _ in 0..100 {
+            seen = version(&store).await;
+            if seen.starts_with("1.4") {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        watcher.abort();
+        assert!(seen.starts_with("1.4"), "still {seen}");
     }
 }

@@ -1,0 +1,64 @@
+use crate::{demo_app, get};
+use axum::http::StatusCode;
+use serde_json::Value;
+
+async fn json(state: &server::AppState, uri: &str) -> (StatusCode, Value) {
+    let (status, ctype, body) = get(state, uri).await;
+    assert!(ctype.starts_with("application/json"), "{uri}: {ctype}");
+    (status, serde_json::from_str(&body).unwrap())
+}
+
+#[tokio::test]
+async fn connections_report_counts_tests_and_freshness() {
+    let (state, _dir) = demo_app().await;
+    let (status, body) = json(&state, "/api/connections").await;
+    assert_eq!(status, StatusCode::OK);
+    let conn = &body[0];
+    assert_eq!(conn["name"], "jaffle_warehouse");
+    assert_eq!(conn["models"], 12, "ephemeral models are not relations");
+    assert_eq!(conn["tests"]["fail"], 1);
+    assert_eq!(conn["tests"]["warn"], 1);
+    assert_eq!(conn["tests"]["pass"], 54);
+    assert_eq!(conn["freshness"]["warn"], 1);
+    assert_eq!(conn["project"]["manifest_version"], 12);
+}
+
+#[tokio::test]
+async fn tree_and_table_pages_have_json_twins() {
+    let (state, _dir) = demo_app().await;
+    let (_, tree) = json(&state, "/api/connections/jaffle_warehouse/tree").await;
+    let schemas: Vec<&str> = tree[0]["schemas"].as_array().unwrap().iter().map(|s| s["name"].as_str().unwrap()).collect();
+    assert_eq!(schemas, ["finance", "marts", "raw", "snapshots", "staging"]);
+    let (status, table) = json(&state, "/api/connections/jaffle_warehouse/tables/analytics/marts/fct_orders").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(table["node"]["unique_id"], "model.jaffle_analytics.fct_orders");
+    assert_eq!(table["build"]["status"], "pass");
+    let failing: Vec<&Value> = table["tests"].as_array().unwrap().iter().filter(|t| t["status"] == "fail").collect();
+    assert_eq!(failing.len(), 1);
+    assert_eq!(failing[0]["column"], "status");
+    let (_, syncs) = json(&state, "/api/connections/jaffle_warehouse/syncs").await;
+    assert_eq!(syncs[0]["ok"], true);
+}
+
+#[tokio::test]
+async fn search_finds_tables_columns_and_descriptions() {
+    let (state, _dir) = demo_app().await;
+    let (_, hits) = json(&state, "/api/search?q=ltv").await;
+    assert_eq!(hits[0]["table"], "customer_ltv");
+    let (_, hits) = json(&state, "/api/search?q=first_order").await;
+    assert!(hits.as_array().unwrap().iter().any(|h| h["hit"] == "column" && h["table"] == "dim_customers"), "{hits}");
+    let (_, hits) = json(&state, "/api/search?q=fulfilment&limit=5").await;
+    assert!(!hits.as_array().unwrap().is_empty(), "description words match");
+}
+
+#[tokio::test]
+async fn unknown_things_are_json_404s() {
+    let (state, _dir) = demo_app().await;
+    let (status, body) = json(&state, "/api/connections/nope/tree").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(body["error"].as_str().unwrap().contains("nope"));
+    let (status, _) = json(&state, "/api/connections/jaffle_warehouse/tables/a/b/c").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, _) = json(&state, "/api/nothing-here").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}

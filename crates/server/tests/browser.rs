@@ -1,0 +1,161 @@
+//! Real headless Chromium, driven through chromedriver, looking at the demo as a person would.
+//! Screenshots land in target/screenshots/; with DOWNSTREAM_UPDATE_SCREENSHOTS=1 the README's
+//! picture in docs/ is refreshed too.
+
+use crate::demo_app;
+use fantoccini::{Client, ClientBuilder, Locator};
+use hyper_util::client::legacy::connect::HttpConnector;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+/// A chromedriver process and a browser session; both end on drop.
+struct Browser {
+    client: Client,
+    driver: Child,
+    _profile: tempfile::TempDir,
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+async fn browser() -> Browser {
+    let chromedriver = std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "chromedriver".into());
+    let port = free_port();
+    let driver = Command::new(&chromedriver)
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start {chromedriver} ({e}): scripts/test installs Debian's chromium-driver"));
+    let profile = tempfile::tempdir().unwrap();
+    let caps = serde_json::json!({
+        "goog:chromeOptions": {
+            "binary": std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into()),
+            "args": [
+                "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                "--window-size=1280,1000", "--hide-scrollbars",
+                format!("--user-data-dir={}", profile.path().display()),
+            ]
+        }
+    });
+    let caps: serde_json::Map<String, serde_json::Value> = caps.as_object().unwrap().clone();
+    let url = format!("http://127.0.0.1:{port}");
+    let mut last = None;
+    for _ in 0..50 {
+        match ClientBuilder::new(HttpConnector::new()).capabilities(caps.clone()).connect(&url).await {
+            Ok(client) => {
+                return Browser {
+                    client,
+                    driver,
+                    _profile: profile,
+                }
+            }
+            Err(e) => last = Some(e),
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    panic!("chromedriver did not accept a session: {last:?}");
+}
+
+/// Serves the demo on a free loopback port.
+async fn serve_demo() -> (String, tempfile::TempDir) {
+    let (state, dir) = demo_app().await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, server::app(state)).await.unwrap() });
+    (base, dir)
+}
+
+async fn screenshot(client: &Client, name: &str) {
+    let png = client.screenshot().await.unwrap();
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let dir = root.join("target/screenshots");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join(format!("{name}.png")), &png).unwrap();
+    if std::env::var_os("DOWNSTREAM_UPDATE_SCREENSHOTS").is_some() {
+        std::fs::create_dir_all(root.join("docs")).unwrap();
+        std::fs::write(root.join(format!("docs/{name}.png")), &png).unwrap();
+    }
+}
+
+async fn visible_text(client: &Client, css: &str) -> String {
+    client.find(Locator::Css(css)).await.unwrap().text().await.unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_person_sees_descriptions_failing_tests_and_freshness_warnings() {
+    let (base, _dir) = serve_demo().await;
+    let b = browser().await;
+    let c = &b.client;
+
+    c.goto(&format!("{base}/connections/jaffle_warehouse")).await.unwrap();
+    let tree = visible_text(c, ".tree").await;
+    assert!(tree.contains("fct_orders") && tree.contains("1 failing"), "{tree}");
+    assert!(tree.contains("freshness warn"), "{tree}");
+    screenshot(c, "schema-browser").await;
+
+    c.goto(&format!("{base}/connections/jaffle_warehouse/tables/analytics/marts/fct_orders")).await.unwrap();
+    let description = visible_text(c, "#description").await;
+    assert!(description.contains("One row per order"), "{description}");
+    let results = visible_text(c, "#test-results").await;
+    assert!(results.contains("fail") && results.contains("accepted_values"), "{results}");
+    let build = visible_text(c, "#build").await;
+    assert!(build.contains("pass"), "{build}");
+    screenshot(c, "table-page").await;
+
+    c.goto(&format!("{base}/connections/jaffle_warehouse/tables/analytics/raw/raw_payments")).await.unwrap();
+    let freshness = visible_text(c, "#freshness").await;
+    assert!(freshness.contains("freshness warn") && freshness.contains("warn after 24"), "{freshness}");
+    c.clone().close().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn search_lists_matches_as_you_type() {
+    let (base, _dir) = serve_demo().await;
+    let b = browser().await;
+    let c = &b.client;
+    c.goto(&base).await.unwrap();
+    let input = c.find(Locator::Id("search")).await.unwrap();
+    input.send_keys("lifetime").await.unwrap();
+    let first = c
+        .wait()
+        .at_most(Duration::from_secs(5))
+        .for_element(Locator::Css("#search-results li a"))
+        .await
+        .unwrap();
+    let text = first.text().await.unwrap();
+    assert!(text.contains("customer_ltv"), "{text}");
+    screenshot(c, "search").await;
+    first.click().await.unwrap();
+    let heading = visible_text(c, "h1").await;
+    assert!(heading.contains("customer_ltv"), "{heading}");
+    c.clone().close().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn script_in_a_description_never_runs() {
+    let (base, _dir) = serve_demo().await;
+    let b = browser().await;
+    let c = &b.client;
+    c.goto(&format!("{base}/connections/jaffle_warehouse/tables/analytics/staging/stg_products")).await.unwrap();
+    // An alert would leave a dialog open; the page must have none and no script element in text.
+    assert!(c.get_alert_text().await.is_err(), "an alert is open");
+    let scripts = c
+        .execute("return document.querySelectorAll('main script').length", vec![])
+        .await
+        .unwrap();
+    assert_eq!(scripts, serde_json::json!(0));
+    let description = visible_text(c, "#description").await;
+    assert!(!description.is_empty());
+    c.clone().close().await.unwrap();
+}
