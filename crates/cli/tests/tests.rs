@@ -9,11 +9,21 @@ fn bin() -> Command {
 }
 
 fn run(args: &[&str], dir: &Path) -> Output {
-    bin().args(args).current_dir(dir).env_remove("DOWNSTREAM_CONFIG").env_remove("DOWNSTREAM_STORE").output().unwrap()
+    bin()
+        .args(args)
+        .current_dir(dir)
+        .env_remove("DOWNSTREAM_CONFIG")
+        .env_remove("DOWNSTREAM_STORE")
+        .output()
+        .unwrap()
 }
 
 fn text(out: &Output) -> String {
-    format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
 }
 
 fn artifacts() -> PathBuf {
@@ -25,7 +35,12 @@ fn project_dir() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     let target = dir.path().join("target");
     std::fs::create_dir(&target).unwrap();
-    for f in ["manifest.json", "catalog.json", "run_results.json", "sources.json"] {
+    for f in [
+        "manifest.json",
+        "catalog.json",
+        "run_results.json",
+        "sources.json",
+    ] {
         std::fs::copy(artifacts().join(f), target.join(f)).unwrap();
     }
     std::fs::write(
@@ -40,7 +55,14 @@ fn project_dir() -> tempfile::TempDir {
 fn help_lists_commands_with_examples() {
     let out = run(&["--help"], Path::new("."));
     let help = text(&out);
-    for word in ["demo", "sync", "serve", "default-config", "Examples:", "Exit codes"] {
+    for word in [
+        "demo",
+        "sync",
+        "serve",
+        "default-config",
+        "Examples:",
+        "Exit codes",
+    ] {
         assert!(help.contains(word), "{word} missing from:\n{help}");
     }
 }
@@ -56,7 +78,10 @@ fn default_config_prints_the_annotated_example() {
 #[test]
 fn demo_loads_the_bundled_project() {
     let dir = tempfile::tempdir().unwrap();
-    let out = run(&["demo", "--no-serve", "--dir", dir.path().to_str().unwrap()], dir.path());
+    let out = run(
+        &["demo", "--no-serve", "--dir", dir.path().to_str().unwrap()],
+        dir.path(),
+    );
     assert!(out.status.success(), "{}", text(&out));
     assert!(text(&out).contains("loaded 25 nodes"), "{}", text(&out));
     assert!(dir.path().join("demo.sqlite").exists());
@@ -75,22 +100,32 @@ fn a_broken_artifact_fails_the_sync_names_the_file_and_keeps_the_data() {
     let failed = run(&["sync"], dir.path());
     assert_eq!(failed.status.code(), Some(1), "{}", text(&failed));
     let message = text(&failed);
-    assert!(message.contains("manifest.json") && message.contains("truncated"), "{message}");
+    assert!(
+        message.contains("manifest.json") && message.contains("truncated"),
+        "{message}"
+    );
     assert!(message.contains("keeping the last good data"), "{message}");
 
     // The served data is still the last good load, and the failure is on record.
-    let url = serve(dir.path());
-    let body = http_get(&url, "/api/connections/wh");
+    let served = serve(dir.path());
+    let body = http_get(&served.url, "/api/connections/wh");
     let conn: serde_json::Value = serde_json::from_str(&body).unwrap();
     assert_eq!(conn["tables"], 19, "{body}");
     assert_eq!(conn["last_sync"]["ok"], false, "{body}");
-    assert!(conn["last_sync"]["error"].as_str().unwrap().contains("truncated"));
+    assert!(conn["last_sync"]["error"]
+        .as_str()
+        .unwrap()
+        .contains("truncated"));
 }
 
 #[test]
 fn config_mistakes_exit_2_with_the_field_named() {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("downstream.toml"), "[[connections]]\nname = \"a\"\nknd = \"postgres\"\n").unwrap();
+    std::fs::write(
+        dir.path().join("downstream.toml"),
+        "[[connections]]\nname = \"a\"\nknd = \"postgres\"\n",
+    )
+    .unwrap();
     let out = run(&["sync"], dir.path());
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out).contains("knd"), "{}", text(&out));
@@ -99,8 +134,20 @@ fn config_mistakes_exit_2_with_the_field_named() {
     assert!(text(&out).contains("missing.toml"), "{}", text(&out));
 }
 
-/// Starts `downstream serve --no-sync` on a free port and returns its URL; killed at exit of the test process.
-fn serve(dir: &Path) -> String {
+/// A `downstream serve --no-sync` process on a free port; killed when dropped.
+struct Served {
+    child: std::process::Child,
+    url: String,
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn serve(dir: &Path) -> Served {
     let mut child = bin()
         .args(["serve", "--no-sync", "--bind", "127.0.0.1:0"])
         .current_dir(dir)
@@ -110,21 +157,35 @@ fn serve(dir: &Path) -> String {
         .spawn()
         .unwrap();
     let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-    std::thread::spawn(move || {
-        std::thread::sleep(std::time::Duration::from_secs(20));
-        let _ = child.kill();
-    });
-    let url = line.split_whitespace().find(|w| w.starts_with("http://")).unwrap_or_else(|| panic!("no URL in {line:?}"));
-    assert!(url.starts_with("http://127.0.0.1:"), "binds loopback: {url}");
-    url.trim_end_matches('/').to_string()
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    // Own the process first, so a failed assertion below still kills it.
+    let mut served = Served {
+        child,
+        url: String::new(),
+    };
+    let url = line
+        .split_whitespace()
+        .find(|w| w.starts_with("http://"))
+        .unwrap_or_else(|| panic!("no URL in {line:?}"));
+    assert!(
+        url.starts_with("http://127.0.0.1:"),
+        "binds loopback: {url}"
+    );
+    served.url = url.trim_end_matches('/').to_string();
+    served
 }
 
 /// A minimal HTTP/1.1 GET: the tests need no HTTP client crate.
 fn http_get(base: &str, path: &str) -> String {
     let host = base.trim_start_matches("http://");
     let mut stream = std::net::TcpStream::connect(host).unwrap();
-    write!(stream, "GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n").unwrap();
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
     let mut response = String::new();
     stream.read_to_string(&mut response).unwrap();
     let (head, body) = response.split_once("\r\n\r\n").unwrap();

@@ -27,13 +27,30 @@ async fn connections_report_counts_tests_and_freshness() {
 async fn tree_and_table_pages_have_json_twins() {
     let (state, _dir) = demo_app().await;
     let (_, tree) = json(&state, "/api/connections/jaffle_warehouse/tree").await;
-    let schemas: Vec<&str> = tree[0]["schemas"].as_array().unwrap().iter().map(|s| s["name"].as_str().unwrap()).collect();
+    let schemas: Vec<&str> = tree[0]["schemas"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["name"].as_str().unwrap())
+        .collect();
     assert_eq!(schemas, ["finance", "marts", "raw", "snapshots", "staging"]);
-    let (status, table) = json(&state, "/api/connections/jaffle_warehouse/tables/analytics/marts/fct_orders").await;
+    let (status, table) = json(
+        &state,
+        "/api/connections/jaffle_warehouse/tables/analytics/marts/fct_orders",
+    )
+    .await;
     assert_eq!(status, StatusCode::OK);
-    assert_eq!(table["node"]["unique_id"], "model.jaffle_analytics.fct_orders");
+    assert_eq!(
+        table["node"]["unique_id"],
+        "model.jaffle_analytics.fct_orders"
+    );
     assert_eq!(table["build"]["status"], "pass");
-    let failing: Vec<&Value> = table["tests"].as_array().unwrap().iter().filter(|t| t["status"] == "fail").collect();
+    let failing: Vec<&Value> = table["tests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| t["status"] == "fail")
+        .collect();
     assert_eq!(failing.len(), 1);
     assert_eq!(failing[0]["column"], "status");
     let (_, syncs) = json(&state, "/api/connections/jaffle_warehouse/syncs").await;
@@ -46,9 +63,18 @@ async fn search_finds_tables_columns_and_descriptions() {
     let (_, hits) = json(&state, "/api/search?q=ltv").await;
     assert_eq!(hits[0]["table"], "customer_ltv");
     let (_, hits) = json(&state, "/api/search?q=first_order").await;
-    assert!(hits.as_array().unwrap().iter().any(|h| h["hit"] == "column" && h["table"] == "dim_customers"), "{hits}");
+    assert!(
+        hits.as_array()
+            .unwrap()
+            .iter()
+            .any(|h| h["hit"] == "column" && h["table"] == "dim_customers"),
+        "{hits}"
+    );
     let (_, hits) = json(&state, "/api/search?q=fulfilment&limit=5").await;
-    assert!(!hits.as_array().unwrap().is_empty(), "description words match");
+    assert!(
+        !hits.as_array().unwrap().is_empty(),
+        "description words match"
+    );
 }
 
 #[tokio::test]

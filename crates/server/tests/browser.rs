@@ -24,7 +24,11 @@ impl Drop for Browser {
 }
 
 fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 async fn browser() -> Browser {
@@ -35,7 +39,11 @@ async fn browser() -> Browser {
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
-        .unwrap_or_else(|e| panic!("cannot start {chromedriver} ({e}): scripts/test installs Debian's chromium-driver"));
+        .unwrap_or_else(|e| {
+            panic!(
+                "cannot start {chromedriver} ({e}): scripts/test installs Debian's chromium-driver"
+            )
+        });
     let profile = tempfile::tempdir().unwrap();
     let caps = serde_json::json!({
         "goog:chromeOptions": {
@@ -52,7 +60,11 @@ async fn browser() -> Browser {
     let url = format!("http://127.0.0.1:{port}");
     let mut last = None;
     for _ in 0..50 {
-        match ClientBuilder::new(HttpConnector::new()).capabilities(caps.clone()).connect(&url).await {
+        match ClientBuilder::new(HttpConnector::new())
+            .capabilities(caps.clone())
+            .connect(&url)
+            .await
+        {
             Ok(client) => {
                 return Browser {
                     client,
@@ -89,7 +101,13 @@ async fn screenshot(client: &Client, name: &str) {
 }
 
 async fn visible_text(client: &Client, css: &str) -> String {
-    client.find(Locator::Css(css)).await.unwrap().text().await.unwrap()
+    client
+        .find(Locator::Css(css))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -98,24 +116,43 @@ async fn a_person_sees_descriptions_failing_tests_and_freshness_warnings() {
     let b = browser().await;
     let c = &b.client;
 
-    c.goto(&format!("{base}/connections/jaffle_warehouse")).await.unwrap();
+    c.goto(&format!("{base}/connections/jaffle_warehouse"))
+        .await
+        .unwrap();
     let tree = visible_text(c, ".tree").await;
-    assert!(tree.contains("fct_orders") && tree.contains("1 failing"), "{tree}");
+    assert!(
+        tree.contains("fct_orders") && tree.contains("1 failing"),
+        "{tree}"
+    );
     assert!(tree.contains("freshness warn"), "{tree}");
     screenshot(c, "schema-browser").await;
 
-    c.goto(&format!("{base}/connections/jaffle_warehouse/tables/analytics/marts/fct_orders")).await.unwrap();
+    c.goto(&format!(
+        "{base}/connections/jaffle_warehouse/tables/analytics/marts/fct_orders"
+    ))
+    .await
+    .unwrap();
     let description = visible_text(c, "#description").await;
     assert!(description.contains("One row per order"), "{description}");
     let results = visible_text(c, "#test-results").await;
-    assert!(results.contains("fail") && results.contains("accepted_values"), "{results}");
+    assert!(
+        results.contains("fail") && results.contains("accepted_values"),
+        "{results}"
+    );
     let build = visible_text(c, "#build").await;
     assert!(build.contains("pass"), "{build}");
     screenshot(c, "table-page").await;
 
-    c.goto(&format!("{base}/connections/jaffle_warehouse/tables/analytics/raw/raw_payments")).await.unwrap();
+    c.goto(&format!(
+        "{base}/connections/jaffle_warehouse/tables/analytics/raw/raw_payments"
+    ))
+    .await
+    .unwrap();
     let freshness = visible_text(c, "#freshness").await;
-    assert!(freshness.contains("freshness warn") && freshness.contains("warn after 24"), "{freshness}");
+    assert!(
+        freshness.contains("freshness warn") && freshness.contains("warn after 24"),
+        "{freshness}"
+    );
     c.clone().close().await.unwrap();
 }
 
@@ -147,11 +184,18 @@ async fn script_in_a_description_never_runs() {
     let (base, _dir) = serve_demo().await;
     let b = browser().await;
     let c = &b.client;
-    c.goto(&format!("{base}/connections/jaffle_warehouse/tables/analytics/staging/stg_products")).await.unwrap();
+    c.goto(&format!(
+        "{base}/connections/jaffle_warehouse/tables/analytics/staging/stg_products"
+    ))
+    .await
+    .unwrap();
     // An alert would leave a dialog open; the page must have none and no script element in text.
     assert!(c.get_alert_text().await.is_err(), "an alert is open");
     let scripts = c
-        .execute("return document.querySelectorAll('main script').length", vec![])
+        .execute(
+            "return document.querySelectorAll('main script').length",
+            vec![],
+        )
         .await
         .unwrap();
     assert_eq!(scripts, serde_json::json!(0));

@@ -4,19 +4,32 @@ use axum::http::StatusCode;
 #[tokio::test]
 async fn the_table_page_shows_what_dbt_knows() {
     let (state, _dir) = demo_app().await;
-    let (status, ctype, html) = get(&state, "/connections/jaffle_warehouse/tables/analytics/marts/fct_orders").await;
+    let (status, ctype, html) = get(
+        &state,
+        "/connections/jaffle_warehouse/tables/analytics/marts/fct_orders",
+    )
+    .await;
     assert_eq!(status, StatusCode::OK);
     assert!(ctype.starts_with("text/html"));
-    assert!(html.contains("<strong>One row per order</strong>"), "markdown rendered");
+    assert!(
+        html.contains("<strong>One row per order</strong>"),
+        "markdown rendered"
+    );
     assert!(html.contains("accepted_values fail"));
-    assert!(html.contains("https://docs.example.com/jaffle/#!/model/model.jaffle_analytics.fct_orders"));
+    assert!(
+        html.contains("https://docs.example.com/jaffle/#!/model/model.jaffle_analytics.fct_orders")
+    );
     assert!(html.contains("owner analytics@acme.com"));
 }
 
 #[tokio::test]
 async fn source_pages_show_freshness_with_age_and_rule() {
     let (state, _dir) = demo_app().await;
-    let (_, _, html) = get(&state, "/connections/jaffle_warehouse/tables/analytics/raw/raw_payments").await;
+    let (_, _, html) = get(
+        &state,
+        "/connections/jaffle_warehouse/tables/analytics/raw/raw_payments",
+    )
+    .await;
     assert!(html.contains("freshness warn"), "{html}");
     assert!(html.contains("warn after 24"), "{html}");
     assert!(html.contains("30 h old"), "{html}");
@@ -25,10 +38,24 @@ async fn source_pages_show_freshness_with_age_and_rule() {
 #[tokio::test]
 async fn html_in_dbt_descriptions_is_never_markup() {
     let (state, _dir) = demo_app().await;
-    let (_, _, html) = get(&state, "/connections/jaffle_warehouse/tables/analytics/staging/stg_products").await;
-    assert!(!html.contains("<script>alert"), "script from a description reached the page");
-    let (_, _, json) = get(&state, "/api/connections/jaffle_warehouse/tables/analytics/staging/stg_products").await;
-    assert!(json.contains("<script>alert(1)</script>"), "the API returns the text as dbt wrote it");
+    let (_, _, html) = get(
+        &state,
+        "/connections/jaffle_warehouse/tables/analytics/staging/stg_products",
+    )
+    .await;
+    assert!(
+        !html.contains("<script>alert"),
+        "script from a description reached the page"
+    );
+    let (_, _, json) = get(
+        &state,
+        "/api/connections/jaffle_warehouse/tables/analytics/staging/stg_products",
+    )
+    .await;
+    assert!(
+        json.contains("<script>alert(1)</script>"),
+        "the API returns the text as dbt wrote it"
+    );
 }
 
 #[tokio::test]
@@ -36,12 +63,17 @@ async fn every_page_sends_a_strict_content_security_policy() {
     let (state, _dir) = demo_app().await;
     let res = tower::ServiceExt::oneshot(
         server::app(state),
-        axum::http::Request::get("/").body(axum::body::Body::empty()).unwrap(),
+        axum::http::Request::get("/")
+            .body(axum::body::Body::empty())
+            .unwrap(),
     )
     .await
     .unwrap();
     let csp = res.headers()["content-security-policy"].to_str().unwrap();
-    assert!(csp.contains("script-src 'self'") && !csp.contains("unsafe-inline"), "{csp}");
+    assert!(
+        csp.contains("script-src 'self'") && !csp.contains("unsafe-inline"),
+        "{csp}"
+    );
     assert_eq!(res.headers()["x-content-type-options"], "nosniff");
 }
 
@@ -49,9 +81,16 @@ async fn every_page_sends_a_strict_content_security_policy() {
 async fn assets_are_embedded_and_nothing_else_is_served() {
     let (state, _dir) = demo_app().await;
     let (status, ctype, css) = get(&state, "/assets/app.css").await;
-    assert_eq!((status, ctype.as_str()), (StatusCode::OK, "text/css; charset=utf-8"));
+    assert_eq!(
+        (status, ctype.as_str()),
+        (StatusCode::OK, "text/css; charset=utf-8")
+    );
     assert!(css.contains("--pass"));
-    for probe in ["/assets/..%2F..%2FCargo.toml", "/assets/%2e%2e%2fsrc%2flib.rs", "/assets/nope.js"] {
+    for probe in [
+        "/assets/..%2F..%2FCargo.toml",
+        "/assets/%2e%2e%2fsrc%2flib.rs",
+        "/assets/nope.js",
+    ] {
         assert_eq!(get(&state, probe).await.0, StatusCode::NOT_FOUND, "{probe}");
     }
 }
@@ -66,5 +105,8 @@ async fn status_and_missing_pages() {
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert!(html.contains("no connection named"));
     let (_, _, html) = get(&state, "/search?q=%3Cb%3Ecustomer").await;
-    assert!(!html.contains("<b>customer") && html.contains("&#60;b&#62;customer"), "the query is escaped");
+    assert!(
+        !html.contains("<b>customer") && html.contains("&#60;b&#62;customer"),
+        "the query is escaped"
+    );
 }

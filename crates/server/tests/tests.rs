@@ -15,8 +15,11 @@ use tower::ServiceExt;
 /// A store with the demo project loaded, and its temp dir.
 pub async fn demo_app() -> (server::AppState, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
-    let store = store::Store::open(dir.path().join("t.sqlite").to_str().unwrap()).await.unwrap();
-    let artifacts = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../examples/jaffle_analytics/artifacts");
+    let store = store::Store::open(dir.path().join("t.sqlite").to_str().unwrap())
+        .await
+        .unwrap();
+    let artifacts =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../examples/jaffle_analytics/artifacts");
     let paths = dbt::ArtifactPaths {
         manifest: artifacts.join("manifest.json"),
         catalog: Some(artifacts.join("catalog.json")),
@@ -36,7 +39,10 @@ pub async fn demo_app() -> (server::AppState, tempfile::TempDir) {
         .await
         .unwrap();
     let project = dbt::load(&paths, WarehouseKind::Postgres).unwrap();
-    store.replace_dbt("jaffle_warehouse", &project, &store::now()).await.unwrap();
+    store
+        .replace_dbt("jaffle_warehouse", &project, &store::now())
+        .await
+        .unwrap();
     (server::AppState { store }, dir)
 }
 

@@ -73,7 +73,12 @@ mod tests {
     use store::ConnectionRecord;
 
     fn copy_artifacts(from: &Path, to: &Path) {
-        for f in ["manifest.json", "catalog.json", "run_results.json", "sources.json"] {
+        for f in [
+            "manifest.json",
+            "catalog.json",
+            "run_results.json",
+            "sources.json",
+        ] {
             std::fs::copy(from.join(f), to.join(f)).unwrap();
         }
     }
@@ -82,8 +87,13 @@ mod tests {
     async fn new_artifacts_are_picked_up_without_a_restart() {
         let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
         let dir = tempfile::tempdir().unwrap();
-        copy_artifacts(&repo.join("examples/jaffle_analytics/artifacts"), dir.path());
-        let store = Store::open(dir.path().join("s.sqlite").to_str().unwrap()).await.unwrap();
+        copy_artifacts(
+            &repo.join("examples/jaffle_analytics/artifacts"),
+            dir.path(),
+        );
+        let store = Store::open(dir.path().join("s.sqlite").to_str().unwrap())
+            .await
+            .unwrap();
         let target = SyncTarget {
             connection: ConnectionRecord {
                 name: "wh".into(),
@@ -99,11 +109,23 @@ mod tests {
         sync_dbt(&store, &target).await.unwrap();
         let version = |s: &Store| {
             let s = s.clone();
-            async move { s.connection("wh").await.unwrap().project.unwrap().dbt_version.unwrap() }
+            async move {
+                s.connection("wh")
+                    .await
+                    .unwrap()
+                    .project
+                    .unwrap()
+                    .dbt_version
+                    .unwrap()
+            }
         };
         assert!(version(&store).await.starts_with("1.11"));
 
-        let watcher = tokio::spawn(watch(store.clone(), vec![target], Duration::from_millis(50)));
+        let watcher = tokio::spawn(watch(
+            store.clone(),
+            vec![target],
+            Duration::from_millis(50),
+        ));
         // dbt 1.4 rewrites the target directory.
         copy_artifacts(&repo.join("crates/dbt/tests/fixtures/dbt-1.4"), dir.path());
         let mut seen = String::new();
