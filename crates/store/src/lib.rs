@@ -108,7 +108,7 @@ fn pool_options(backend: Backend) -> AnyPoolOptions {
     match backend {
         Backend::Sqlite => options.max_connections(8).after_connect(|conn, _| {
             Box::pin(async move {
-                conn.execute("PRAGMA busy_timeout = 10000; PRAGMA synchronous = NORMAL")
+                conn.execute("PRAGMA busy_timeout = 10000; PRAGMA synchronous = NORMAL; PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY")
                     .await?;
                 Ok(())
             })

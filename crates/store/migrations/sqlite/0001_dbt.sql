@@ -59,7 +59,7 @@ CREATE TABLE dbt_nodes (
     loaded_at_field TEXT,
     row_count INTEGER,
     PRIMARY KEY (connection, unique_id)
-);
+) WITHOUT ROWID;
 CREATE INDEX dbt_nodes_by_relation ON dbt_nodes (connection, rel_database, rel_schema, rel_name);
 
 CREATE TABLE dbt_columns (
@@ -72,7 +72,7 @@ CREATE TABLE dbt_columns (
     documented INTEGER NOT NULL,
     in_warehouse INTEGER,
     PRIMARY KEY (connection, unique_id, ordinal)
-);
+) WITHOUT ROWID;
 
 CREATE TABLE dbt_tests (
     connection TEXT NOT NULL,
@@ -82,14 +82,14 @@ CREATE TABLE dbt_tests (
     column_name TEXT,
     severity TEXT NOT NULL,
     PRIMARY KEY (connection, unique_id)
-);
+) WITHOUT ROWID;
 
 CREATE TABLE dbt_test_targets (
     connection TEXT NOT NULL,
     test_id TEXT NOT NULL,
     node_id TEXT NOT NULL,
     PRIMARY KEY (connection, test_id, node_id)
-);
+) WITHOUT ROWID;
 CREATE INDEX dbt_test_targets_by_node ON dbt_test_targets (connection, node_id);
 
 CREATE TABLE dbt_edges (
@@ -97,7 +97,7 @@ CREATE TABLE dbt_edges (
     parent TEXT NOT NULL,
     child TEXT NOT NULL,
     PRIMARY KEY (connection, parent, child)
-);
+) WITHOUT ROWID;
 CREATE INDEX dbt_edges_by_child ON dbt_edges (connection, child);
 
 -- Results accumulate across loads: a later docs-generate or partial run never erases them.
