@@ -7,7 +7,7 @@ use crate::json::{lenient_f64, lenient_string, string_list, Entries};
 use crate::version::Metadata;
 use model::{DbtColumn, DbtNode, DbtTest, FreshnessRule, NodeKind, RelationName, WarehouseKind};
 use serde::Deserialize;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 #[derive(Deserialize)]
 pub(crate) struct RawManifest {
@@ -179,48 +179,55 @@ impl RawManifest {
             .into_iter()
             .filter_map(|(_, g)| Some((g.name?, owner_of(g.owner.as_ref())?)))
             .collect();
-        let mut resolved = Resolved {
-            nodes: Vec::new(),
-            tests: Vec::new(),
-            edges: Vec::new(),
+        let all = || {
+            self.nodes
+                .0
+                .iter()
+                .chain(self.sources.0.iter())
+                .map(|(_, n)| n)
         };
-        let relation_ids: std::collections::HashSet<&str> = self
+        let relation_ids: HashSet<&str> = all()
+            .filter(|n| n.node_kind().is_some())
+            .map(|n| n.unique_id.as_str())
+            .collect();
+        let tests = all()
+            .filter(|n| n.resource_type == "test")
+            .map(|n| n.test(&relation_ids))
+            .collect();
+        // Edges between relations only: tests, analyses and operations are not on the graph.
+        let edges = all()
+            .filter(|n| relation_ids.contains(n.unique_id.as_str()))
+            .flat_map(|n| {
+                n.depends_on
+                    .nodes
+                    .iter()
+                    .filter(|p| relation_ids.contains(p.as_str()))
+                    .map(|p| (p.clone(), n.unique_id.clone()))
+            })
+            .collect();
+        let nodes = self
             .nodes
             .0
-            .iter()
-            .chain(self.sources.0.iter())
-            .filter(|(_, n)| NodeKind::from_resource_type(&n.resource_type).is_some())
-            .map(|(_, n)| n.unique_id.as_str())
+            .into_iter()
+            .chain(self.sources.0)
+            .filter_map(|(_, n)| {
+                let node_kind = n.node_kind()?;
+                Some(n.into_node(node_kind, kind, &group_owners))
+            })
             .collect();
-        let mut edges = Vec::new();
-        let mut tests = Vec::new();
-        for (_, raw) in self.nodes.0.iter().chain(self.sources.0.iter()) {
-            if raw.resource_type == "test" {
-                tests.push(raw.test(&relation_ids));
-            } else if NodeKind::from_resource_type(&raw.resource_type).is_some() {
-                edges.extend(
-                    raw.depends_on
-                        .nodes
-                        .iter()
-                        .filter(|p| relation_ids.contains(p.as_str()))
-                        .map(|p| (p.clone(), raw.unique_id.clone())),
-                );
-            }
+        Resolved {
+            nodes,
+            tests,
+            edges,
         }
-        for (_, raw) in self.nodes.0.into_iter().chain(self.sources.0) {
-            if let Some(node_kind) = NodeKind::from_resource_type(&raw.resource_type) {
-                resolved
-                    .nodes
-                    .push(raw.into_node(node_kind, kind, &group_owners));
-            }
-        }
-        resolved.tests = tests;
-        resolved.edges = edges;
-        resolved
     }
 }
 
 impl RawNode {
+    fn node_kind(&self) -> Option<NodeKind> {
+        NodeKind::from_resource_type(&self.resource_type)
+    }
+
     fn into_node(
         self,
         node_kind: NodeKind,
@@ -309,7 +316,7 @@ impl RawNode {
         })
     }
 
-    fn test(&self, relation_ids: &std::collections::HashSet<&str>) -> DbtTest {
+    fn test(&self, relation_ids: &HashSet<&str>) -> DbtTest {
         let kwargs = self.test_metadata.as_ref().map(|t| &t.kwargs);
         let column = self
             .column_name

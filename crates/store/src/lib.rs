@@ -86,21 +86,6 @@ impl Store {
             location: redacted,
         })
     }
-
-    /// Which back end this store uses.
-    pub fn backend(&self) -> Backend {
-        self.backend
-    }
-
-    /// Where the store is, with any password redacted.
-    pub fn location(&self) -> &str {
-        &self.location
-    }
-
-    /// Closes the pool, waiting for connections to finish.
-    pub async fn close(&self) {
-        self.pool.close().await;
-    }
 }
 
 fn pool_options(backend: Backend) -> AnyPoolOptions {

@@ -9,11 +9,13 @@ use std::collections::HashMap;
 /// Commands whose results mean a relation was (re)built.
 const BUILD_COMMANDS: &str = "('run', 'build', 'seed', 'snapshot')";
 
-/// The latest result of every test attached to a connection's nodes, by node.
-const LATEST_TEST_STATUS: &str = "SELECT t.node_id,
-       (SELECT r.status FROM dbt_runs r WHERE r.connection = t.connection AND r.unique_id = t.test_id
-        ORDER BY r.completed_at DESC LIMIT 1) AS status
-  FROM dbt_test_targets t WHERE t.connection = $1";
+/// The latest status recorded for the test whose id is in column `t.{id_column}`.
+fn latest_status(id_column: &str) -> String {
+    format!(
+        "(SELECT r.status FROM dbt_runs r WHERE r.connection = t.connection AND r.unique_id = t.{id_column}
+          ORDER BY r.completed_at DESC LIMIT 1)"
+    )
+}
 
 const LATEST_FRESHNESS: &str = "SELECT f.unique_id, f.status FROM dbt_freshness f
   WHERE f.connection = $1 AND f.snapshotted_at =
@@ -84,11 +86,10 @@ impl Store {
             by_kind.insert(text(k, "kind")?, k.try_get::<i64, _>("n")?);
         }
         // Counted per test: a singular test checking two models is one test.
-        let statuses = sqlx::query_scalar::<Any, Option<String>>(
-            "SELECT (SELECT r.status FROM dbt_runs r WHERE r.connection = t.connection AND r.unique_id = t.unique_id
-                     ORDER BY r.completed_at DESC LIMIT 1)
-               FROM dbt_tests t WHERE t.connection = $1",
-        )
+        let statuses = sqlx::query_scalar::<Any, Option<String>>(&format!(
+            "SELECT {} FROM dbt_tests t WHERE t.connection = $1",
+            latest_status("unique_id")
+        ))
         .bind(&name)
         .fetch_all(&self.pool)
         .await?;
@@ -163,10 +164,13 @@ impl Store {
         &self,
         connection: &str,
     ) -> Result<HashMap<String, Vec<Option<String>>>, StoreError> {
-        let rows = sqlx::query::<Any>(LATEST_TEST_STATUS)
-            .bind(connection)
-            .fetch_all(&self.pool)
-            .await?;
+        let rows = sqlx::query::<Any>(&format!(
+            "SELECT t.node_id, {} AS status FROM dbt_test_targets t WHERE t.connection = $1",
+            latest_status("test_id")
+        ))
+        .bind(connection)
+        .fetch_all(&self.pool)
+        .await?;
         let mut out: HashMap<String, Vec<Option<String>>> = HashMap::new();
         for r in rows {
             out.entry(text(&r, "node_id")?)
@@ -191,7 +195,8 @@ impl Store {
 
     /// Databases → schemas → relations of a connection, with status badges.
     pub async fn tree(&self, connection: &str) -> Result<Vec<TreeDatabase>, StoreError> {
-        self.connection_exists(connection).await?;
+        // Unknown connections are NotFound, not an empty tree.
+        self.connection_kind(connection).await?;
         let tests = self.latest_test_statuses(connection).await?;
         let freshness = self.latest_freshness(connection).await?;
         let built = self.last_built(connection).await?;
@@ -239,7 +244,8 @@ impl Store {
             .collect()
     }
 
-    async fn connection_exists(&self, connection: &str) -> Result<String, StoreError> {
+    /// The connection's warehouse kind, or `NotFound`.
+    async fn connection_kind(&self, connection: &str) -> Result<String, StoreError> {
         sqlx::query_scalar::<Any, String>("SELECT kind FROM connections WHERE name = $1")
             .bind(connection)
             .fetch_optional(&self.pool)

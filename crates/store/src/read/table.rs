@@ -20,7 +20,7 @@ impl Store {
         schema: &str,
         name: &str,
     ) -> Result<Option<TableDetail>, StoreError> {
-        let warehouse = self.connection_exists(connection).await?;
+        let warehouse = self.connection_kind(connection).await?;
         // Models first: a source declared on a model's table is listed under `also`.
         let rows = sqlx::query::<Any>(&format!(
             "SELECT {NODE_COLUMNS} FROM dbt_nodes
