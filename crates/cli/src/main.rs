@@ -2,6 +2,7 @@
 
 mod config;
 mod demo;
+mod lineage;
 
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
@@ -82,10 +83,33 @@ enum Command {
     },
     /// Print an annotated example configuration.
     DefaultConfig,
+    /// Lineage tools.
+    #[command(subcommand)]
+    Lineage(LineageCommand),
+}
+
+#[derive(Subcommand)]
+enum LineageCommand {
+    /// Print the tables and columns each SQL statement reads and writes.
+    #[command(after_help = "Examples:
+  downstream lineage sql --dialect snowflake --default-database ANALYTICS query.sql
+  echo 'select * from marts.orders' | downstream lineage sql --dialect postgres --format json
+  downstream lineage sql --dialect bigquery --jsonl history.jsonl > lineage.jsonl
+
+Exit codes: 0 every statement was read; 1 some statement could not be parsed (its error says
+where and why); 2 bad usage. In --jsonl mode errors are reported per line and the exit code is 0.")]
+    Sql(lineage::SqlArgs),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if let Command::Lineage(LineageCommand::Sql(args)) = cli.command {
+        // Pure computation: no runtime, logging or config needed.
+        return lineage::run(args).unwrap_or_else(|err| {
+            eprintln!("error: {err:#}");
+            ExitCode::from(2)
+        });
+    }
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("DOWNSTREAM_LOG")
@@ -144,6 +168,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             }
             Ok(sync_all(&store, &targets).await)
         }
+        Command::Lineage(_) => unreachable!("handled before the runtime starts"),
         Command::Serve { bind, no_sync } => {
             let config = Config::load(&cli.config, true)?;
             let store = open_store(cli.store.as_deref().unwrap_or(&config.store)).await?;
