@@ -12,9 +12,10 @@ use std::sync::Arc;
 /// Arguments of `downstream lineage sql`.
 #[derive(Args)]
 pub struct SqlArgs {
-    /// SQL dialect: snowflake, bigquery, redshift, databricks, postgres or duckdb.
-    #[arg(long, value_parser = parse_dialect)]
-    dialect: Dialect,
+    /// SQL dialect: snowflake, bigquery, redshift, databricks, postgres or duckdb (with
+    /// --jsonl, the default for lines without a "dialect" field).
+    #[arg(long, value_parser = parse_dialect, required_unless_present = "jsonl")]
+    dialect: Option<Dialect>,
     /// Current database (BigQuery project, Databricks catalog) for 1- and 2-part names.
     #[arg(long)]
     default_database: Option<String>,
@@ -51,7 +52,8 @@ fn parse_dialect(s: &str) -> Result<Dialect, String> {
 
 /// Runs the command: exit 0 when every statement was read, 1 when some could not be.
 pub fn run(args: SqlArgs) -> Result<ExitCode> {
-    let options = Options::new(args.dialect).with_defaults(
+    // Only --jsonl runs without --dialect; its catalog then folds names as PostgreSQL does.
+    let options = Options::new(args.dialect.unwrap_or(Dialect::Postgres)).with_defaults(
         args.default_database.as_deref(),
         args.default_schema.as_deref(),
     );
@@ -61,7 +63,13 @@ pub fn run(args: SqlArgs) -> Result<ExitCode> {
         .map(|path| load_catalog(path, &options))
         .transpose()?;
     if args.jsonl {
-        return run_batch(&args, &options, catalog);
+        let settings = sql::batch::Settings {
+            dialect: args.dialect,
+            default_database: args.default_database.clone(),
+            default_schema: args.default_schema.clone(),
+            catalog,
+        };
+        return run_batch(&args, &settings);
     }
     let sql = read_input(args.file.as_ref())?;
     let analysis = analyze(&sql, &options, catalog.as_deref());
@@ -111,7 +119,7 @@ fn read_input(file: Option<&PathBuf>) -> Result<String> {
     Ok(sql)
 }
 
-fn run_batch(args: &SqlArgs, options: &Options, catalog: Option<Arc<Catalog>>) -> Result<ExitCode> {
+fn run_batch(args: &SqlArgs, settings: &sql::batch::Settings) -> Result<ExitCode> {
     let threads = args
         .threads
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
@@ -124,7 +132,7 @@ fn run_batch(args: &SqlArgs, options: &Options, catalog: Option<Arc<Catalog>>) -
         None => Box::new(BufReader::with_capacity(1 << 20, io::stdin())),
     };
     let stdout = io::BufWriter::with_capacity(1 << 20, io::stdout().lock());
-    match sql::batch::run(input, stdout, options, catalog, threads) {
+    match sql::batch::run(input, stdout, settings, threads) {
         Ok(_) => Ok(ExitCode::SUCCESS),
         // A closed pipe (`| head`) is a normal way to stop reading.
         Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(ExitCode::SUCCESS),

@@ -58,31 +58,39 @@ struct Output<'a> {
     error: Option<String>,
 }
 
+/// What applies to every line unless the line says otherwise.
+#[derive(Clone, Debug, Default)]
+pub struct Settings {
+    /// The dialect of lines without a `dialect` field; such lines are errors when `None`.
+    pub dialect: Option<Dialect>,
+    /// The default database of lines without `default_database`.
+    pub default_database: Option<String>,
+    /// The default schema of lines without `default_schema`.
+    pub default_schema: Option<String>,
+    /// Known table columns.
+    pub catalog: Option<Arc<Catalog>>,
+}
+
 /// Analyses JSON Lines from `input` into `output` with `threads` workers.
-///
-/// `options` and `catalog` apply to every line; a line's own `dialect`, `default_database`
-/// and `default_schema` override them.
 ///
 /// # Errors
 /// Only I/O errors; a bad line gives an output line with `error` set.
 pub fn run(
     input: impl BufRead + Send,
     output: impl Write,
-    options: &Options,
-    catalog: Option<Arc<Catalog>>,
+    settings: &Settings,
     threads: usize,
 ) -> io::Result<Summary> {
     if threads <= 1 {
-        return run_inline(input, output, options, catalog.as_deref());
+        return run_inline(input, output, settings);
     }
-    run_parallel(input, output, options, catalog, threads)
+    run_parallel(input, output, settings, threads)
 }
 
 fn run_inline(
     input: impl BufRead,
     mut output: impl Write,
-    options: &Options,
-    catalog: Option<&Catalog>,
+    settings: &Settings,
 ) -> io::Result<Summary> {
     let mut summary = Summary::default();
     let mut buffer = String::new();
@@ -92,7 +100,7 @@ fn run_inline(
             continue;
         }
         buffer.clear();
-        let failed = process_line(&line, number + 1, options, catalog, &mut buffer);
+        let failed = process_line(&line, number + 1, settings, &mut buffer);
         summary.lines += 1;
         summary.errors += u64::from(failed);
         output.write_all(buffer.as_bytes())?;
@@ -123,8 +131,7 @@ struct Progress {
 fn run_parallel(
     input: impl BufRead + Send,
     output: impl Write,
-    options: &Options,
-    catalog: Option<Arc<Catalog>>,
+    settings: &Settings,
     threads: usize,
 ) -> io::Result<Summary> {
     let in_flight = (threads * IN_FLIGHT_PER_WORKER) as u64;
@@ -136,12 +143,9 @@ fn run_parallel(
         for _ in 0..threads {
             let work_rx = Arc::clone(&work_rx);
             let done_tx = done_tx.clone();
-            let catalog = catalog.clone();
             thread::Builder::new()
                 .stack_size(WORKER_STACK)
-                .spawn_scoped(scope, move || {
-                    worker(&work_rx, &done_tx, options, catalog.as_deref())
-                })?;
+                .spawn_scoped(scope, move || worker(&work_rx, &done_tx, settings))?;
         }
         drop(done_tx);
         let reader_progress = Arc::clone(&progress);
@@ -159,12 +163,7 @@ fn run_parallel(
     })
 }
 
-fn worker(
-    work: &Mutex<Receiver<Chunk>>,
-    done: &SyncSender<Done>,
-    options: &Options,
-    catalog: Option<&Catalog>,
-) {
+fn worker(work: &Mutex<Receiver<Chunk>>, done: &SyncSender<Done>, settings: &Settings) {
     loop {
         let chunk = match work.lock() {
             Ok(receiver) => receiver.recv(),
@@ -174,7 +173,7 @@ fn worker(
         let mut text = String::with_capacity(chunk.lines.len() * 256);
         let mut summary = Summary::default();
         for (i, line) in chunk.lines.iter().enumerate() {
-            let failed = process_line(line, chunk.first_line + i, options, catalog, &mut text);
+            let failed = process_line(line, chunk.first_line + i, settings, &mut text);
             summary.lines += 1;
             summary.errors += u64::from(failed);
         }
@@ -286,13 +285,7 @@ fn write_in_order(
 }
 
 /// Appends one output line for one input line; true if it carries an error.
-fn process_line(
-    line: &str,
-    number: usize,
-    options: &Options,
-    catalog: Option<&Catalog>,
-    out: &mut String,
-) -> bool {
+fn process_line(line: &str, number: usize, settings: &Settings, out: &mut String) -> bool {
     let parsed: Line<'_> = match serde_json::from_str(line) {
         Ok(parsed) => parsed,
         Err(error) => {
@@ -301,17 +294,23 @@ fn process_line(
             return true;
         }
     };
+    let Some(dialect) = parsed.dialect.or(settings.dialect) else {
+        let message = format!("input line {number}: no \"dialect\" field and no --dialect given");
+        push_output(out, parsed.id, &Lineage::default(), None, Some(message));
+        return true;
+    };
     let options = Options {
-        dialect: parsed.dialect.unwrap_or(options.dialect),
+        dialect,
         default_database: parsed
             .default_database
             .map(Cow::into_owned)
-            .or_else(|| options.default_database.clone()),
+            .or_else(|| settings.default_database.clone()),
         default_schema: parsed
             .default_schema
             .map(Cow::into_owned)
-            .or_else(|| options.default_schema.clone()),
+            .or_else(|| settings.default_schema.clone()),
     };
+    let catalog = settings.catalog.as_deref();
     // The parser is written not to panic; this keeps one bad line from ending a batch of
     // millions if it ever does.
     let analysis = catch_unwind(AssertUnwindSafe(|| analyze(&parsed.sql, &options, catalog)));
@@ -357,8 +356,13 @@ mod tests {
 
     fn run_lines(input: &str, threads: usize) -> Vec<serde_json::Value> {
         let mut out = Vec::new();
-        let options = Options::new(Dialect::Postgres).with_defaults(Some("db"), Some("public"));
-        run(input.as_bytes(), &mut out, &options, None, threads).unwrap();
+        let settings = Settings {
+            dialect: Some(Dialect::Postgres),
+            default_database: Some("db".into()),
+            default_schema: Some("public".into()),
+            catalog: None,
+        };
+        run(input.as_bytes(), &mut out, &settings, threads).unwrap();
         String::from_utf8(out)
             .unwrap()
             .lines()
