@@ -132,15 +132,12 @@ impl<'a> Parser<'a> {
             self.operand(out)?;
             return Ok(());
         }
-        if self.query_follows_paren() {
-            self.pos += 1;
+        self.pos += 1;
+        if self.query_starts_here() {
             let query = self.query()?;
             out.subqueries.push(query);
-        } else {
-            self.pos += 1;
-            if !self.at(Kind::RParen) {
-                self.expr_list(out)?;
-            }
+        } else if !self.at(Kind::RParen) {
+            self.expr_list(out)?;
         }
         self.expect(Kind::RParen, "`)` closing IN (")
     }
@@ -198,16 +195,15 @@ impl<'a> Parser<'a> {
         }
     }
 
+    /// `(subquery)`, `(expr)` or a tuple `(a, b)`; `((select 1), 2)` is a tuple holding a
+    /// subquery, so only a query keyword right after `(` makes a subquery.
     fn parenthesized(&mut self, out: &mut Expr<'a>) -> PResult<Operand> {
-        if self.query_follows_paren() {
-            self.pos += 1;
+        self.pos += 1;
+        if self.query_starts_here() {
             let query = self.query()?;
             out.subqueries.push(query);
-        } else {
-            self.pos += 1;
-            if !self.at(Kind::RParen) {
-                self.expr_list(out)?;
-            }
+        } else if !self.at(Kind::RParen) {
+            self.expr_list(out)?;
         }
         self.expect(Kind::RParen, "`)`")?;
         Ok(Operand::Other)
@@ -250,6 +246,10 @@ impl<'a> Parser<'a> {
         }
         out.columns.push(name);
         Ok(Operand::Column)
+    }
+
+    fn query_starts_here(&self) -> bool {
+        matches!(self.peek().kw, Kw::SELECT | Kw::WITH | Kw::VALUES)
     }
 
     fn dialect_has_lambdas(&self) -> bool {
@@ -406,7 +406,12 @@ impl<'a> Parser<'a> {
                         self.pos += 2;
                     }
                 }
-                Kind::Dot if matches!(self.peek_at(1).kind, Kind::Word | Kind::Quoted) => {
+                Kind::Dot
+                    if matches!(
+                        self.peek_at(1).kind,
+                        Kind::Word | Kind::Quoted | Kind::Param
+                    ) =>
+                {
                     self.pos += 2;
                     shape = Operand::Other;
                 }
@@ -703,6 +708,9 @@ impl<'a> Parser<'a> {
             self.expr(out)?;
             self.eat_kw(Kw::ASC);
             self.eat_kw(Kw::DESC);
+            if self.eat_kw(Kw::USING) {
+                self.advance();
+            }
             if self.eat_kw(Kw::NULLS) && !(self.eat_kw(Kw::FIRST) || self.eat_kw(Kw::LAST)) {
                 return Err(self.unexpected("FIRST or LAST after NULLS"));
             }

@@ -92,6 +92,7 @@ impl<'a> Parser<'a> {
     fn set_operand(&mut self) -> PResult<SetExpr<'a>> {
         match self.peek().kw {
             Kw::SELECT => Ok(SetExpr::Select(Box::new(self.select()?))),
+            Kw::FROM => Ok(SetExpr::Select(Box::new(self.from_first()?))),
             Kw::VALUES => {
                 self.pos += 1;
                 let mut values = Expr::default();
@@ -143,8 +144,25 @@ impl<'a> Parser<'a> {
                 Kw::FETCH => self.fetch(tail)?,
                 Kw::FOR if matches!(self.kw_at(1), Kw::UPDATE) || self.at_word_at(1, "SHARE") => {
                     self.pos += 2;
+                    self.locking_options()?;
                 }
                 _ => return Ok(()),
+            }
+        }
+    }
+
+    /// `OF t1, t2`, `NOWAIT`, `SKIP LOCKED` after FOR UPDATE / FOR SHARE.
+    fn locking_options(&mut self) -> PResult<()> {
+        loop {
+            if self.eat_kw(Kw::OF) {
+                self.object_name()?;
+                while self.eat(Kind::Comma) {
+                    self.object_name()?;
+                }
+            } else if !(self.eat_word("NOWAIT")
+                || (self.eat_word("SKIP") && self.eat_word("LOCKED")))
+            {
+                return Ok(());
             }
         }
     }
@@ -160,6 +178,25 @@ impl<'a> Parser<'a> {
         let _ = self.eat_kw(Kw::ONLY) || self.eat_word("TIES") || self.eat_kw(Kw::WITH);
         self.eat_word("TIES");
         Ok(())
+    }
+
+    /// DuckDB's `FROM t [SELECT …]`: without a select list it means `SELECT *`.
+    fn from_first(&mut self) -> PResult<Select<'a>> {
+        self.pos += 1;
+        let from = self.relations()?;
+        let mut select = if self.at_kw(Kw::SELECT) {
+            self.select()?
+        } else {
+            let mut select = Select::default();
+            select.items.push(SelectItem::Wildcard {
+                qualifier: None,
+                except: Vec::new(),
+            });
+            self.select_clauses(&mut select)?;
+            select
+        };
+        select.from.splice(0..0, from);
+        Ok(select)
     }
 
     fn select(&mut self) -> PResult<Select<'a>> {
@@ -297,7 +334,9 @@ impl<'a> Parser<'a> {
         let token = self.peek();
         let bare = match token.kind {
             Kind::Quoted => true,
-            Kind::Word => !token.kw.ends_alias() && token.kw != Kw::OUTER,
+            Kind::Word => {
+                !token.kw.ends_alias() && token.kw != Kw::OUTER && !self.at_word("MATCH_CONDITION")
+            }
             _ => false,
         };
         if bare {
@@ -410,6 +449,11 @@ impl<'a> Parser<'a> {
             }
             self.push_relation(items)?;
             let last = items.len() - 1;
+            if self.at_word("MATCH_CONDITION") && self.peek_at(1).kind == Kind::LParen {
+                // Snowflake's ASOF JOIN … MATCH_CONDITION (a >= b) ON ….
+                self.pos += 1;
+                self.operand(&mut items[last].condition)?;
+            }
             if self.eat_kw(Kw::ON) {
                 self.expr(&mut items[last].condition)?;
             } else if self.eat_kw(Kw::USING) {

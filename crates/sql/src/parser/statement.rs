@@ -29,7 +29,7 @@ impl<'a> Parser<'a> {
             return self.query().map(Statement::Query);
         }
         match self.peek().kw {
-            Kw::SELECT | Kw::VALUES | Kw::TABLE => self.query().map(Statement::Query),
+            Kw::SELECT | Kw::VALUES | Kw::TABLE | Kw::FROM => self.query().map(Statement::Query),
             Kw::WITH => self.with_statement(),
             Kw::INSERT => self.insert().map(Statement::Insert),
             Kw::CREATE => self.create(),
