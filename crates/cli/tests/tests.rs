@@ -192,3 +192,156 @@ fn http_get(base: &str, path: &str) -> String {
     assert!(head.starts_with("HTTP/1.1 200"), "{head}");
     body.to_string()
 }
+
+fn run_stdin(args: &[&str], stdin: &str) -> Output {
+    let mut child = bin()
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+#[test]
+fn lineage_sql_prints_reads_writes_and_columns() {
+    let out = run_stdin(
+        &["lineage", "sql", "--dialect", "snowflake", "--default-database", "analytics"],
+        "insert into marts.daily select order_date, sum(amount) as revenue from raw.orders group by 1;",
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    let printed = text(&out);
+    assert!(
+        printed.contains("statement 1 (insert, line 1)"),
+        "{printed}"
+    );
+    assert!(
+        printed.contains("reads:  ANALYTICS.RAW.ORDERS"),
+        "{printed}"
+    );
+    assert!(
+        printed.contains("writes: ANALYTICS.MARTS.DAILY"),
+        "{printed}"
+    );
+    assert!(
+        printed.contains("REVENUE <- ANALYTICS.RAW.ORDERS.AMOUNT"),
+        "{printed}"
+    );
+}
+
+#[test]
+fn lineage_sql_json_uses_the_schema_file_and_exits_1_on_bad_sql() {
+    let dir = tempfile::tempdir().unwrap();
+    let schema = dir.path().join("schema.json");
+    std::fs::write(&schema, r#"{"public.orders": ["id", "amount"]}"#).unwrap();
+    let schema = schema.to_str().unwrap();
+    let out = run_stdin(
+        &[
+            "lineage",
+            "sql",
+            "--dialect",
+            "postgres",
+            "--default-schema",
+            "public",
+            "--schema",
+            schema,
+            "--format",
+            "json",
+        ],
+        "select * from orders",
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["reads"][0], "public.orders");
+    assert_eq!(json["columns"]["lineage"][1]["target"], "amount");
+    assert_eq!(
+        json["columns"]["lineage"][1]["sources"][0],
+        "public.orders.amount"
+    );
+
+    let bad = run_stdin(
+        &[
+            "lineage",
+            "sql",
+            "--dialect",
+            "postgres",
+            "--format",
+            "json",
+        ],
+        "select (a from t",
+    );
+    assert_eq!(bad.status.code(), Some(1));
+    let json: serde_json::Value = serde_json::from_slice(&bad.stdout).unwrap();
+    assert!(json["error"]
+        .as_str()
+        .unwrap()
+        .starts_with("line 1, column 11: expected `)`"));
+
+    std::fs::write(dir.path().join("broken.json"), "{\"t\": ").unwrap();
+    let broken = dir.path().join("broken.json");
+    let out = run_stdin(
+        &[
+            "lineage",
+            "sql",
+            "--dialect",
+            "postgres",
+            "--schema",
+            broken.to_str().unwrap(),
+        ],
+        "select 1",
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out).contains("broken.json: expected a JSON object"),
+        "{}",
+        text(&out)
+    );
+}
+
+#[test]
+fn lineage_sql_jsonl_answers_every_line_in_order() {
+    let input: String = (0..600)
+        .map(|i| {
+            if i % 100 == 7 {
+                format!("{{\"id\": {i}, \"sql\": \"select from from\"}}\n")
+            } else {
+                format!("{{\"id\": {i}, \"sql\": \"select * from s.t{i}\", \"dialect\": \"bigquery\"}}\n")
+            }
+        })
+        .collect();
+    let out = run_stdin(
+        &[
+            "lineage",
+            "sql",
+            "--jsonl",
+            "--threads",
+            "3",
+            "--default-database",
+            "proj",
+        ],
+        &input,
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    let lines: Vec<serde_json::Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 600);
+    for (i, line) in lines.iter().enumerate() {
+        assert_eq!(line["id"], i);
+        if i % 100 == 7 {
+            assert!(line["error"].as_str().unwrap().contains("no \"dialect\""));
+        } else {
+            assert_eq!(line["reads"][0], format!("proj.s.t{i}"));
+            assert_eq!(line["fingerprint"].as_str().unwrap().len(), 32);
+        }
+    }
+}
