@@ -103,13 +103,6 @@ where and why); 2 bad usage. In --jsonl mode errors are reported per line and th
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    if let Command::Lineage(LineageCommand::Sql(args)) = cli.command {
-        // Pure computation: no runtime, logging or config needed.
-        return lineage::run(args).unwrap_or_else(|err| {
-            eprintln!("error: {err:#}");
-            ExitCode::from(2)
-        });
-    }
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("DOWNSTREAM_LOG")
@@ -168,7 +161,8 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             }
             Ok(sync_all(&store, &targets).await)
         }
-        Command::Lineage(_) => unreachable!("handled before the runtime starts"),
+        // Pure computation on its own threads: no config or store needed.
+        Command::Lineage(LineageCommand::Sql(args)) => lineage::run(args),
         Command::Serve { bind, no_sync } => {
             let config = Config::load(&cli.config, true)?;
             let store = open_store(cli.store.as_deref().unwrap_or(&config.store)).await?;
