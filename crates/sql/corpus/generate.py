@@ -621,7 +621,7 @@ def insert_comments(sql: str, dialect: str, f: random.Random, k: int) -> str:
     out = []
     for i, (kind, text) in enumerate(toks):
         if i in chosen:
-            out.append(comment_text(dialect, f, inline=True))
+            out.append(comment_text(dialect, f))
         else:
             out.append(text)
     return "".join(out)
@@ -635,7 +635,7 @@ COMMENT_BODIES = [
 ]
 
 
-def comment_text(dialect: str, f: random.Random, inline: bool) -> str:
+def comment_text(dialect: str, f: random.Random) -> str:
     body = f.choice(COMMENT_BODIES)
     kind = f.random()
     if kind < 0.4:
@@ -2155,7 +2155,7 @@ def t_multi(g, R):
         m = pick_mapping(g)
         tgt, src, cols = m
         tmp = (g.choice(["staging", "marts"]), g.choice(["tmp_batch", "tmp__dbt_tmp", "orders__dbt_tmp", "incremental_batch"]))
-        head = {"postgres": "create table", "snowflake": "create or replace temporary table" if False else "create or replace table",
+        head = {"postgres": "create table", "snowflake": "create or replace table",
                 "bigquery": "create or replace table", "redshift": "create table", "databricks": "create or replace table", "duckdb": "create or replace table"}[d]
         R.stmt("ctas", f"{head} {R.t(tmp, 'w')} as select * from {R.t(src)} where {pred(g, R, None, src)}")
         R.stmt("explain", f"insert into {R.t(tgt, 'w')} ({', '.join(R.q(c) for c, _ in cols)}) select {', '.join(mapping_exprs(R, m, 'b'))} from {R.t(tmp)} b")
@@ -2571,8 +2571,11 @@ def render(shape: str, i: int, dialect: str) -> Rendered:
         t = reformat(sql, dialect, f)
         if r.comment_k:
             t = insert_comments(t, dialect, f, r.comment_k)
-            if f.random() < 0.5:
-                t = comment_text(dialect, f, inline=False).lstrip(" ").lstrip("\n") + t if f.random() < 0.5 else f"-- {f.choice(COMMENT_BODIES)}\n{t}"
+            if f.random() < 0.5:  # leading comment
+                if f.random() < 0.5:
+                    t = comment_text(dialect, f).lstrip(" \n") + t
+                else:
+                    t = f"-- {f.choice(COMMENT_BODIES)}\n{t}"
             if f.random() < 0.3:
                 t += f" /* {f.choice(COMMENT_BODIES)} */"
         texts.append(t)
