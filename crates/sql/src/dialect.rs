@@ -113,9 +113,10 @@ impl Dialect {
         !matches!(self, Dialect::BigQuery | Dialect::Databricks)
     }
 
-    /// `FROM t, t.array_column` unnests the array implicitly (GoogleSQL).
+    /// `FROM t, t.array_column` unnests the array implicitly (GoogleSQL; Redshift's
+    /// navigation of SUPER arrays, `FROM t AS x, x.items AS i AT pos`).
     pub(crate) fn comma_unnest(self) -> bool {
-        self == Dialect::BigQuery
+        matches!(self, Dialect::BigQuery | Dialect::Redshift)
     }
 
     /// Project ids such as `my-project.dataset.table` may be written unquoted (GoogleSQL).

@@ -698,6 +698,10 @@ impl<'a> Parser<'a> {
                     self.pos += 2;
                     self.alias_name()?;
                 }
+                // Redshift's `x.items AS item AT position`.
+                Kw::AT if matches!(self.peek_at(1).kind, Kind::Word | Kind::Quoted) => {
+                    self.pos += 2;
+                }
                 _ => return Ok(()),
             }
         }
