@@ -92,7 +92,7 @@ impl<'a> Parser<'a> {
     fn set_operand(&mut self) -> PResult<SetExpr<'a>> {
         match self.peek().kw {
             Kw::SELECT => Ok(SetExpr::Select(Box::new(self.select()?))),
-            Kw::FROM => Ok(SetExpr::Select(Box::new(self.from_first()?))),
+            Kw::FROM => Ok(SetExpr::Select(Box::new(self.select_from_first()?))),
             Kw::VALUES => {
                 self.pos += 1;
                 let mut values = Expr::default();
@@ -181,7 +181,7 @@ impl<'a> Parser<'a> {
     }
 
     /// DuckDB's `FROM t [SELECT …]`: without a select list it means `SELECT *`.
-    fn from_first(&mut self) -> PResult<Select<'a>> {
+    fn select_from_first(&mut self) -> PResult<Select<'a>> {
         self.pos += 1;
         let from = self.relations()?;
         let mut select = if self.at_kw(Kw::SELECT) {
