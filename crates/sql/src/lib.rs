@@ -100,14 +100,38 @@ impl SqlError {
         }
     }
 
-    /// Fills in the line and column of `offset` in `sql`.
-    fn locate(mut self, sql: &str) -> Self {
-        let offset = self.offset.min(sql.len());
-        let before = sql.get(..offset).unwrap_or(sql);
-        self.line = before.matches('\n').count() + 1;
-        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-        self.column = before[line_start..].chars().count() + 1;
+    /// Fills in the line and column of `offset`.
+    fn locate(mut self, lines: &Lines<'_>) -> Self {
+        (self.line, self.column) = lines.position(self.offset);
         self
+    }
+}
+
+/// Where each line of a text starts, so positions cost a binary search, not a scan: a text of
+/// many statements must not take quadratic time.
+struct Lines<'a> {
+    text: &'a str,
+    starts: Vec<usize>,
+}
+
+impl<'a> Lines<'a> {
+    fn new(text: &'a str) -> Self {
+        let starts = std::iter::once(0)
+            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+            .collect();
+        Lines { text, starts }
+    }
+
+    /// 1-based line and column (in characters) of a byte offset.
+    fn position(&self, offset: usize) -> (usize, usize) {
+        let offset = offset.min(self.text.len());
+        let line = self.starts.partition_point(|&start| start <= offset);
+        let start = self.starts[line - 1];
+        let column = self
+            .text
+            .get(start..offset)
+            .map_or(1, |s| s.chars().count() + 1);
+        (line, column)
     }
 }
 
@@ -210,11 +234,12 @@ impl Analysis {
 /// Reads every statement in `sql`. `catalog` supplies known columns for `*` and bare names.
 pub fn analyze(sql: &str, options: &Options, catalog: Option<&Catalog>) -> Analysis {
     let dialect = options.dialect;
+    let lines = Lines::new(sql);
     let tokens = match lexer::tokenize(sql, dialect) {
         Ok(tokens) => tokens,
         Err(error) => {
             return Analysis {
-                statements: vec![failed(error.locate(sql))],
+                statements: vec![failed(error.locate(&lines))],
                 fingerprint: fingerprint::of_text(sql, dialect),
             }
         }
@@ -227,7 +252,7 @@ pub fn analyze(sql: &str, options: &Options, catalog: Option<&Catalog>) -> Analy
     );
     let mut statements = Vec::new();
     for parsed in parser::parse(sql, &tokens, dialect) {
-        let line = sql[..parsed.start].matches('\n').count() + 1;
+        let line = lines.position(parsed.start).0;
         let statement = match parsed.statement {
             Ok(statement) => {
                 let resolver = Resolver::new(dialect, defaults.clone(), catalog);
@@ -242,7 +267,7 @@ pub fn analyze(sql: &str, options: &Options, catalog: Option<&Catalog>) -> Analy
             }
             Err(error) => StatementLineage {
                 line,
-                ..failed(error.locate(sql))
+                ..failed(error.locate(&lines))
             },
         };
         statements.push(statement);

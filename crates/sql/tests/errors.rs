@@ -63,3 +63,34 @@ fn garbage_never_panics() {
         let _ = analyze(&soup, &Options::new(dialect), None);
     }
 }
+
+#[test]
+fn every_prefix_of_corpus_statements_is_handled() {
+    let corpus = include_str!("../corpus/corpus.jsonl");
+    for line in corpus.lines().step_by(17) {
+        let case: serde_json::Value = serde_json::from_str(line).unwrap();
+        let sql = case["sql"].as_str().unwrap();
+        let dialect: Dialect = case["dialect"].as_str().unwrap().parse().unwrap();
+        for end in (0..sql.len())
+            .step_by(5)
+            .filter(|&i| sql.is_char_boundary(i))
+        {
+            let analysis = analyze(&sql[..end], &Options::new(dialect), None);
+            for statement in &analysis.statements {
+                if let Some(error) = &statement.error {
+                    assert!(error.line >= 1 && error.column >= 1, "{error:?}");
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn many_statements_in_one_text_stay_linear() {
+    // 50,000 statements with errors: positions come from a line index, not rescans.
+    let sql = "select (\n;".repeat(50_000);
+    let analysis = analyze(&sql, &Options::new(Dialect::Postgres), None);
+    assert_eq!(analysis.statements.len(), 50_000);
+    let last = analysis.statements.last().unwrap().error.as_ref().unwrap();
+    assert_eq!((last.line, last.column), (50_001, 1));
+}
