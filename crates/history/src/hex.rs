@@ -1,0 +1,329 @@
+//! The comment Hex appends to every query it runs:
+//! `-- Hex query metadata: {"context": …, "project_id": …, "project_url": …}`.
+//!
+//! The payload is parsed as JSON (never by key order), keys are matched without regard to
+//! case (some warehouses re-case query text), unknown keys are ignored, and the cell comes
+//! from `selectedCellId` in `project_url`.
+
+use crate::HEX_MARKER;
+use serde_json::{Map, Value};
+use std::fmt;
+
+/// Who or what made Hex run the query.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Context {
+    /// A scheduled run (`SCHEDULED_RUN`).
+    Scheduled,
+    /// Someone opened the published app (`APP_VIEW`).
+    AppView,
+    /// Interactive work in the notebook (`LOGIC_VIEW` and other logic contexts).
+    Interactive,
+    /// A run through Hex's API (`API`).
+    Api,
+    /// Anything else, lower-cased as Hex wrote it.
+    Other(String),
+}
+
+impl Context {
+    fn from_hex(raw: &str) -> Self {
+        let upper = raw.trim().to_ascii_uppercase();
+        match upper.as_str() {
+            "SCHEDULED_RUN" | "SCHEDULED" => Context::Scheduled,
+            "APP_VIEW" | "APP" | "PUBLISHED_APP" => Context::AppView,
+            "API" | "API_RUN" => Context::Api,
+            _ if upper.contains("LOGIC") || upper.contains("INTERACTIVE") => Context::Interactive,
+            "" => Context::Other("unknown".to_string()),
+            _ => Context::Other(upper.to_ascii_lowercase()),
+        }
+    }
+
+    /// The stored name: `scheduled`, `app_view`, `interactive`, `api` or Hex's own word.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Context::Scheduled => "scheduled",
+            Context::AppView => "app_view",
+            Context::Interactive => "interactive",
+            Context::Api => "api",
+            Context::Other(other) => other,
+        }
+    }
+
+    /// The inverse of [`Context::as_str`].
+    pub fn from_stored(stored: &str) -> Self {
+        match stored {
+            "scheduled" => Context::Scheduled,
+            "app_view" => Context::AppView,
+            "interactive" => Context::Interactive,
+            "api" => Context::Api,
+            other => Context::Other(other.to_string()),
+        }
+    }
+}
+
+impl fmt::Display for Context {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What a Hex comment says about the query it ends.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HexComment {
+    /// The Hex project.
+    pub project_id: String,
+    /// Its title when the query ran.
+    pub project_name: Option<String>,
+    /// The project URL Hex wrote, which carries the cell.
+    pub project_url: Option<String>,
+    /// The cell, from `selectedCellId`; queries Hex issues itself carry none.
+    pub cell_id: Option<String>,
+    /// Why it ran.
+    pub context: Context,
+    /// The Hex user.
+    pub user_email: Option<String>,
+    /// The name of the Hex data connection.
+    pub connection: Option<String>,
+    /// The project's status (`Published`, …).
+    pub status: Option<String>,
+    /// The project's categories.
+    pub categories: Vec<String>,
+}
+
+/// A Hex comment that could not be read.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum CommentError {
+    /// The text ends inside the JSON payload: the warehouse cut the query text short.
+    #[error("truncated Hex metadata: the query text ends inside the comment's JSON")]
+    Truncated,
+    /// The payload is not a JSON object.
+    #[error("unreadable Hex metadata: {0}")]
+    Invalid(String),
+    /// The payload names no project.
+    #[error("Hex metadata without a project_id or project URL")]
+    NoProject,
+}
+
+/// Finds and reads the Hex comment in `sql`: `Ok(None)` when there is none.
+///
+/// # Errors
+/// A comment whose payload is cut short, is not JSON, or names no project.
+pub fn parse_comment(sql: &str) -> Result<Option<HexComment>, CommentError> {
+    let Some(payload) = payload(sql) else {
+        return Ok(None);
+    };
+    let object = read_object(payload)?;
+    let fields = Fields(&object);
+    let project_url = fields.text("project_url");
+    let project_id = fields
+        .text("project_id")
+        .or_else(|| project_url.as_deref().and_then(project_from_url))
+        .ok_or(CommentError::NoProject)?;
+    let cell_id = fields
+        .text("cell_id")
+        .or_else(|| project_url.as_deref().and_then(cell_from_url));
+    Ok(Some(HexComment {
+        project_id,
+        project_name: fields.text("project_name"),
+        cell_id,
+        context: Context::from_hex(fields.text("context").as_deref().unwrap_or("")),
+        user_email: fields.text("user_email"),
+        connection: fields.text("connection"),
+        status: fields.text("status"),
+        categories: fields.list("categories"),
+        project_url,
+    }))
+}
+
+fn read_object(payload: &str) -> Result<Map<String, Value>, CommentError> {
+    let parsed = serde_json::from_str::<Value>(payload).or_else(|first| {
+        // Text re-cased by the warehouse turns `\u2013` into `\U2013`; undo just that.
+        if payload.contains("\\U") {
+            serde_json::from_str(&payload.replace("\\U", "\\u")).map_err(|_| first)
+        } else {
+            Err(first)
+        }
+    });
+    match parsed {
+        Ok(Value::Object(object)) => Ok(object),
+        Ok(_) => Err(CommentError::Invalid(
+            "the payload is not a JSON object".into(),
+        )),
+        Err(e) if e.is_eof() => Err(CommentError::Truncated),
+        Err(e) => Err(CommentError::Invalid(e.to_string())),
+    }
+}
+
+/// The JSON after the last marker, up to the end of its line.
+fn payload(sql: &str) -> Option<&str> {
+    let start = find_marker(sql)?;
+    let rest = sql[start + HEX_MARKER.len()..].trim_start();
+    let rest = rest.strip_prefix(':').unwrap_or(rest);
+    let end = rest.find('\n').unwrap_or(rest.len());
+    Some(rest[..end].trim())
+}
+
+/// The last occurrence of the marker, in any case (some warehouses re-case text).
+fn find_marker(sql: &str) -> Option<usize> {
+    if let Some(at) = sql.rfind(HEX_MARKER) {
+        return Some(at);
+    }
+    let marker = HEX_MARKER.as_bytes();
+    sql.as_bytes()
+        .windows(marker.len())
+        .rposition(|w| w.eq_ignore_ascii_case(marker))
+}
+
+/// Looks up keys without regard to case.
+struct Fields<'a>(&'a Map<String, Value>);
+
+impl Fields<'_> {
+    fn get(&self, key: &str) -> Option<&Value> {
+        self.0.get(key).or_else(|| {
+            self.0
+                .iter()
+                .find(|(k, _)| k.eq_ignore_ascii_case(key))
+                .map(|(_, v)| v)
+        })
+    }
+
+    fn text(&self, key: &str) -> Option<String> {
+        match self.get(key)? {
+            Value::String(s) if !s.trim().is_empty() => Some(s.trim().to_string()),
+            Value::Number(n) => Some(n.to_string()),
+            _ => None,
+        }
+    }
+
+    fn list(&self, key: &str) -> Vec<String> {
+        match self.get(key) {
+            Some(Value::Array(items)) => items
+                .iter()
+                .filter_map(|v| v.as_str().map(str::to_string))
+                .collect(),
+            Some(Value::String(one)) => vec![one.clone()],
+            _ => Vec::new(),
+        }
+    }
+}
+
+/// `selectedCellId=<id>` in a project URL.
+fn cell_from_url(url: &str) -> Option<String> {
+    let query = url.split_once('?')?.1;
+    query
+        .split(['&', '#'])
+        .find_map(|pair| pair.strip_prefix("selectedCellId="))
+        .filter(|id| !id.is_empty())
+        .map(str::to_string)
+}
+
+/// `…/hex/<project id>/…` in a project URL.
+fn project_from_url(url: &str) -> Option<String> {
+    let path = url.split(['?', '#']).next()?;
+    let mut parts = path.split('/');
+    parts.find(|p| *p == "hex" || *p == "app")?;
+    parts.next().filter(|id| !id.is_empty()).map(str::to_string)
+}
+
+/// Hex's link to a cell.
+pub fn cell_url(project_url: &str, cell_id: &str) -> String {
+    let base = project_url.split(['?', '#']).next().unwrap_or(project_url);
+    let base = base.trim_end_matches('/');
+    let logic = if base.ends_with("/logic") {
+        base.to_string()
+    } else {
+        format!("{}/draft/logic", project_base(base))
+    };
+    format!("{logic}?selectedCellId={cell_id}")
+}
+
+/// `https://app.hex.tech/<workspace>/hex/<project id>` from any URL of the project.
+pub fn project_base(url: &str) -> &str {
+    let path = url.split(['?', '#']).next().unwrap_or(url);
+    match path.find("/hex/") {
+        Some(at) => {
+            let after = &path[at + 5..];
+            let id_end = after.find('/').map_or(path.len(), |i| at + 5 + i);
+            &path[..id_end]
+        }
+        None => path,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const URL: &str = "https://app.hex.tech/acme/hex/1b2c3d4e/draft/logic?selectedCellId=9f8e7d6c";
+
+    fn comment(json: &str) -> String {
+        format!("select 1\n-- Hex query metadata: {json}")
+    }
+
+    #[test]
+    fn reads_the_documented_payload() {
+        let sql = comment(&format!(
+            r#"{{"categories": ["Finance"], "cell_type": "SQL", "connection": "Prod Snowflake", "context": "SCHEDULED_RUN", "project_id": "1b2c3d4e", "project_name": "Revenue dashboard", "project_url": "{URL}", "status": "Published", "trace_id": "4c1f", "user_email": "ana@acme.com"}}"#
+        ));
+        let hex = parse_comment(&sql).unwrap().unwrap();
+        assert_eq!(hex.project_id, "1b2c3d4e");
+        assert_eq!(hex.project_name.as_deref(), Some("Revenue dashboard"));
+        assert_eq!(hex.cell_id.as_deref(), Some("9f8e7d6c"));
+        assert_eq!(hex.context, Context::Scheduled);
+        assert_eq!(hex.user_email.as_deref(), Some("ana@acme.com"));
+        assert_eq!(hex.connection.as_deref(), Some("Prod Snowflake"));
+        assert_eq!(hex.categories, ["Finance"]);
+    }
+
+    #[test]
+    fn key_order_case_escapes_and_unknown_keys_do_not_matter() {
+        let sql = comment(&format!(
+            r#"{{"USER_EMAIL": "b@x.io", "new_key": {{"nested": [1]}}, "Project_Name": "Q\"4\" \u2013 from orders", "project_url": "{URL}", "context": "APP_VIEW", "project_id": "p"}}"#
+        ));
+        let hex = parse_comment(&sql).unwrap().unwrap();
+        assert_eq!(hex.project_name.as_deref(), Some("Q\"4\" – from orders"));
+        assert_eq!(hex.user_email.as_deref(), Some("b@x.io"));
+        assert_eq!(hex.context, Context::AppView);
+        let upper = sql.to_uppercase();
+        assert_eq!(parse_comment(&upper).unwrap().unwrap().project_id, "P");
+    }
+
+    #[test]
+    fn missing_cell_truncation_and_garbage_are_reported() {
+        let no_cell = comment(r#"{"project_id": "p", "context": "LOGIC_VIEW"}"#);
+        let hex = parse_comment(&no_cell).unwrap().unwrap();
+        assert_eq!(hex.cell_id, None);
+        assert_eq!(hex.context, Context::Interactive);
+        let cut = comment(r#"{"project_id": "p", "project_url": "https://app.hex"#);
+        assert_eq!(parse_comment(&cut), Err(CommentError::Truncated));
+        assert!(matches!(
+            parse_comment(&comment("not json")),
+            Err(CommentError::Invalid(_))
+        ));
+        assert_eq!(
+            parse_comment(&comment(r#"{"context": "API"}"#)),
+            Err(CommentError::NoProject)
+        );
+        assert_eq!(parse_comment("select 1 -- a comment"), Ok(None));
+    }
+
+    #[test]
+    fn project_id_falls_back_to_the_url() {
+        let hex = parse_comment(&comment(&format!(r#"{{"project_url": "{URL}"}}"#)))
+            .unwrap()
+            .unwrap();
+        assert_eq!(hex.project_id, "1b2c3d4e");
+    }
+
+    #[test]
+    fn cell_links_point_into_the_logic_view() {
+        assert_eq!(
+            cell_url(URL, "c1"),
+            "https://app.hex.tech/acme/hex/1b2c3d4e/draft/logic?selectedCellId=c1"
+        );
+        assert_eq!(
+            cell_url("https://app.hex.tech/acme/hex/1b2c3d4e/app", "c1"),
+            "https://app.hex.tech/acme/hex/1b2c3d4e/draft/logic?selectedCellId=c1"
+        );
+        assert_eq!(project_base(URL), "https://app.hex.tech/acme/hex/1b2c3d4e");
+    }
+}

@@ -1,0 +1,180 @@
+//! Warehouse query history: the queries Hex ran, read where the warehouse keeps them.
+//!
+//! Each warehouse is one module implementing [`QueryHistory`]. A source pushes the heavy
+//! work into the warehouse (filter on the Hex comment marker, the time window and success,
+//! group identical texts with counts, first and last run and users) and streams the groups it
+//! gets back as pages of [`HistoryRow`]s. [`hex`] reads the comment Hex appends to each query.
+//!
+//! ```
+//! use history::hex::{parse_comment, Context};
+//!
+//! let sql = "select * from orders\n-- Hex query metadata: {\"context\": \"SCHEDULED_RUN\", \
+//!            \"project_id\": \"p1\", \"project_url\": \"https://app.hex.tech/acme/hex/p1/draft/logic?selectedCellId=c9\"}";
+//! let hex = parse_comment(sql).unwrap().unwrap();
+//! assert_eq!(hex.project_id, "p1");
+//! assert_eq!(hex.cell_id.as_deref(), Some("c9"));
+//! assert_eq!(hex.context, Context::Scheduled);
+//! ```
+#![deny(missing_docs)]
+
+pub mod hex;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use std::fmt;
+
+/// The text every Hex query carries, used to filter history inside the warehouse.
+pub const HEX_MARKER: &str = "Hex query metadata";
+
+/// One group of identical query texts, as the warehouse aggregated them.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct HistoryRow {
+    /// The full statement text, Hex comment included.
+    pub text: String,
+    /// The session's current database (BigQuery: the job's project) when the query ran.
+    pub database: Option<String>,
+    /// The session's current schema (BigQuery: default dataset).
+    pub schema: Option<String>,
+    /// Warehouse users that ran it.
+    pub users: Vec<String>,
+    /// How many successful executions the group holds.
+    pub executions: u64,
+    /// Earliest start time in the group.
+    pub first_seen: Option<DateTime<Utc>>,
+    /// Latest start time in the group.
+    pub last_seen: Option<DateTime<Utc>>,
+    /// Tables the engine itself recorded (BigQuery `referenced_tables`, Snowflake
+    /// ACCESS_HISTORY, Databricks table lineage), as `db.schema.table`; `None` when the
+    /// warehouse does not say.
+    pub engine_tables: Option<Vec<String>>,
+}
+
+/// What to read: Hex-tagged successful queries started in `[since, until)`.
+#[derive(Clone, Debug)]
+pub struct HistoryRequest {
+    /// Start of the window: the last sync's checkpoint, or the first sync's look-back.
+    pub since: DateTime<Utc>,
+    /// End of the window (now, minus the warehouse's ingestion latency where it has one).
+    pub until: DateTime<Utc>,
+    /// Rows per page pulled from the warehouse.
+    pub page_size: usize,
+}
+
+/// Where a source got to: stored after a successful sync, handed back on the next.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Checkpoint(pub String);
+
+/// Pages of rows flow from a source to the sync through this channel.
+pub type RowSink = tokio::sync::mpsc::Sender<Vec<HistoryRow>>;
+
+/// A place that keeps query history.
+#[async_trait]
+pub trait QueryHistory: Send + Sync {
+    /// A short description for summaries and errors: "snowflake account acme-xy12345".
+    fn describe(&self) -> String;
+
+    /// Streams the Hex-tagged query groups of `request` into `sink`, returning the checkpoint
+    /// to resume from. `previous` is the checkpoint of the last successful sync.
+    async fn read(
+        &self,
+        request: &HistoryRequest,
+        previous: Option<&Checkpoint>,
+        sink: &RowSink,
+    ) -> Result<Checkpoint, HistoryError>;
+}
+
+/// Why a history source failed. Every variant names the call or file involved.
+#[derive(Debug, thiserror::Error)]
+pub enum HistoryError {
+    /// 401: the credential is wrong or expired.
+    #[error("{call}: 401 Unauthorized: {message}")]
+    Unauthorized {
+        /// The request, e.g. `POST https://acme.snowflakecomputing.com/api/v2/statements`.
+        call: String,
+        /// The warehouse's own words.
+        message: String,
+    },
+    /// 403 or a missing privilege; `grant` says what to grant.
+    #[error("{call}: 403 Forbidden: {message}. {grant}")]
+    Forbidden {
+        /// The request.
+        call: String,
+        /// The warehouse's own words.
+        message: String,
+        /// What to grant, e.g. "GRANT IMPORTED PRIVILEGES ON DATABASE SNOWFLAKE TO ROLE …".
+        grant: String,
+    },
+    /// Any other HTTP failure, verbatim, after retries.
+    #[error("{call}: HTTP {status}: {body}")]
+    Http {
+        /// The request.
+        call: String,
+        /// The HTTP status.
+        status: u16,
+        /// The body, shortened.
+        body: String,
+    },
+    /// No answer in time, after retries.
+    #[error("{call}: timed out after {seconds} s")]
+    Timeout {
+        /// The request.
+        call: String,
+        /// The time limit.
+        seconds: u64,
+    },
+    /// An answer that is not in the documented shape (truncated, not JSON, missing fields).
+    #[error("{call}: unexpected answer: {detail}")]
+    Malformed {
+        /// The request.
+        call: String,
+        /// What was wrong.
+        detail: String,
+    },
+    /// A database error from a wire-protocol source (PostgreSQL, Redshift).
+    #[error("{call}: {message}")]
+    Database {
+        /// The query or connection step.
+        call: String,
+        /// The server's message.
+        message: String,
+    },
+    /// A file that could not be read.
+    #[error("{path}: {message}")]
+    File {
+        /// The file.
+        path: String,
+        /// What went wrong, with the line where it applies.
+        message: String,
+    },
+    /// The sync stopped reading (the receiving side went away).
+    #[error("the sync stopped reading rows")]
+    Cancelled,
+}
+
+/// A secret from the environment or config: shown as `***` in `Debug` and `Display`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    /// Wraps a secret value.
+    pub fn new(value: impl Into<String>) -> Self {
+        Secret(value.into())
+    }
+
+    /// The value, for the one place that sends it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+impl fmt::Display for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("***")
+    }
+}
