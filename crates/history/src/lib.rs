@@ -17,7 +17,15 @@
 //! ```
 #![deny(missing_docs)]
 
+pub mod bigquery;
+pub mod databricks;
 pub mod hex;
+mod http;
+pub mod redshift;
+mod rows;
+pub mod snowflake;
+
+pub use http::HttpOptions;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};

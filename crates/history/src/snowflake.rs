@@ -1,0 +1,323 @@
+//! Snowflake: `SNOWFLAKE.ACCOUNT_USAGE.QUERY_HISTORY` (and, when enabled, `ACCESS_HISTORY`)
+//! read through the SQL API.
+//!
+//! The statement filters on the Hex marker, success and the window, and groups identical
+//! texts in Snowflake; the answer comes back in partitions, each sent on as it arrives.
+//! Snowflake holds a `POST` for up to 45 s, then answers 202 with a handle to poll.
+//! API: <https://docs.snowflake.com/en/developer-guide/sql-api/reference>.
+
+use crate::http::{checked_id, Answer, HttpClient, HttpOptions, Request};
+use crate::rows::{checkpoint, skip_null_text, Cells, GroupColumns, Pager};
+use crate::{Checkpoint, HistoryError, HistoryRequest, QueryHistory, RowSink, Secret, HEX_MARKER};
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+use std::time::{Duration, Instant};
+
+/// ACCOUNT_USAGE shows a query up to 45 minutes after it ran: a window that ends later
+/// would be checkpointed past queries not visible yet.
+const LATENCY_MINUTES: i64 = 45;
+
+/// How to reach one Snowflake account.
+#[derive(Clone, Debug)]
+pub struct SnowflakeConfig {
+    /// The account identifier, e.g. `acme-xy12345`; names the source in summaries.
+    pub account: String,
+    /// The API base; [`SnowflakeConfig::new`] sets `https://<account>.snowflakecomputing.com`.
+    pub account_url: String,
+    /// The bearer token: a programmatic access token, an OAuth token or a key-pair JWT.
+    pub token: Secret,
+    /// What kind of token [`SnowflakeConfig::token`] is.
+    pub token_type: SnowflakeTokenType,
+    /// The warehouse that runs the statement; the user's default when `None`.
+    pub warehouse: Option<String>,
+    /// The role to use; it needs IMPORTED PRIVILEGES on database SNOWFLAKE.
+    pub role: Option<String>,
+    /// The session database; not needed, the views are fully qualified.
+    pub database: Option<String>,
+    /// Also read engine-recorded tables from ACCESS_HISTORY (Enterprise edition and up).
+    pub access_history: bool,
+    /// Sent as the statement's `timeout`; polling gives up a little after it.
+    pub statement_timeout: Duration,
+    /// Wait between two polls of a running statement.
+    pub poll_interval: Duration,
+    /// Time limits and retries of each HTTP call.
+    pub http: HttpOptions,
+}
+
+impl SnowflakeConfig {
+    /// A configuration with the account's default URL and default limits.
+    pub fn new(account: impl Into<String>, token: Secret, token_type: SnowflakeTokenType) -> Self {
+        let account = account.into();
+        SnowflakeConfig {
+            account_url: format!("https://{account}.snowflakecomputing.com"),
+            account,
+            token,
+            token_type,
+            warehouse: None,
+            role: None,
+            database: None,
+            access_history: false,
+            statement_timeout: Duration::from_secs(600),
+            poll_interval: Duration::from_secs(2),
+            http: HttpOptions::default(),
+        }
+    }
+}
+
+/// The kinds of bearer token the SQL API accepts (`X-Snowflake-Authorization-Token-Type`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SnowflakeTokenType {
+    /// A programmatic access token.
+    ProgrammaticAccessToken,
+    /// An OAuth access token.
+    OAuth,
+    /// A JWT signed with the user's key pair, made beforehand.
+    KeypairJwt,
+}
+
+impl SnowflakeTokenType {
+    fn header_value(self) -> &'static str {
+        match self {
+            SnowflakeTokenType::ProgrammaticAccessToken => "PROGRAMMATIC_ACCESS_TOKEN",
+            SnowflakeTokenType::OAuth => "OAUTH",
+            SnowflakeTokenType::KeypairJwt => "KEYPAIR_JWT",
+        }
+    }
+}
+
+/// Query history of one Snowflake account.
+pub struct Snowflake {
+    config: SnowflakeConfig,
+    http: HttpClient,
+    grant: String,
+}
+
+impl Snowflake {
+    /// A source for `config`; nothing is sent before [`QueryHistory::read`].
+    pub fn new(config: SnowflakeConfig) -> Self {
+        let role = config.role.as_deref().unwrap_or("<role>");
+        let grant = format!(
+            "Grant it with: GRANT IMPORTED PRIVILEGES ON DATABASE SNOWFLAKE TO ROLE {role} \
+             (or GRANT DATABASE ROLE SNOWFLAKE.GOVERNANCE_VIEWER TO ROLE {role})"
+        );
+        Snowflake {
+            http: HttpClient::new(config.http.clone()),
+            config,
+            grant,
+        }
+    }
+
+    fn statements_url(&self) -> String {
+        format!(
+            "{}/api/v2/statements",
+            self.config.account_url.trim_end_matches('/')
+        )
+    }
+
+    fn authorized<'a>(&'a self, request: Request<'a>) -> Request<'a> {
+        request
+            .bearer(&self.config.token)
+            .header(
+                "X-Snowflake-Authorization-Token-Type",
+                self.config.token_type.header_value(),
+            )
+            .header("Accept", "application/json")
+            .grant(&self.grant)
+    }
+
+    /// Runs `statement` and returns its handle and first partition, polling while it runs.
+    async fn execute(&self, statement: &str) -> Result<(String, ResultSet), HistoryError> {
+        let request = self.authorized(Request::post_json(
+            self.statements_url(),
+            self.body(statement),
+        ));
+        let answer: Answer<ResultSet> = self.http.send(&request).await?;
+        let call = format!("POST {}", self.statements_url());
+        let handle = answer.body.handle(&call)?;
+        if answer.status == 200 && answer.body.meta.is_some() {
+            return Ok((handle, answer.body));
+        }
+        let first = self.poll(&handle).await?;
+        Ok((handle, first))
+    }
+
+    fn body(&self, statement: &str) -> serde_json::Value {
+        let mut body = serde_json::json!({
+            "statement": statement,
+            "timeout": self.config.statement_timeout.as_secs(),
+        });
+        let optional = [
+            ("database", &self.config.database),
+            ("warehouse", &self.config.warehouse),
+            ("role", &self.config.role),
+        ];
+        for (key, value) in optional {
+            if let Some(value) = value {
+                body[key] = serde_json::Value::String(value.clone());
+            }
+        }
+        body
+    }
+
+    /// Polls a statement Snowflake answered with 202 until it answers 200 with a result.
+    async fn poll(&self, handle: &str) -> Result<ResultSet, HistoryError> {
+        let url = format!("{}/{handle}", self.statements_url());
+        let deadline = Instant::now() + self.config.statement_timeout + self.config.http.timeout;
+        loop {
+            if Instant::now() >= deadline {
+                return Err(HistoryError::Timeout {
+                    call: format!("GET {url}"),
+                    seconds: self.config.statement_timeout.as_secs(),
+                });
+            }
+            tokio::time::sleep(self.config.poll_interval).await;
+            let answer: Answer<ResultSet> =
+                self.http.send(&self.authorized(Request::get(&url))).await?;
+            if answer.status == 200 && answer.body.meta.is_some() {
+                return Ok(answer.body);
+            }
+            tracing::debug!(statement = handle, "statement still running");
+        }
+    }
+
+    async fn partition(&self, handle: &str, partition: usize) -> Result<ResultSet, HistoryError> {
+        let url = format!("{}/{handle}", self.statements_url());
+        let request = self.authorized(Request::get(url).query("partition", partition.to_string()));
+        Ok(self.http.send(&request).await?.body)
+    }
+
+    async fn emit(
+        &self,
+        data: Vec<Vec<Option<String>>>,
+        columns: &GroupColumns,
+        cells: &Cells<'_>,
+        pager: &mut Pager<'_>,
+    ) -> Result<(), HistoryError> {
+        for row in data {
+            match columns.decode_strings(cells, &row)? {
+                Some(row) => pager.push(row).await?,
+                None => skip_null_text(&self.describe()),
+            }
+        }
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl QueryHistory for Snowflake {
+    fn describe(&self) -> String {
+        format!("snowflake {}", self.config.account)
+    }
+
+    /// `previous` is not needed: the sync already starts the window at it.
+    async fn read(
+        &self,
+        request: &HistoryRequest,
+        _previous: Option<&Checkpoint>,
+        sink: &RowSink,
+    ) -> Result<Checkpoint, HistoryError> {
+        let mut pager = Pager::open(sink, request.page_size)?;
+        let latest = Utc::now() - chrono::Duration::minutes(LATENCY_MINUTES);
+        let until = request.until.min(latest);
+        if until <= request.since {
+            return Ok(checkpoint(request.since));
+        }
+        let statement = statement(request.since, until, self.config.access_history);
+        let (handle, mut first) = self.execute(&statement).await?;
+        let call = format!("GET {}/{handle}", self.statements_url());
+        let meta = first.meta.take().unwrap_or_default();
+        let names: Vec<String> = meta.row_type.into_iter().map(|field| field.name).collect();
+        let columns = GroupColumns::find(&names, &call, self.config.access_history)?;
+        let cells = Cells { call: &call };
+        self.emit(first.data.unwrap_or_default(), &columns, &cells, &mut pager)
+            .await?;
+        for partition in 1..meta.partition_info.len() {
+            let part = self.partition(&handle, partition).await?;
+            let data = part.data.ok_or_else(|| HistoryError::Malformed {
+                call: format!("{call}?partition={partition}"),
+                detail: "no data in the partition".to_string(),
+            })?;
+            self.emit(data, &columns, &cells, &mut pager).await?;
+        }
+        pager.finish().await?;
+        Ok(checkpoint(until))
+    }
+}
+
+/// The SQL API's answer: a result set (200) or a running statement's status (202).
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ResultSet {
+    statement_handle: Option<String>,
+    #[serde(rename = "resultSetMetaData")]
+    meta: Option<Meta>,
+    data: Option<Vec<Vec<Option<String>>>>,
+}
+
+impl ResultSet {
+    fn handle(&self, call: &str) -> Result<String, HistoryError> {
+        let handle = self
+            .statement_handle
+            .as_deref()
+            .ok_or_else(|| HistoryError::Malformed {
+                call: call.to_string(),
+                detail: "no statementHandle in the answer".to_string(),
+            })?;
+        Ok(checked_id(call, "statementHandle", handle)?.to_string())
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Meta {
+    #[serde(default)]
+    row_type: Vec<Field>,
+    #[serde(default)]
+    partition_info: Vec<serde::de::IgnoredAny>,
+}
+
+#[derive(Debug, Deserialize)]
+struct Field {
+    name: String,
+}
+
+/// The statement: everything but decoding happens in Snowflake. Times are epoch
+/// milliseconds both ways, so no session time zone or output format matters.
+fn statement(since: DateTime<Utc>, until: DateTime<Utc>, access_history: bool) -> String {
+    let (since, until) = (since.timestamp_millis(), until.timestamp_millis());
+    let (tables_column, tables_join) = if access_history {
+        (
+            ",\n       ARRAY_UNION_AGG(a.TABLES) AS ENGINE_TABLES",
+            access_history_join(since, until),
+        )
+    } else {
+        ("", String::new())
+    };
+    format!(
+        "SELECT q.QUERY_TEXT AS QUERY_TEXT, q.DATABASE_NAME AS DATABASE_NAME, \
+         q.SCHEMA_NAME AS SCHEMA_NAME,\n       COUNT(*) AS EXECUTIONS,\n       \
+         DATE_PART(EPOCH_MILLISECOND, MIN(q.START_TIME)) AS FIRST_SEEN,\n       \
+         DATE_PART(EPOCH_MILLISECOND, MAX(q.START_TIME)) AS LAST_SEEN,\n       \
+         ARRAY_UNIQUE_AGG(q.USER_NAME) AS USERS{tables_column}\n\
+         FROM SNOWFLAKE.ACCOUNT_USAGE.QUERY_HISTORY q{tables_join}\n\
+         WHERE q.QUERY_TEXT ILIKE '%{HEX_MARKER}%'\n  AND q.EXECUTION_STATUS = 'SUCCESS'\n  \
+         AND q.START_TIME >= TO_TIMESTAMP_LTZ({since}, 3)\n  \
+         AND q.START_TIME < TO_TIMESTAMP_LTZ({until}, 3)\n\
+         GROUP BY q.QUERY_TEXT, q.DATABASE_NAME, q.SCHEMA_NAME"
+    )
+}
+
+/// One row per query with the base objects it read (views resolved to their tables); stages
+/// are not tables. Aggregated per query first so the join does not multiply executions.
+fn access_history_join(since: i64, until: i64) -> String {
+    format!(
+        "\nLEFT JOIN (\n  SELECT ah.QUERY_ID, ARRAY_UNIQUE_AGG(o.value:\"objectName\"::STRING) AS TABLES\n  \
+         FROM SNOWFLAKE.ACCOUNT_USAGE.ACCESS_HISTORY ah,\n       \
+         LATERAL FLATTEN(input => ah.BASE_OBJECTS_ACCESSED) o\n  \
+         WHERE ah.QUERY_START_TIME >= TO_TIMESTAMP_LTZ({since}, 3)\n    \
+         AND ah.QUERY_START_TIME < TO_TIMESTAMP_LTZ({until}, 3)\n    \
+         AND o.value:\"objectDomain\"::STRING <> 'Stage'\n  \
+         GROUP BY ah.QUERY_ID\n) a ON a.QUERY_ID = q.QUERY_ID"
+    )
+}
