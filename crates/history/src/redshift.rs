@@ -213,6 +213,8 @@ fn timestamp(at: DateTime<Utc>) -> String {
     at.format("%Y-%m-%d %H:%M:%S%.6f").to_string()
 }
 
+// HistoryRow has fields no source fills (the sync's `problem`): default whatever is not read.
+#[allow(clippy::needless_update)]
 fn decode(
     row: &PgRow,
     users: &HashMap<String, String>,

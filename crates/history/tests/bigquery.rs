@@ -182,7 +182,6 @@ async fn exchanges_a_key_polls_the_job_and_follows_pages() {
             HistoryRow {
                 text: orders,
                 database: Some("acme-analytics".to_string()),
-                schema: None,
                 users: strings(&["ana@acme.com", "svc-hex@acme.com"]),
                 executions: 4,
                 first_seen: Some(at(1, 6, 0)),
