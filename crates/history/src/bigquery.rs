@@ -233,7 +233,9 @@ impl QueryHistory for BigQuery {
         let mut pager = Pager::open(sink, request.page_size)?;
         for project in &self.config.projects {
             let sql = statement(project, &self.config.region, request.since, request.until);
-            self.read_project(project, &sql, request.page_size, &mut pager)
+            // maxResults 0 would page forever without rows.
+            let page_size = request.page_size.max(1);
+            self.read_project(project, &sql, page_size, &mut pager)
                 .await?;
         }
         pager.finish().await?;
