@@ -46,6 +46,7 @@ other paths (/dev/null, a FIFO) are written in place, and --out - writes to stdo
 
 import argparse
 import datetime as dt
+import gc
 import json
 import math
 import os
@@ -201,7 +202,7 @@ class Sql:
 
     def __init__(self, rng, style):
         self.rng = rng
-        self.style = style  # (upper keywords, qualification, multiline)
+        self.style = style  # (upper-case keywords, how tables are qualified)
         self.slots = []
 
     def slot(self, kind, values=None):
@@ -273,7 +274,8 @@ def s_agg(q, t):
     dims = [c for c, _ in pick(rng, t.cats, 0, 2)]
     measures = ["count(*) as n"]
     for n in pick(rng, t.nums, 1, 3):
-        measures.append("%s(%s) as %s_%s" % (rng.choice(["sum", "avg", "max"]), n, rng.choice(["total", "avg", "max"]), n))
+        fn = rng.choice(["sum", "avg", "max"])
+        measures.append("%s(%s) as %s_%s" % (fn, n, {"sum": "total"}.get(fn, fn), n))
     if t.pk and rng.random() < 0.4:
         measures.append("count(distinct %s) as distinct_%ss" % (t.fks[0] if t.fks else t.pk, (t.fks[0] if t.fks else t.pk)[:-3]))
     sel = ["date_trunc('%s', %s) as period" % (grain, date)] + dims + measures
@@ -437,7 +439,7 @@ def new_statement(rng, tables, domain_tables):
     t = rng.choice(domain_tables if rng.random() < 0.8 else tables)
     if not t.dates and fn not in (s_star, s_simple):
         fn = s_simple
-    style = (rng.random() < 0.3, rng.choices([0, 1, 2, 3], [70, 15, 10, 5])[0], True)
+    style = (rng.random() < 0.3, rng.choices([0, 1, 2, 3], [70, 15, 10, 5])[0])
     q = Sql(rng, style)
     sql = fn(q, t)
     if style[0]:
@@ -883,6 +885,7 @@ class Plan:
         # query ids: Snowflake-like, unique by row number
         self.qps = ["01b%s-0604-%04x-0000-" % (hexid(rng, 5), 0x1000 + d * 37) for d in range(SPAN_DAYS + 2)]
         self.qp = [('{"query_id": "' + q).encode() for q in self.qps]
+        self.hex3 = [b"%03x" % x for x in range(4096)]
         self.bad = BadRows(world, seed)
         self.world = world
 
@@ -890,9 +893,9 @@ class Plan:
 _PLAN = None  # set in the parent before the workers fork
 
 
-def gen_block(k, write=None):
-    """Rows [k * BLOCK, min((k + 1) * BLOCK, rows)): handed to `write` piece by piece (~2 MB
-    each), or returned as a list of pieces when `write` is None; and their counts."""
+def gen_block(k, write):
+    """Rows [k * BLOCK, min((k + 1) * BLOCK, rows)), handed to `write` in ~2 MB pieces; returns
+    their counts."""
     plan = _PLAN
     rng = random.Random(plan.seed * 1_000_003 + k)
     rnd = rng.random
@@ -907,67 +910,94 @@ def gen_block(k, write=None):
     ctx_counts = [0, 0, 0, 0]
     bad_counts = {}
     n_nonhex = n_failed = 0
-    pieces = []
-    chunk = []
-    append = chunk.append
-    for i in range(first, stop):
-        if len(chunk) == 2048:  # small pieces: the allocator reuses their memory
-            if write is None:
-                pieces.append(b"".join(chunk))
+    QT, ST, ET = b'", "query_text": "', b'", "start_time": "', b'", "end_time": "'
+    HEX3 = plan.hex3
+    for piece in range(first, stop, 2048):  # ~2 MB pieces: the allocator reuses their memory
+        chunk = []
+        append = chunk.append
+        qhi = b"%09x" % (piece >> 12)  # query id: 9 hex digits of i >> 12, then 3 of i & 4095
+        for i in range(piece, min(piece + 2048, stop)):
+            b = bits64(64)
+            c = PICK[b & 0xFFFFF]
+            if c[0]:  # a Hex cell
+                _, ws, wl, sched, combos, versions, nv = c
+                combo = combos[(b >> 20) & 15]
+                r = rnd()
+                t = ws + int(r * wl)
+                if combo[2]:  # scheduled: at the project's hour, up to two minutes after
+                    t = t - t % DAY_MS + sched + (t & 0x1ffff)
+                    if t >= span:
+                        t -= DAY_MS
+                else:
+                    t = t - t % DAY_MS + SOD[(b >> 24) & 4095] + (t & 0x3ff)
+                text = versions[int(r * nv)][(b >> 36) & 7]  # the cell's version at that time
+                frag = combo[0]
+                tails = combo[1]
+                ctx_counts[combo[3]] += 1
             else:
-                write(b"".join(chunk))
-            chunk.clear()
-        b = bits64(64)
-        c = PICK[b & 0xFFFFF]
-        if c[0]:  # a Hex cell
-            _, ws, wl, sched, combos, versions, nv = c
-            combo = combos[(b >> 20) & 15]
-            r = rnd()
-            t = ws + int(r * wl)
-            if combo[2]:  # scheduled: at the project's hour, up to two minutes after
-                t = t - t % DAY_MS + sched + (t & 0x1ffff)
-                if t >= span:
-                    t -= DAY_MS
+                text = c[1]
+                tails = c[2]
+                frag = b""
+                t = int(rnd() * span)
+                n_nonhex += 1
+            m, sm = divmod(t, 60_000)
+            m2, sm2 = divmod(t + DUR[(b >> 40) & 4095], 60_000)
+            if (b >> 52) & 1023 < fail_cut:
+                tl = tails[1]
+                n_failed += 1
             else:
-                t = t - t % DAY_MS + SOD[(b >> 24) & 4095] + (t & 0x3ff)
-            text = versions[int(r * nv)][(b >> 36) & 7]  # the cell's version at that time
-            frag = combo[0]
-            tails = combo[1]
-            ctx_counts[combo[3]] += 1
-        else:
-            text = c[1]
-            tails = c[2]
-            frag = b""
-            t = int(rnd() * span)
-            n_nonhex += 1
-        m, sm = divmod(t, 60_000)
-        m2, sm2 = divmod(t + DUR[(b >> 40) & 4095], 60_000)
-        if (b >> 52) & 1023 < fail_cut:
-            tl = tails[1]
-            n_failed += 1
-        else:
-            tl = tails[0]
-        if i == nb:
-            kind = rng.choices(BAD_KIND_NAMES, BAD_KIND_WEIGHTS)[0]
-            bad_counts[kind] = bad_counts.get(kind, 0) + 1
-            line = plan.bad.line(rng, kind, plan.qps[m // 1440] + "%012x" % i, (MINUTES[m] + SECMS[sm]).decode(),
-                                 (MINUTES[m2] + SECMS[sm2]).decode())
-            append(line.encode("utf-8"))
-            nb += 1 + int(-math.log(1.0 - rnd()) * gap)
-        else:
-            append(b'%s%012x", "query_text": "%s%s", "start_time": "%s%s", "end_time": "%s%s%s' % (
-                QP[m // 1440], i, text, frag, MINUTES[m], SECMS[sm], MINUTES[m2], SECMS[sm2], tl))
-    if write is None:
-        pieces.append(b"".join(chunk))
-    else:
+                tl = tails[0]
+            if i == nb:
+                kind = rng.choices(BAD_KIND_NAMES, BAD_KIND_WEIGHTS)[0]
+                bad_counts[kind] = bad_counts.get(kind, 0) + 1
+                line = plan.bad.line(rng, kind, plan.qps[m // 1440] + "%012x" % i, (MINUTES[m] + SECMS[sm]).decode(),
+                                     (MINUTES[m2] + SECMS[sm2]).decode())
+                append(line.encode("utf-8"))
+                nb += 1 + int(-math.log(1.0 - rnd()) * gap)
+            else:
+                append(b"".join((QP[m // 1440], qhi, HEX3[i & 4095], QT, text, frag, ST, MINUTES[m], SECMS[sm], ET,
+                                 MINUTES[m2], SECMS[sm2], tl)))
         write(b"".join(chunk))
-    return pieces, (stop - first, n_nonhex, n_failed, ctx_counts, bad_counts)
+    return stop - first, n_nonhex, n_failed, ctx_counts, bad_counts
 
 
-def generate(out, rows, seed, end_date, bad_rate, jobs):
-    """Writes the history to the binary file `out`; returns counts for the summary."""
+def gen_block_file(k, path):
+    """Worker side: block k into the file `path`; returns its counts and size."""
+    with open(path, "wb", buffering=0) as f:
+        counts = gen_block(k, f.write)
+    return counts, os.path.getsize(path)
+
+
+def append_file(out, path, size):
+    """Appends the file `path` to `out` (in the kernel where it can) and deletes it."""
+    out.flush()
+    with open(path, "rb") as src:
+        done = 0
+        try:
+            while done < size:
+                n = os.sendfile(out.fileno(), src.fileno(), done, size - done)
+                if n == 0:
+                    break
+                done += n
+        except (AttributeError, OSError, ValueError):
+            src.seek(done)
+            while True:
+                data = src.read(1 << 20)
+                if not data:
+                    break
+                out.write(data)
+                done += len(data)
+    os.unlink(path)
+    if done != size:
+        raise OSError("copied %d of %d bytes of %s" % (done, size, path))
+
+
+def generate(out, rows, seed, end_date, bad_rate, jobs, part_dir):
+    """Writes the history to the binary file `out`; returns counts for the summary. With
+    jobs > 1, forked workers write blocks to files in `part_dir`, appended to `out` in order."""
     global _PLAN
     t0 = time.perf_counter()
+    gc.disable()  # millions of short-lived tuples, no cycles: collections would only cost time
     _PLAN = plan = Plan(rows, seed, end_date, bad_rate)
     t_setup = time.perf_counter() - t0
     nblocks = -(-rows // BLOCK)
@@ -977,10 +1007,8 @@ def generate(out, rows, seed, end_date, bad_rate, jobs):
         out.write(data)
         totals["bytes"] += len(data)
 
-    def add(result):
-        pieces, (n, n_nonhex, n_failed, ctx, bad) = result
-        for data in pieces:
-            write(data)
+    def add(counts):
+        n, n_nonhex, n_failed, ctx, bad = counts
         totals["non_hex"] += n_nonhex
         totals["failed"] += n_failed
         totals["contexts"] = [a + b for a, b in zip(totals["contexts"], ctx)]
@@ -992,15 +1020,28 @@ def generate(out, rows, seed, end_date, bad_rate, jobs):
             add(gen_block(k, write))
     else:
         import multiprocessing
+        import tempfile
         from collections import deque
-        with multiprocessing.get_context("fork").Pool(jobs) as pool:
-            pending = deque()
-            k = 0
-            while pending or k < nblocks:
-                while k < nblocks and len(pending) < 2 * jobs:  # bounded look-ahead: bounded memory
-                    pending.append(pool.apply_async(gen_block, (k,)))
-                    k += 1
-                add(pending.popleft().get())
+        parts = tempfile.mkdtemp(prefix=".gen_history.", dir=part_dir)
+        gc.freeze()  # the workers share the plan's pages without the collector touching them
+        try:
+            with multiprocessing.get_context("fork").Pool(jobs) as pool:
+                pending = deque()
+                k = 0
+                while pending or k < nblocks:
+                    while k < nblocks and len(pending) < 2 * jobs:  # bounded look-ahead
+                        path = os.path.join(parts, "%08d" % k)
+                        pending.append((path, pool.apply_async(gen_block_file, (k, path))))
+                        k += 1
+                    path, result = pending.popleft()
+                    counts, size = result.get()
+                    append_file(out, path, size)
+                    totals["bytes"] += size
+                    add(counts)
+        finally:
+            for name in os.listdir(parts):
+                os.unlink(os.path.join(parts, name))
+            os.rmdir(parts)
     _PLAN = None
     world = plan.world
     return {
@@ -1033,17 +1074,18 @@ def main():
         ap.error("--end must be YYYY-MM-DD")
 
     if args.out == "-":
-        stats = generate(sys.stdout.buffer, args.rows, args.seed, end_date, args.bad_rate, args.jobs)
+        stats = generate(sys.stdout.buffer, args.rows, args.seed, end_date, args.bad_rate, args.jobs, None)
         sys.stdout.buffer.flush()
     elif os.path.exists(args.out) and not os.path.isfile(args.out):
         # /dev/null, a FIFO, …: written in place (never replaced by a rename)
         with open(args.out, "wb", buffering=1 << 20) as f:
-            stats = generate(f, args.rows, args.seed, end_date, args.bad_rate, args.jobs)
+            stats = generate(f, args.rows, args.seed, end_date, args.bad_rate, args.jobs, None)
     else:
         tmp = args.out + ".tmp"
         try:
             with open(tmp, "wb", buffering=1 << 20) as f:
-                stats = generate(f, args.rows, args.seed, end_date, args.bad_rate, args.jobs)
+                stats = generate(f, args.rows, args.seed, end_date, args.bad_rate, args.jobs,
+                                 os.path.dirname(os.path.abspath(args.out)))
             os.replace(tmp, args.out)
         except BaseException:
             try:

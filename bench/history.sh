@@ -75,6 +75,8 @@ die() { log "ERROR: $*"; exit 1; }
 PYTHON=${PYTHON:-python3}
 GEN="$ROOT/bench/gen_history.py"
 BENCH_DIR=${DOWNSTREAM_BENCH_DIR:-$HOME/.cache/downstream/bench}
+mkdir -p "$BENCH_DIR"
+BENCH_DIR=$(cd "$BENCH_DIR" && pwd)  # commands run from a temp dir
 [[ -x /usr/bin/time ]] || die "/usr/bin/time (GNU time) is missing: apt-get install time"
 command -v "$PYTHON" >/dev/null || die "no $PYTHON"
 [[ -f "$GEN" ]] || die "no generator at $GEN"
@@ -84,6 +86,8 @@ BIN=""
 if [[ $OURS -eq 1 ]]; then
     if [[ -n "${DOWNSTREAM_BIN:-}" ]]; then
         BIN=$DOWNSTREAM_BIN
+        if [[ "$BIN" != */* ]]; then BIN=$(command -v "$BIN" || echo "$BIN")
+        elif [[ "$BIN" != /* ]]; then BIN="$PWD/$BIN"; fi
     else
         BIN="${CARGO_TARGET_DIR:-$ROOT/target}/release/downstream"
         if [[ $BUILD -eq 1 ]]; then
@@ -119,7 +123,6 @@ label() { # 1000000 -> 1M, 250000 -> 250k
 
 # ---------------------------------------------------------------- 1. histories
 GEN_HASH=$(sha256sum "$GEN" | cut -c1-16)
-mkdir -p "$BENCH_DIR"
 history_file() { # N -> path of an up-to-date history with N rows (generated if needed)
     local n=$1 name file stamp want
     name="history-$(label "$n")"
@@ -237,6 +240,7 @@ function fmt_int(x,   s, out) {  # 1234567 -> 1,234,567
 }
 function ratio(a, b) { return (b > 0) ? sprintf("%.2f", a / b) : "-" }
 {
+    if ($3 < 0.01) $3 = 0.01  # GNU time resolution
     rows[NR] = $1; name[NR] = $2; secs[NR] = $3; kb[NR] = $4
     if ($2 == "python json.loads") py[$1] = $3
     if ($2 ~ /^jq/) jq[$1] = $3
