@@ -1,5 +1,6 @@
 //! `downstream.toml`: parsed as written, then resolved against its directory and the environment.
 
+use crate::history_config::{self, RawHistory, RawHistorySettings};
 use anyhow::{bail, Context, Result};
 use dbt::ArtifactPaths;
 use model::WarehouseKind;
@@ -7,7 +8,7 @@ use serde::Deserialize;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use store::ConnectionRecord;
-use sync::{DbtSource, SyncTarget};
+use sync::{DbtSource, HistoryTarget, SyncTarget};
 
 /// The example config, embedded so `downstream default-config` prints it anywhere.
 pub const EXAMPLE: &str = include_str!("../../../downstream.example.toml");
@@ -22,6 +23,8 @@ struct RawConfig {
     server: RawServer,
     #[serde(default)]
     connections: Vec<RawConnection>,
+    #[serde(default)]
+    history: RawHistorySettings,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -47,6 +50,8 @@ struct RawConnection {
     #[serde(default)]
     warehouse: Option<WarehouseAccess>,
     dbt: Option<RawDbt>,
+    #[serde(default)]
+    history: Vec<RawHistory>,
 }
 
 /// How to reach a warehouse. Secrets are named by environment variable, never inlined.
@@ -128,6 +133,12 @@ pub struct Config {
     pub refresh_seconds: u64,
     /// Connections with their sources.
     pub targets: Vec<SyncTarget>,
+    /// Every connection's query-history sources.
+    pub history: Vec<HistoryTarget>,
+    /// Hex work that ran within this many days is live.
+    pub window_days: u32,
+    /// Seconds between history syncs in `serve`.
+    pub history_refresh_seconds: u64,
 }
 
 /// Defaults, for commands run without a config file.
@@ -157,7 +168,9 @@ fn resolve(raw: RawConfig, base: &Path) -> Result<Config> {
         format!("[server].bind = {bind:?} is not an address like 127.0.0.1:8400")
     })?;
     let mut targets = Vec::new();
-    for c in raw.connections {
+    let mut history = Vec::new();
+    let lookback = raw.history.lookback_days.unwrap_or(30).max(1);
+    for mut c in raw.connections {
         if targets
             .iter()
             .any(|t: &SyncTarget| t.connection.name == c.name)
@@ -167,7 +180,28 @@ fn resolve(raw: RawConfig, base: &Path) -> Result<Config> {
                 c.name
             );
         }
-        targets.push(connection(c, base)?);
+        let entries = std::mem::take(&mut c.history);
+        let target = connection(c, base)?;
+        let record = &target.connection;
+        for entry in entries {
+            let defaults = (
+                record.default_database.as_deref(),
+                record.default_schema.as_deref(),
+            );
+            let resolved =
+                history_config::target(&record.name, record.kind, defaults, entry, lookback, base)?;
+            if history.iter().any(|h: &HistoryTarget| {
+                h.connection == resolved.connection && h.environment == resolved.environment
+            }) {
+                bail!(
+                    "connection {:?} has two history sources named {:?}: names must be unique",
+                    resolved.connection,
+                    resolved.environment
+                );
+            }
+            history.push(resolved);
+        }
+        targets.push(target);
     }
     let store = raw.store.location.unwrap_or_else(|| DEFAULT_STORE.into());
     Ok(Config {
@@ -175,6 +209,9 @@ fn resolve(raw: RawConfig, base: &Path) -> Result<Config> {
         bind,
         refresh_seconds: raw.server.refresh_seconds.unwrap_or(60).max(1),
         targets,
+        history,
+        window_days: raw.history.window_days.unwrap_or(14).max(1),
+        history_refresh_seconds: raw.history.refresh_seconds.unwrap_or(900).max(10),
     })
 }
 

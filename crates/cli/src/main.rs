@@ -2,6 +2,8 @@
 
 mod config;
 mod demo;
+mod history;
+mod history_config;
 mod lineage;
 
 use anyhow::{Context, Result};
@@ -86,6 +88,26 @@ enum Command {
     /// Lineage tools.
     #[command(subcommand)]
     Lineage(LineageCommand),
+    /// Warehouse query history: which Hex projects and cells read which tables.
+    #[command(subcommand)]
+    History(HistoryCommand),
+}
+
+#[derive(Subcommand)]
+enum HistoryCommand {
+    /// Import exported query history (JSON Lines or CSV); importing twice adds nothing twice.
+    #[command(after_help = "Example:
+  downstream history import --connection warehouse --kind snowflake history.jsonl
+
+Exit codes: 0 imported; 1 the import failed (nothing was written); 2 bad usage.")]
+    Import(history::ImportArgs),
+    /// Sync the query-history sources configured under [[connections.history]].
+    #[command(after_help = "Example:\n  downstream history sync --connection warehouse")]
+    Sync {
+        /// Only these connections (repeatable).
+        #[arg(long = "connection")]
+        connections: Vec<String>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -148,6 +170,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Sync { connections } => {
             let config = Config::load(&cli.config, true)?;
             let store = open_store(cli.store.as_deref().unwrap_or(&config.store)).await?;
+            let history = selected_history(&config, &connections);
             let targets: Vec<SyncTarget> = config
                 .targets
                 .into_iter()
@@ -159,7 +182,34 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                     cli.config.display()
                 );
             }
-            Ok(sync_all(&store, &targets).await)
+            let dbt = sync_all(&store, &targets).await;
+            for target in &targets {
+                store.upsert_connection(&target.connection).await?;
+            }
+            let history = history::run_all(&store, &history).await;
+            Ok(if dbt == ExitCode::SUCCESS {
+                history
+            } else {
+                dbt
+            })
+        }
+        Command::History(HistoryCommand::Sync { connections }) => {
+            let config = Config::load(&cli.config, true)?;
+            let store = open_store(cli.store.as_deref().unwrap_or(&config.store)).await?;
+            ensure_connections(&store, &config).await?;
+            let targets = selected_history(&config, &connections);
+            if targets.is_empty() {
+                anyhow::bail!(
+                    "no history sources to sync: add [[connections.history]] to {}",
+                    cli.config.display()
+                );
+            }
+            Ok(history::run_all(&store, &targets).await)
+        }
+        Command::History(HistoryCommand::Import(args)) => {
+            let config = Config::load(&cli.config, false)?;
+            let store = open_store(cli.store.as_deref().unwrap_or(&config.store)).await?;
+            history::import(&store, args).await
         }
         // Pure computation on its own threads: no config or store needed.
         Command::Lineage(LineageCommand::Sql(args)) => lineage::run(args),
@@ -174,8 +224,20 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 config.targets,
                 Duration::from_secs(config.refresh_seconds),
             ));
-            let served = serve(store, bind.unwrap_or(config.bind)).await;
+            // History refreshes on its own schedule; the first round runs at start-up.
+            let history = tokio::spawn(history::refresh(
+                store.clone(),
+                config.history,
+                Duration::from_secs(config.history_refresh_seconds),
+                no_sync,
+            ));
+            let state = server::AppState {
+                store,
+                window_days: config.window_days,
+            };
+            let served = serve(state, bind.unwrap_or(config.bind)).await;
             watcher.abort();
+            history.abort();
             served.map(|_| ExitCode::SUCCESS)
         }
     }
@@ -232,14 +294,34 @@ async fn run_demo(dir: PathBuf, addr: SocketAddr, no_serve: bool) -> Result<Exit
     if no_serve || code != ExitCode::SUCCESS {
         return Ok(code);
     }
-    serve(store, addr).await.map(|_| ExitCode::SUCCESS)
+    serve(server::AppState::new(store), addr)
+        .await
+        .map(|_| ExitCode::SUCCESS)
 }
 
-async fn serve(store: Store, addr: SocketAddr) -> Result<()> {
+/// History sources of the named connections (all when none are named).
+fn selected_history(config: &Config, connections: &[String]) -> Vec<sync::HistoryTarget> {
+    config
+        .history
+        .iter()
+        .filter(|h| connections.is_empty() || connections.contains(&h.connection))
+        .cloned()
+        .collect()
+}
+
+/// History needs its connection in the store even before any dbt sync.
+async fn ensure_connections(store: &Store, config: &Config) -> Result<()> {
+    for target in &config.targets {
+        store.upsert_connection(&target.connection).await?;
+    }
+    Ok(())
+}
+
+async fn serve(state: server::AppState, addr: SocketAddr) -> Result<()> {
     if !addr.ip().is_loopback() {
         tracing::warn!("binding {addr}: the UI and API are reachable from other machines and have no login yet");
     }
-    server::serve(server::AppState { store }, addr, |url| {
+    server::serve(state, addr, |url| {
         println!("downstream is serving {url} (Ctrl-C to stop)");
     })
     .await

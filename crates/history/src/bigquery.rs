@@ -313,7 +313,6 @@ impl Results<'_> {
 
 /// One row: `{"f": [{"v": …}]}`, where `v` is a string, NULL, or for arrays `[{"v": …}]`.
 // HistoryRow has fields no source fills (the sync's `problem`): default whatever is not read.
-#[allow(clippy::needless_update)]
 fn decode(
     columns: &GroupColumns,
     cells: &Cells<'_>,

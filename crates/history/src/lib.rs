@@ -19,8 +19,10 @@
 
 pub mod bigquery;
 pub mod databricks;
+pub mod file;
 pub mod hex;
 mod http;
+pub mod postgres;
 pub mod redshift;
 mod rows;
 pub mod snowflake;
@@ -55,6 +57,9 @@ pub struct HistoryRow {
     /// ACCESS_HISTORY, Databricks table lineage), as `db.schema.table`; `None` when the
     /// warehouse does not say.
     pub engine_tables: Option<Vec<String>>,
+    /// Set when the source could not read this row fully (bad JSON line, NULL text…): the
+    /// sync counts it under this reason and goes on.
+    pub problem: Option<String>,
 }
 
 /// What to read: Hex-tagged successful queries started in `[since, until)`.

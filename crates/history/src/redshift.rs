@@ -214,7 +214,6 @@ fn timestamp(at: DateTime<Utc>) -> String {
 }
 
 // HistoryRow has fields no source fills (the sync's `problem`): default whatever is not read.
-#[allow(clippy::needless_update)]
 fn decode(
     row: &PgRow,
     users: &HashMap<String, String>,

@@ -112,7 +112,6 @@ impl GroupColumns {
     /// One row of an answer whose cells are all strings or NULL (Snowflake, Databricks);
     /// `None` for a group without text.
     // HistoryRow has fields no source fills (the sync's `problem`): default whatever is not read.
-    #[allow(clippy::needless_update)]
     pub(crate) fn decode_strings(
         &self,
         cells: &Cells<'_>,

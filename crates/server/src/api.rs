@@ -69,7 +69,13 @@ async fn table(
     Path((name, database, schema, table)): Path<(String, String, String, String)>,
 ) -> Result<Json<TableDetail>, ApiError> {
     s.store
-        .table(&name, unsegment(&database), unsegment(&schema), &table)
+        .table_with_usage(
+            &name,
+            unsegment(&database),
+            unsegment(&schema),
+            &table,
+            &s.live_since(),
+        )
         .await?
         .map(Json)
         .ok_or_else(|| {

@@ -66,6 +66,11 @@ pub fn segment(name: &str) -> String {
     }
 }
 
+/// Percent-encodes a query-string value.
+pub fn query_escape(value: &str) -> String {
+    utf8_percent_encode(value, SEGMENT).to_string()
+}
+
 /// Undoes [`segment`]'s `~` for empty names (axum already percent-decodes).
 pub fn unsegment(name: &str) -> &str {
     if name == "~" {

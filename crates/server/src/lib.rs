@@ -8,7 +8,7 @@
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
 //! let store = store::Store::open("downstream.sqlite").await?;
 //! let addr: std::net::SocketAddr = "127.0.0.1:8400".parse()?;
-//! server::serve(server::AppState { store }, addr, |url| println!("{url}")).await?;
+//! server::serve(server::AppState::new(store), addr, |url| println!("{url}")).await?;
 //! # Ok(()) }
 //! ```
 #![deny(missing_docs)]
@@ -31,6 +31,24 @@ pub use error::AppError;
 pub struct AppState {
     /// The store pages read from.
     pub store: store::Store,
+    /// Hex work that ran within this many days counts as live; older work stays, marked stale.
+    pub window_days: u32,
+}
+
+impl AppState {
+    /// State over `store` with the default 14-day activity window.
+    pub fn new(store: store::Store) -> Self {
+        AppState {
+            store,
+            window_days: 14,
+        }
+    }
+
+    /// The start of the activity window, RFC 3339.
+    pub fn live_since(&self) -> String {
+        let since = chrono::Utc::now() - chrono::Duration::days(i64::from(self.window_days));
+        since.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
+    }
 }
 
 /// The whole application: pages, assets and `/api`.

@@ -284,6 +284,70 @@ pub struct TablePage {
     parents: Vec<NodeLink>,
     children: Vec<NodeLink>,
     also: Vec<NodeLink>,
+    hex: Vec<HexRow>,
+    window_days: u32,
+}
+
+/// One Hex cell reading this table, as the table page shows it.
+pub struct HexRow {
+    project: String,
+    project_link: Option<String>,
+    cell: String,
+    cell_link: Option<String>,
+    live: bool,
+    last_run: String,
+    runs: String,
+    users: String,
+    columns: String,
+}
+
+impl HexRow {
+    fn new(u: &store::HexUse, now: chrono::DateTime<Utc>) -> Self {
+        let runs = u
+            .runs_by_context
+            .iter()
+            .map(|(context, n)| format!("{n} {}", context.replace('_', " ")))
+            .collect::<Vec<_>>()
+            .join(" · ");
+        let users = match u.users.len() {
+            0 => String::new(),
+            1..=3 => u.users.join(", "),
+            n => format!("{}, and {} more", u.users[..2].join(", "), n - 2),
+        };
+        HexRow {
+            project: u
+                .project_name
+                .clone()
+                .unwrap_or_else(|| u.project_id.clone()),
+            project_link: u.project_url.clone(),
+            cell: u
+                .cell_id
+                .clone()
+                .unwrap_or_else(|| "(no cell id)".to_string()),
+            cell_link: match (&u.project_url, &u.cell_id) {
+                (Some(url), Some(cell)) => Some(history_cell_url(url, cell)),
+                _ => None,
+            },
+            live: u.live,
+            last_run: u
+                .last_run
+                .as_deref()
+                .map(|t| format!("{} ({})", timestamp(t), ago(t, now)))
+                .unwrap_or_else(|| "unknown".into()),
+            runs,
+            users,
+            columns: u.columns.join(", "),
+        }
+    }
+}
+
+/// Hex's link to a cell: the project's logic view with the cell selected.
+fn history_cell_url(project_url: &str, cell_id: &str) -> String {
+    let base = project_url.trim_end_matches('/');
+    format!(
+        "{base}/draft/logic?selectedCellId={}",
+        format::query_escape(cell_id)
+    )
 }
 
 pub(crate) async fn table(
@@ -294,14 +358,15 @@ pub(crate) async fn table(
     let (database, schema) = (format::unsegment(&database), format::unsegment(&schema));
     let t = s
         .store
-        .table(&name, database, schema, &table)
+        .table_with_usage(&name, database, schema, &table, &s.live_since())
         .await?
         .ok_or_else(|| {
             AppError::NotFound(format!(
                 "dbt knows no relation {database}.{schema}.{table} in {name}"
             ))
         })?;
-    let page = table_page(ConnHeader::new(&overview), overview.docs_url.as_deref(), t);
+    let mut page = table_page(ConnHeader::new(&overview), overview.docs_url.as_deref(), t);
+    page.window_days = s.window_days;
     Ok(Html(page.render()?))
 }
 
@@ -415,6 +480,8 @@ fn table_page(conn: ConnHeader, docs_base: Option<&str>, t: TableDetail) -> Tabl
         parents: t.parents.iter().map(link).collect(),
         children: t.children.iter().map(link).collect(),
         also: t.also.iter().map(link).collect(),
+        hex: t.hex.iter().map(|u| HexRow::new(u, now)).collect(),
+        window_days: 14,
         tests_badge: tests_badge(&counts),
         columns,
         tests,

@@ -43,7 +43,7 @@ pub async fn demo_app() -> (server::AppState, tempfile::TempDir) {
         .replace_dbt("jaffle_warehouse", &project, &store::now())
         .await
         .unwrap();
-    (server::AppState { store }, dir)
+    (server::AppState::new(store), dir)
 }
 
 /// GETs `uri` from the router; returns status, content type and body.

@@ -18,7 +18,11 @@ pub(crate) fn of_tokens(sql: &str, tokens: &[Token], dialect: Dialect) -> String
     let mut list_of_literals = false;
     let significant = trim_semicolons(tokens);
     for (i, token) in significant.iter().enumerate() {
-        let literal = matches!(token.kind, Kind::Str | Kind::Number | Kind::Param);
+        // `IDENTIFIER('schema.table')` names a table: that string is not a constant.
+        let names_table = i >= 2
+            && significant[i - 1].kind == Kind::LParen
+            && significant[i - 2].kw == Kw::IDENTIFIER;
+        let literal = matches!(token.kind, Kind::Str | Kind::Number | Kind::Param) && !names_table;
         // `?, ?, ?` collapses to `?`: IN lists of different lengths are one query shape.
         if literal && list_of_literals {
             continue;
@@ -95,5 +99,9 @@ mod tests {
         assert_ne!(fp("select id from orders"), fp("select id from customers"));
         assert_ne!(fp("select id from orders"), fp("select \"id\" from orders"));
         assert_ne!(fp("select a, b from t"), fp("select a from t"));
+        assert_ne!(
+            fp("select * from identifier('raw.a')"),
+            fp("select * from identifier('raw.b')")
+        );
     }
 }

@@ -231,6 +231,14 @@ impl Analysis {
     }
 }
 
+/// The fingerprint [`analyze`] would give `sql`, without parsing it: lexing only.
+pub fn fingerprint(sql: &str, dialect: Dialect) -> String {
+    match lexer::tokenize(sql, dialect) {
+        Ok(tokens) => fingerprint::of_tokens(sql, &tokens, dialect),
+        Err(_) => fingerprint::of_text(sql, dialect),
+    }
+}
+
 /// Reads every statement in `sql`. `catalog` supplies known columns for `*` and bare names.
 pub fn analyze(sql: &str, options: &Options, catalog: Option<&Catalog>) -> Analysis {
     let dialect = options.dialect;

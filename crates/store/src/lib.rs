@@ -16,11 +16,13 @@
 
 mod batch;
 mod error;
+mod history;
 mod read;
 mod views;
 mod write;
 
 pub use error::StoreError;
+pub use history::{HexUse, HistoryBatch, HistoryCounts, ProjectRecord, QueryRecord, RunRecord};
 pub use views::*;
 pub use write::{now, ConnectionRecord, LoadCounts};
 

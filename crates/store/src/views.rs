@@ -334,6 +334,10 @@ pub struct TableDetail {
     pub parents: Vec<NodeRef>,
     /// Downstream nodes.
     pub children: Vec<NodeRef>,
+    /// The relation's key, which query lineage matches on.
+    pub table_key: Option<String>,
+    /// Hex cells that read this table (filled in by [`Store::table_with_usage`]).
+    pub hex: Vec<crate::HexUse>,
 }
 
 /// A search result: a relation or a column.

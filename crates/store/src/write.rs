@@ -417,7 +417,7 @@ async fn write_freshness(
     .await
 }
 
-async fn insert_sync(
+pub(crate) async fn insert_sync(
     conn: &mut AnyConnection,
     connection: &str,
     source: &str,

@@ -5,8 +5,10 @@
 //! verbatim, against the connection.
 #![deny(missing_docs)]
 
+mod history;
 mod watch;
 
+pub use history::{sync_history, HistorySummary, HistorySyncError, HistoryTarget, Progress};
 pub use watch::watch;
 
 use dbt::{ArtifactError, ArtifactPaths};

@@ -47,7 +47,16 @@ impl Store {
                 freshness = self.freshness(connection, &other.unique_id).await?;
             }
         }
+        let (table_key,): (Option<String>,) = sqlx::query_as(
+            "SELECT rel_key FROM dbt_nodes WHERE connection = $1 AND unique_id = $2",
+        )
+        .bind(connection)
+        .bind(node.unique_id.clone())
+        .fetch_one(&self.pool)
+        .await?;
         Ok(Some(TableDetail {
+            table_key,
+            hex: Vec::new(),
             columns: self.columns(connection, &node.unique_id).await?,
             tests,
             build: self.build(connection, &node.unique_id).await?,
@@ -66,6 +75,25 @@ impl Store {
             node,
             also,
         }))
+    }
+
+    /// [`Store::table`] with the Hex cells that read it; runs since `live_since` (RFC 3339)
+    /// count as live.
+    pub async fn table_with_usage(
+        &self,
+        connection: &str,
+        database: &str,
+        schema: &str,
+        name: &str,
+        live_since: &str,
+    ) -> Result<Option<TableDetail>, StoreError> {
+        let Some(mut detail) = self.table(connection, database, schema, name).await? else {
+            return Ok(None);
+        };
+        if let Some(key) = &detail.table_key {
+            detail.hex = self.hex_usage(connection, key, live_since).await?;
+        }
+        Ok(Some(detail))
     }
 
     async fn columns(

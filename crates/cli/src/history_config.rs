@@ -1,0 +1,185 @@
+//! `[[connections.history]]`: where each connection's query history comes from.
+//!
+//! Secrets are named by environment variable (`token_env`, `url_env`, `credentials_env`) and
+//! read when the config loads; a missing variable is an error that names it.
+
+use anyhow::{bail, Context, Result};
+use history::bigquery::{BigQuery, BigQueryConfig, BigQueryCredentials};
+use history::databricks::{Databricks, DatabricksConfig};
+use history::file::FileHistory;
+use history::postgres::{ServerLog, StatStatements};
+use history::redshift::{Redshift, RedshiftConfig};
+use history::snowflake::{Snowflake, SnowflakeConfig, SnowflakeTokenType};
+use history::{QueryHistory, Secret};
+use model::WarehouseKind;
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use sync::HistoryTarget;
+
+/// `[history]`: settings shared by every history source.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawHistorySettings {
+    /// Hex work that ran within this many days is live (default 14).
+    pub window_days: Option<u32>,
+    /// How far back a source's first sync reads (default 30 days).
+    pub lookback_days: Option<u32>,
+    /// Seconds between history syncs in `serve` (default 900).
+    pub refresh_seconds: Option<u64>,
+}
+
+/// One `[[connections.history]]` entry, as written.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawHistory {
+    /// The environment's name, unique within the connection.
+    name: String,
+    /// `postgres_statements`, `postgres_log`, `file`, `snowflake`, `bigquery`, `databricks`
+    /// or `redshift`.
+    kind: String,
+    url_env: Option<String>,
+    path: Option<PathBuf>,
+    account: Option<String>,
+    account_url: Option<String>,
+    token_env: Option<String>,
+    token_type: Option<String>,
+    role: Option<String>,
+    warehouse: Option<String>,
+    #[serde(default)]
+    access_history: bool,
+    #[serde(default)]
+    projects: Vec<String>,
+    region: Option<String>,
+    credentials_env: Option<String>,
+    host: Option<String>,
+    warehouse_id: Option<String>,
+    #[serde(default)]
+    table_lineage: bool,
+    /// Session defaults for rows that carry none.
+    database: Option<String>,
+    schema: Option<String>,
+}
+
+/// Resolves one entry of connection `connection`.
+pub fn target(
+    connection: &str,
+    kind: WarehouseKind,
+    defaults: (Option<&str>, Option<&str>),
+    raw: RawHistory,
+    lookback_days: u32,
+    base: &Path,
+) -> Result<HistoryTarget> {
+    let what = format!("connection {connection:?}, history {:?}", raw.name);
+    if raw.name.trim().is_empty() {
+        bail!("connection {connection:?}: a [[connections.history]] entry has an empty name");
+    }
+    let source = source(&raw, base).with_context(|| what.clone())?;
+    Ok(HistoryTarget {
+        connection: connection.to_string(),
+        kind,
+        environment: raw.name,
+        source,
+        lookback: chrono::Duration::days(i64::from(lookback_days)),
+        default_database: raw.database.or(defaults.0.map(str::to_string)),
+        default_schema: raw.schema.or(defaults.1.map(str::to_string)),
+    })
+}
+
+fn source(raw: &RawHistory, base: &Path) -> Result<Arc<dyn QueryHistory>> {
+    let at = |p: &PathBuf| {
+        if p.is_absolute() {
+            p.clone()
+        } else {
+            base.join(p)
+        }
+    };
+    Ok(match raw.kind.as_str() {
+        "postgres_statements" => Arc::new(StatStatements::new(secret(&raw.url_env, "url_env")?)),
+        "postgres_log" => Arc::new(ServerLog::new(at(need(&raw.path, "path")?))),
+        "file" => Arc::new(FileHistory::new(at(need(&raw.path, "path")?))),
+        "redshift" => Arc::new(Redshift::new(RedshiftConfig::new(secret(&raw.url_env, "url_env")?))),
+        "snowflake" => Arc::new(Snowflake::new(snowflake(raw)?)),
+        "bigquery" => Arc::new(BigQuery::new(bigquery(raw)?)),
+        "databricks" => Arc::new(Databricks::new(databricks(raw)?)),
+        other => bail!(
+            "kind = {other:?}: expected postgres_statements, postgres_log, file, snowflake, bigquery, databricks or redshift"
+        ),
+    })
+}
+
+fn snowflake(raw: &RawHistory) -> Result<SnowflakeConfig> {
+    let token_type = match raw
+        .token_type
+        .as_deref()
+        .unwrap_or("PROGRAMMATIC_ACCESS_TOKEN")
+    {
+        "PROGRAMMATIC_ACCESS_TOKEN" => SnowflakeTokenType::ProgrammaticAccessToken,
+        "OAUTH" => SnowflakeTokenType::OAuth,
+        "KEYPAIR_JWT" => SnowflakeTokenType::KeypairJwt,
+        other => bail!(
+            "token_type = {other:?}: expected PROGRAMMATIC_ACCESS_TOKEN, OAUTH or KEYPAIR_JWT"
+        ),
+    };
+    let account = need(&raw.account, "account")?;
+    let mut config = SnowflakeConfig::new(
+        account.clone(),
+        secret(&raw.token_env, "token_env")?,
+        token_type,
+    );
+    if let Some(url) = &raw.account_url {
+        config.account_url = url.trim_end_matches('/').to_string();
+    }
+    config.role = raw.role.clone();
+    config.warehouse = raw.warehouse.clone();
+    config.access_history = raw.access_history;
+    Ok(config)
+}
+
+fn bigquery(raw: &RawHistory) -> Result<BigQueryConfig> {
+    if raw.projects.is_empty() {
+        bail!("projects: list the GCP projects whose jobs to read, e.g. projects = [\"acme-analytics\"]");
+    }
+    let credentials = match (&raw.credentials_env, &raw.token_env) {
+        (Some(_), _) => {
+            BigQueryCredentials::ServiceAccountKey(secret(&raw.credentials_env, "credentials_env")?)
+        }
+        (None, Some(_)) => BigQueryCredentials::AccessToken(secret(&raw.token_env, "token_env")?),
+        (None, None) => bail!(
+            "set credentials_env (a service-account key's JSON) or token_env (an access token)"
+        ),
+    };
+    let region = raw.region.clone().unwrap_or_else(|| "us".into());
+    Ok(BigQueryConfig::new(
+        raw.projects.clone(),
+        region,
+        credentials,
+    ))
+}
+
+fn databricks(raw: &RawHistory) -> Result<DatabricksConfig> {
+    let host = need(&raw.host, "host")?;
+    let warehouse = need(&raw.warehouse_id, "warehouse_id")?;
+    let mut config = DatabricksConfig::new(
+        host.clone(),
+        secret(&raw.token_env, "token_env")?,
+        warehouse.clone(),
+    );
+    config.table_lineage = raw.table_lineage;
+    Ok(config)
+}
+
+fn need<'a, T>(value: &'a Option<T>, field: &str) -> Result<&'a T> {
+    value
+        .as_ref()
+        .with_context(|| format!("{field} is required for this kind"))
+}
+
+/// The secret held by the environment variable that `field` names.
+fn secret(variable: &Option<String>, field: &str) -> Result<Secret> {
+    let variable = need(variable, field)?;
+    match std::env::var(variable) {
+        Ok(value) if !value.trim().is_empty() => Ok(Secret::new(value.trim())),
+        _ => bail!("{field} names ${variable}, which is not set in the environment"),
+    }
+}

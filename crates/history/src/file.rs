@@ -1,0 +1,307 @@
+//! Exported query history: JSON Lines or CSV files with documented columns.
+//!
+//! | column | required | meaning |
+//! |---|---|---|
+//! | `query_text` | yes | the statement, Hex comment included |
+//! | `start_time` | yes | RFC 3339 (a space instead of `T` and a missing zone, read as UTC, are accepted) |
+//! | `user_name` | no | the warehouse user |
+//! | `database_name`, `schema_name` | no | the session's defaults |
+//! | `execution_status` | no | rows other than `SUCCESS`/`FINISHED`/`success`/empty are skipped |
+//! | `executions` | no | how many runs the row stands for (default 1) |
+//! | `query_id`, `end_time`, `warehouse_kind`, others | no | ignored |
+//!
+//! Rows at or before the previous checkpoint (the latest `start_time` imported) are skipped,
+//! so importing the same file twice adds nothing twice.
+
+use crate::{Checkpoint, HistoryError, HistoryRequest, HistoryRow, QueryHistory, RowSink};
+use async_trait::async_trait;
+use chrono::{DateTime, NaiveDateTime, Utc};
+use serde::Deserialize;
+use std::borrow::Cow;
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+
+/// The two export formats.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FileFormat {
+    /// One JSON object per line.
+    Jsonl,
+    /// CSV with a header row.
+    Csv,
+}
+
+impl FileFormat {
+    /// `.csv` is CSV; anything else is read as JSON Lines.
+    pub fn from_path(path: &Path) -> Self {
+        match path.extension().and_then(|e| e.to_str()) {
+            Some(ext) if ext.eq_ignore_ascii_case("csv") => FileFormat::Csv,
+            _ => FileFormat::Jsonl,
+        }
+    }
+}
+
+/// A history file.
+#[derive(Clone, Debug)]
+pub struct FileHistory {
+    path: PathBuf,
+    format: FileFormat,
+}
+
+impl FileHistory {
+    /// Reads `path` in the format its extension names.
+    pub fn new(path: impl Into<PathBuf>) -> Self {
+        let path = path.into();
+        let format = FileFormat::from_path(&path);
+        FileHistory { path, format }
+    }
+}
+
+#[derive(Deserialize)]
+struct Record<'a> {
+    #[serde(borrow)]
+    query_text: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    start_time: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    user_name: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    database_name: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    schema_name: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    execution_status: Option<Cow<'a, str>>,
+    executions: Option<u64>,
+}
+
+/// Rows per page sent to the sync.
+const PAGE: usize = 4096;
+
+#[async_trait]
+impl QueryHistory for FileHistory {
+    fn describe(&self) -> String {
+        format!("file {}", self.path.display())
+    }
+
+    async fn read(
+        &self,
+        request: &HistoryRequest,
+        previous: Option<&Checkpoint>,
+        sink: &RowSink,
+    ) -> Result<Checkpoint, HistoryError> {
+        let after = previous.and_then(|c| parse_time(&c.0));
+        let reader = Reader {
+            path: self.path.clone(),
+            format: self.format,
+            since: request.since,
+            after,
+            page: request.page_size.clamp(1, PAGE),
+        };
+        let sink = sink.clone();
+        let latest = tokio::task::spawn_blocking(move || reader.run(&sink))
+            .await
+            .map_err(|e| HistoryError::File {
+                path: self.path.display().to_string(),
+                message: format!("the reader stopped: {e}"),
+            })??;
+        let latest = latest.max(after);
+        Ok(Checkpoint(
+            latest.map(|t| t.to_rfc3339()).unwrap_or_default(),
+        ))
+    }
+}
+
+struct Reader {
+    path: PathBuf,
+    format: FileFormat,
+    since: DateTime<Utc>,
+    after: Option<DateTime<Utc>>,
+    page: usize,
+}
+
+impl Reader {
+    /// Streams the file; returns the latest start time imported.
+    fn run(&self, sink: &RowSink) -> Result<Option<DateTime<Utc>>, HistoryError> {
+        let file =
+            std::fs::File::open(&self.path).map_err(|e| self.error(format!("cannot open: {e}")))?;
+        let input = BufReader::with_capacity(1 << 20, file);
+        let mut pages = Pager {
+            sink,
+            rows: Vec::with_capacity(self.page),
+            page: self.page,
+            latest: None,
+        };
+        match self.format {
+            FileFormat::Jsonl => self.jsonl(input, &mut pages)?,
+            FileFormat::Csv => self.csv(input, &mut pages)?,
+        }
+        pages.flush()?;
+        Ok(pages.latest)
+    }
+
+    fn error(&self, message: String) -> HistoryError {
+        HistoryError::File {
+            path: self.path.display().to_string(),
+            message,
+        }
+    }
+
+    fn jsonl(&self, mut input: impl BufRead, pages: &mut Pager<'_>) -> Result<(), HistoryError> {
+        let mut line = Vec::new();
+        let mut number = 0u64;
+        loop {
+            line.clear();
+            let read = input
+                .read_until(b'\n', &mut line)
+                .map_err(|e| self.error(format!("line {}: {e}", number + 1)))?;
+            if read == 0 {
+                return Ok(());
+            }
+            number += 1;
+            if line.iter().all(u8::is_ascii_whitespace) {
+                continue;
+            }
+            let row = match serde_json::from_slice::<Record<'_>>(&line) {
+                Ok(record) => self.row(record, number),
+                Err(e) => Some(bad(format!("line {number}: not a JSON history row: {e}"))),
+            };
+            if let Some(row) = row {
+                pages.push(row)?;
+            }
+        }
+    }
+
+    fn csv(&self, input: impl BufRead, pages: &mut Pager<'_>) -> Result<(), HistoryError> {
+        let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(input);
+        let headers = reader
+            .headers()
+            .map_err(|e| self.error(format!("the header row: {e}")))?
+            .clone();
+        let mut record = csv::StringRecord::new();
+        let mut number = 1u64;
+        loop {
+            number += 1;
+            match reader.read_record(&mut record) {
+                Ok(false) => return Ok(()),
+                Ok(true) => {
+                    let row = match record.deserialize::<Record<'_>>(Some(&headers)) {
+                        Ok(r) => self.row(r, number),
+                        Err(e) => Some(bad(format!("line {number}: {e}"))),
+                    };
+                    if let Some(row) = row {
+                        pages.push(row)?;
+                    }
+                }
+                Err(e) => pages.push(bad(format!("line {number}: {e}")))?,
+            }
+        }
+    }
+
+    /// One row, `None` when it is filtered out (failed, or before the window).
+    fn row(&self, record: Record<'_>, number: u64) -> Option<HistoryRow> {
+        if record
+            .execution_status
+            .as_deref()
+            .is_some_and(|s| !is_success(s))
+        {
+            return None;
+        }
+        let Some(text) = record.query_text.filter(|t| !t.is_empty()) else {
+            return Some(bad(format!("line {number}: no query_text")));
+        };
+        let Some(started) = record.start_time.as_deref().and_then(parse_time) else {
+            return Some(bad(format!(
+                "line {number}: start_time missing or not a timestamp"
+            )));
+        };
+        if started < self.since || self.after.is_some_and(|a| started <= a) {
+            return None;
+        }
+        Some(HistoryRow {
+            text: text.into_owned(),
+            database: record.database_name.map(Cow::into_owned),
+            schema: record.schema_name.map(Cow::into_owned),
+            users: record.user_name.map(Cow::into_owned).into_iter().collect(),
+            executions: record.executions.unwrap_or(1),
+            first_seen: Some(started),
+            last_seen: Some(started),
+            engine_tables: None,
+            problem: None,
+        })
+    }
+}
+
+fn bad(problem: String) -> HistoryRow {
+    HistoryRow {
+        problem: Some(problem),
+        ..HistoryRow::default()
+    }
+}
+
+fn is_success(status: &str) -> bool {
+    let status = status.trim();
+    status.is_empty()
+        || ["SUCCESS", "FINISHED", "SUCCEEDED", "DONE"]
+            .iter()
+            .any(|s| status.eq_ignore_ascii_case(s))
+}
+
+/// RFC 3339, or `YYYY-MM-DD HH:MM:SS[.frac]` read as UTC.
+pub fn parse_time(text: &str) -> Option<DateTime<Utc>> {
+    let text = text.trim();
+    if let Ok(t) = DateTime::parse_from_rfc3339(text) {
+        return Some(t.with_timezone(&Utc));
+    }
+    let naive = text.trim_end_matches(" UTC").replace(' ', "T");
+    NaiveDateTime::parse_from_str(&naive, "%Y-%m-%dT%H:%M:%S%.f")
+        .ok()
+        .map(|t| t.and_utc())
+}
+
+struct Pager<'a> {
+    sink: &'a RowSink,
+    rows: Vec<HistoryRow>,
+    page: usize,
+    latest: Option<DateTime<Utc>>,
+}
+
+impl Pager<'_> {
+    fn push(&mut self, row: HistoryRow) -> Result<(), HistoryError> {
+        if row.last_seen > self.latest {
+            self.latest = row.last_seen;
+        }
+        self.rows.push(row);
+        if self.rows.len() >= self.page {
+            self.flush()?;
+        }
+        Ok(())
+    }
+
+    fn flush(&mut self) -> Result<(), HistoryError> {
+        if self.rows.is_empty() {
+            return Ok(());
+        }
+        let page = std::mem::replace(&mut self.rows, Vec::with_capacity(self.page));
+        self.sink
+            .blocking_send(page)
+            .map_err(|_| HistoryError::Cancelled)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timestamps_in_common_export_shapes() {
+        let want = "2026-11-20T10:00:00.123Z".parse::<DateTime<Utc>>().unwrap();
+        for text in [
+            "2026-11-20T10:00:00.123Z",
+            "2026-11-20T11:00:00.123+01:00",
+            "2026-11-20 10:00:00.123",
+            "2026-11-20 10:00:00.123 UTC",
+        ] {
+            assert_eq!(parse_time(text), Some(want), "{text}");
+        }
+        assert_eq!(parse_time("yesterday"), None);
+    }
+}

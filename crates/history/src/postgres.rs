@@ -1,0 +1,334 @@
+//! PostgreSQL: `pg_stat_statements` for which statements ran and how often, and the server's
+//! JSON log (`log_destination = 'jsonlog'`) for when and by whom, one line per execution.
+//!
+//! pg_stat_statements keeps no per-execution time and merges statements that differ only in
+//! constants or comments (the first text wins), so it says which tables are read and, from
+//! the growth of `calls` between syncs, that a statement ran since the last sync. The log
+//! keeps every execution with its time, user and full comment: use it to tell Hex projects
+//! running the same SQL apart.
+
+use crate::file::parse_time;
+use crate::{
+    Checkpoint, HistoryError, HistoryRequest, HistoryRow, QueryHistory, RowSink, Secret, HEX_MARKER,
+};
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use futures_util::TryStreamExt;
+use serde::Deserialize;
+use sqlx::{Connection, Row};
+use std::collections::HashMap;
+use std::io::BufRead;
+use std::path::{Path, PathBuf};
+
+/// `pg_stat_statements` of one server.
+#[derive(Clone, Debug)]
+pub struct StatStatements {
+    url: Secret,
+}
+
+impl StatStatements {
+    /// Reads the view through `url` (a role with `pg_read_all_stats`).
+    pub fn new(url: Secret) -> Self {
+        StatStatements { url }
+    }
+}
+
+/// Per statement id, the `calls` seen at the last sync.
+#[derive(Default, Deserialize, serde::Serialize)]
+struct Calls {
+    calls: HashMap<String, i64>,
+}
+
+const STAT_QUERY: &str = "SELECT s.queryid::text, s.query, s.calls, d.datname, r.rolname
+  FROM pg_stat_statements s
+  JOIN pg_database d ON d.oid = s.dbid
+  LEFT JOIN pg_roles r ON r.oid = s.userid
+ WHERE s.query LIKE '%Hex query metadata%' AND s.queryid IS NOT NULL";
+
+#[async_trait]
+impl QueryHistory for StatStatements {
+    fn describe(&self) -> String {
+        "postgres pg_stat_statements".to_string()
+    }
+
+    async fn read(
+        &self,
+        request: &HistoryRequest,
+        previous: Option<&Checkpoint>,
+        sink: &RowSink,
+    ) -> Result<Checkpoint, HistoryError> {
+        let db_error = |call: &str, e: sqlx::Error| HistoryError::Database {
+            call: call.to_string(),
+            message: e.to_string(),
+        };
+        let mut conn = sqlx::PgConnection::connect(self.url.expose())
+            .await
+            .map_err(|e| db_error("connecting to PostgreSQL", e))?;
+        let before: Option<Calls> = previous.and_then(|c| serde_json::from_str(&c.0).ok());
+        let mut now = Calls::default();
+        let mut page = Vec::with_capacity(request.page_size);
+        let mut rows = sqlx::query(STAT_QUERY).fetch(&mut conn);
+        while let Some(row) = rows.try_next().await.map_err(stat_error)? {
+            let id: String = row
+                .try_get(0)
+                .map_err(|e| db_error("reading pg_stat_statements", e))?;
+            let calls: i64 = row
+                .try_get(2)
+                .map_err(|e| db_error("reading pg_stat_statements", e))?;
+            now.calls.insert(id.clone(), calls);
+            let Some(executions) = grown(before.as_ref(), &id, calls) else {
+                continue;
+            };
+            page.push(HistoryRow {
+                text: row
+                    .try_get(1)
+                    .map_err(|e| db_error("reading pg_stat_statements", e))?,
+                database: row.try_get(3).ok(),
+                schema: None,
+                users: row
+                    .try_get::<Option<String>, _>(4)
+                    .ok()
+                    .flatten()
+                    .into_iter()
+                    .collect(),
+                executions,
+                // No per-execution time: it ran since the last sync, so "now" is its last run.
+                first_seen: None,
+                last_seen: Some(request.until),
+                engine_tables: None,
+                problem: None,
+            });
+            if page.len() >= request.page_size {
+                send(sink, &mut page).await?;
+            }
+        }
+        drop(rows);
+        send(sink, &mut page).await?;
+        Ok(Checkpoint(serde_json::to_string(&now).unwrap_or_default()))
+    }
+}
+
+/// Executions since the last sync: the growth of `calls`, all of them on the first sync or
+/// after a reset.
+fn grown(before: Option<&Calls>, id: &str, calls: i64) -> Option<u64> {
+    let previous = before.and_then(|b| b.calls.get(id)).copied().unwrap_or(0);
+    let delta = if calls < previous {
+        calls
+    } else {
+        calls - previous
+    };
+    (delta > 0).then_some(delta as u64)
+}
+
+fn stat_error(e: sqlx::Error) -> HistoryError {
+    let message = e.to_string();
+    let hint = if message.contains("pg_stat_statements") && message.contains("does not exist") {
+        ": run CREATE EXTENSION pg_stat_statements (and add it to shared_preload_libraries)"
+    } else if message.contains("permission denied") {
+        ": GRANT pg_read_all_stats TO the role downstream connects as"
+    } else {
+        ""
+    };
+    HistoryError::Database {
+        call: "SELECT … FROM pg_stat_statements".to_string(),
+        message: format!("{message}{hint}"),
+    }
+}
+
+async fn send(sink: &RowSink, page: &mut Vec<HistoryRow>) -> Result<(), HistoryError> {
+    if page.is_empty() {
+        return Ok(());
+    }
+    sink.send(std::mem::take(page))
+        .await
+        .map_err(|_| HistoryError::Cancelled)
+}
+
+/// The server's JSON log: a file, or a directory of `*.json` files read in name order
+/// (PostgreSQL names them by time).
+#[derive(Clone, Debug)]
+pub struct ServerLog {
+    path: PathBuf,
+}
+
+impl ServerLog {
+    /// Reads the log at `path`.
+    pub fn new(path: impl Into<PathBuf>) -> Self {
+        ServerLog { path: path.into() }
+    }
+}
+
+/// One jsonlog line, as far as it matters here.
+#[derive(Deserialize)]
+struct LogLine<'a> {
+    #[serde(borrow)]
+    timestamp: Option<std::borrow::Cow<'a, str>>,
+    #[serde(borrow)]
+    user: Option<std::borrow::Cow<'a, str>>,
+    #[serde(borrow)]
+    dbname: Option<std::borrow::Cow<'a, str>>,
+    #[serde(borrow)]
+    error_severity: Option<std::borrow::Cow<'a, str>>,
+    #[serde(borrow)]
+    message: Option<std::borrow::Cow<'a, str>>,
+}
+
+#[async_trait]
+impl QueryHistory for ServerLog {
+    fn describe(&self) -> String {
+        format!("postgres log {}", self.path.display())
+    }
+
+    async fn read(
+        &self,
+        request: &HistoryRequest,
+        previous: Option<&Checkpoint>,
+        sink: &RowSink,
+    ) -> Result<Checkpoint, HistoryError> {
+        let after = previous.and_then(|c| parse_time(&c.0));
+        let reader = LogReader {
+            since: request.since,
+            after,
+            page: request.page_size.max(1),
+        };
+        let files = log_files(&self.path)?;
+        let sink = sink.clone();
+        let latest = tokio::task::spawn_blocking(move || reader.files(&files, &sink))
+            .await
+            .map_err(|e| HistoryError::File {
+                path: self.path.display().to_string(),
+                message: format!("the log reader stopped: {e}"),
+            })??;
+        let latest = latest.max(after);
+        let stamp = |t: DateTime<Utc>| t.to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
+        Ok(Checkpoint(latest.map(stamp).unwrap_or_default()))
+    }
+}
+
+fn log_files(path: &Path) -> Result<Vec<PathBuf>, HistoryError> {
+    let error = |message: String| HistoryError::File {
+        path: path.display().to_string(),
+        message,
+    };
+    if path.is_file() {
+        return Ok(vec![path.to_path_buf()]);
+    }
+    let entries = std::fs::read_dir(path)
+        .map_err(|e| error(format!("cannot list the log directory: {e}")))?;
+    let mut files: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        .collect();
+    files.sort();
+    Ok(files)
+}
+
+struct LogReader {
+    since: DateTime<Utc>,
+    after: Option<DateTime<Utc>>,
+    page: usize,
+}
+
+impl LogReader {
+    fn files(
+        &self,
+        files: &[PathBuf],
+        sink: &RowSink,
+    ) -> Result<Option<DateTime<Utc>>, HistoryError> {
+        let mut latest = None;
+        let mut page = Vec::with_capacity(self.page);
+        for path in files {
+            let file = std::fs::File::open(path).map_err(|e| HistoryError::File {
+                path: path.display().to_string(),
+                message: format!("cannot open: {e}"),
+            })?;
+            for line in std::io::BufReader::new(file).split(b'\n') {
+                let line = line.map_err(|e| HistoryError::File {
+                    path: path.display().to_string(),
+                    message: e.to_string(),
+                })?;
+                let Some(row) = self.row(&line) else { continue };
+                latest = latest.max(row.last_seen);
+                page.push(row);
+                if page.len() >= self.page {
+                    sink.blocking_send(std::mem::take(&mut page))
+                        .map_err(|_| HistoryError::Cancelled)?;
+                }
+            }
+        }
+        if !page.is_empty() {
+            sink.blocking_send(page)
+                .map_err(|_| HistoryError::Cancelled)?;
+        }
+        Ok(latest)
+    }
+
+    /// A successful statement carrying the Hex marker, inside the window.
+    fn row(&self, line: &[u8]) -> Option<HistoryRow> {
+        // Most log lines are not Hex queries: skip them before decoding JSON.
+        let marker = HEX_MARKER.as_bytes();
+        if !line.windows(marker.len()).any(|w| w == marker) {
+            return None;
+        }
+        let entry: LogLine<'_> = serde_json::from_slice(line).ok()?;
+        if entry.error_severity.as_deref().is_some_and(|s| s != "LOG") {
+            return None;
+        }
+        let text = statement_of(entry.message.as_deref()?)?;
+        let at = parse_time(entry.timestamp.as_deref()?)?;
+        if at < self.since || self.after.is_some_and(|a| at <= a) {
+            return None;
+        }
+        Some(HistoryRow {
+            text: text.to_string(),
+            database: entry.dbname.map(|d| d.into_owned()),
+            schema: None,
+            users: entry.user.map(|u| u.into_owned()).into_iter().collect(),
+            executions: 1,
+            first_seen: Some(at),
+            last_seen: Some(at),
+            engine_tables: None,
+            problem: None,
+        })
+    }
+}
+
+/// The SQL of `statement: …`, `duration: 1.2 ms  statement: …` or `execute <name>: …`.
+fn statement_of(message: &str) -> Option<&str> {
+    if let Some(at) = message.find("statement: ") {
+        return Some(&message[at + "statement: ".len()..]);
+    }
+    let at = message.find("execute ")?;
+    let rest = &message[at + "execute ".len()..];
+    let colon = rest.find(": ")?;
+    Some(&rest[colon + 2..])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statements_come_out_of_every_message_form() {
+        assert_eq!(statement_of("statement: select 1"), Some("select 1"));
+        assert_eq!(
+            statement_of("duration: 0.051 ms  statement: select 1"),
+            Some("select 1")
+        );
+        assert_eq!(
+            statement_of("duration: 0.1 ms  execute <unnamed>: select $1"),
+            Some("select $1")
+        );
+        assert_eq!(statement_of("connection authorized: user=x"), None);
+    }
+
+    #[test]
+    fn calls_grow_between_syncs_and_survive_a_reset() {
+        let mut before = Calls::default();
+        before.calls.insert("1".into(), 10);
+        assert_eq!(grown(None, "1", 4), Some(4));
+        assert_eq!(grown(Some(&before), "1", 12), Some(2));
+        assert_eq!(grown(Some(&before), "1", 10), None);
+        assert_eq!(grown(Some(&before), "1", 3), Some(3));
+    }
+}

@@ -1,0 +1,58 @@
+-- Query history: which Hex projects and cells ran which statements, and what those read.
+
+-- Where each history source got to, so a sync never adds the same runs twice.
+CREATE TABLE history_checkpoints (
+    connection TEXT NOT NULL,
+    environment TEXT NOT NULL,
+    checkpoint TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    PRIMARY KEY (connection, environment)
+);
+
+-- One row per statement shape and session defaults: parsed once, ever.
+CREATE TABLE query_lineage (
+    connection TEXT NOT NULL,
+    query_key TEXT NOT NULL,
+    sql_text TEXT NOT NULL,
+    statement_kind TEXT NOT NULL,
+    tables_from TEXT NOT NULL,
+    error TEXT,
+    first_parsed_at TEXT NOT NULL,
+    PRIMARY KEY (connection, query_key)
+) WITHOUT ROWID;
+
+CREATE TABLE query_tables (
+    connection TEXT NOT NULL,
+    query_key TEXT NOT NULL,
+    table_key TEXT NOT NULL,
+    columns TEXT NOT NULL,
+    PRIMARY KEY (connection, query_key, table_key)
+) WITHOUT ROWID;
+CREATE INDEX query_tables_by_table ON query_tables (connection, table_key);
+
+CREATE TABLE hex_projects (
+    project_id TEXT PRIMARY KEY,
+    name TEXT,
+    url TEXT,
+    status TEXT,
+    categories TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+
+-- Runs add up across syncs; first and last seen widen.
+CREATE TABLE hex_runs (
+    connection TEXT NOT NULL,
+    environment TEXT NOT NULL,
+    query_key TEXT NOT NULL,
+    project_id TEXT NOT NULL,
+    cell_id TEXT NOT NULL,
+    context TEXT NOT NULL,
+    user_name TEXT NOT NULL,
+    hex_connection TEXT,
+    runs INTEGER NOT NULL,
+    first_seen TEXT,
+    last_seen TEXT,
+    PRIMARY KEY (connection, environment, query_key, project_id, cell_id, context, user_name)
+) WITHOUT ROWID;
+CREATE INDEX hex_runs_by_query ON hex_runs (connection, query_key);
+CREATE INDEX hex_runs_by_project ON hex_runs (project_id, cell_id);

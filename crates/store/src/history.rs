@@ -1,0 +1,454 @@
+//! Query history in the store: parsed statements, the tables they read, and Hex runs.
+
+use crate::batch::{self, Val};
+use crate::write::{insert_sync, now};
+use crate::{Backend, Store, StoreError};
+use serde::Serialize;
+use sqlx::{Any, Row};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
+
+/// A statement shape parsed for the first time.
+#[derive(Clone, Debug)]
+pub struct QueryRecord {
+    /// Fingerprint of the statement and its session defaults.
+    pub query_key: String,
+    /// One example of the text, without the Hex comment.
+    pub sql_text: String,
+    /// `select`, `insert`, … or `error`.
+    pub statement_kind: String,
+    /// `parsed`, or `engine` when the warehouse named the tables itself.
+    pub tables_from: String,
+    /// Why parsing failed, if it did.
+    pub error: Option<String>,
+    /// Table key → columns the statement uses.
+    pub tables: Vec<(String, Vec<String>)>,
+}
+
+/// Runs of one statement by one Hex cell, context and user, added to what is stored.
+#[derive(Clone, Debug)]
+pub struct RunRecord {
+    /// The statement shape.
+    pub query_key: String,
+    /// The Hex project.
+    pub project_id: String,
+    /// The cell, or empty when Hex did not say.
+    pub cell_id: String,
+    /// `scheduled`, `app_view`, `interactive`, `api`, …
+    pub context: String,
+    /// The Hex user (or the warehouse user when Hex did not say).
+    pub user_name: String,
+    /// The Hex data connection's name.
+    pub hex_connection: Option<String>,
+    /// Executions.
+    pub runs: i64,
+    /// Earliest run, RFC 3339.
+    pub first_seen: Option<String>,
+    /// Latest run, RFC 3339.
+    pub last_seen: Option<String>,
+}
+
+/// What a Hex comment said about a project.
+#[derive(Clone, Debug)]
+pub struct ProjectRecord {
+    /// The project id.
+    pub project_id: String,
+    /// Its title.
+    pub name: Option<String>,
+    /// Its URL.
+    pub url: Option<String>,
+    /// Its status.
+    pub status: Option<String>,
+    /// Its categories.
+    pub categories: Vec<String>,
+}
+
+/// Everything one history sync wrote, committed together with its checkpoint.
+#[derive(Clone, Debug)]
+pub struct HistoryBatch {
+    /// The connection.
+    pub connection: String,
+    /// The history environment within it.
+    pub environment: String,
+    /// Where the next sync resumes.
+    pub checkpoint: String,
+    /// Newly parsed statements.
+    pub queries: Vec<QueryRecord>,
+    /// Runs to add.
+    pub runs: Vec<RunRecord>,
+    /// Projects seen.
+    pub projects: Vec<ProjectRecord>,
+    /// When the sync started.
+    pub started_at: String,
+    /// The sync's summary, as JSON.
+    pub summary: String,
+    /// Problems that did not stop the sync.
+    pub warnings: Vec<String>,
+}
+
+/// What a history write changed.
+#[derive(Clone, Copy, Debug, Default, Serialize, PartialEq, Eq)]
+pub struct HistoryCounts {
+    /// Statements stored for the first time.
+    pub new_queries: u64,
+    /// Run groups stored for the first time.
+    pub new_runs: u64,
+    /// Run groups that existed and grew.
+    pub updated_runs: u64,
+    /// (table, project, cell) edges that did not exist before.
+    pub new_edges: u64,
+}
+
+/// One Hex cell (or project, when the cell is unknown) that reads a table.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct HexUse {
+    /// The project.
+    pub project_id: String,
+    /// Its title, if known.
+    pub project_name: Option<String>,
+    /// Its URL, if known.
+    pub project_url: Option<String>,
+    /// The cell, if known.
+    pub cell_id: Option<String>,
+    /// Latest run, RFC 3339.
+    pub last_run: Option<String>,
+    /// Executions in all.
+    pub runs: i64,
+    /// Executions per context.
+    pub runs_by_context: BTreeMap<String, i64>,
+    /// Who ran it.
+    pub users: Vec<String>,
+    /// The table's columns it uses.
+    pub columns: Vec<String>,
+    /// Whether it ran within the activity window.
+    pub live: bool,
+}
+
+impl Store {
+    /// The checkpoint a history source left, if it has synced before.
+    pub async fn history_checkpoint(
+        &self,
+        connection: &str,
+        environment: &str,
+    ) -> Result<Option<String>, StoreError> {
+        let row: Option<(String,)> = sqlx::query_as(
+            "SELECT checkpoint FROM history_checkpoints WHERE connection = $1 AND environment = $2",
+        )
+        .bind(connection)
+        .bind(environment)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.map(|(c,)| c))
+    }
+
+    /// The statement shapes already parsed for a connection.
+    pub async fn known_queries(&self, connection: &str) -> Result<HashSet<String>, StoreError> {
+        let rows: Vec<(String,)> =
+            sqlx::query_as("SELECT query_key FROM query_lineage WHERE connection = $1")
+                .bind(connection)
+                .fetch_all(&self.pool)
+                .await?;
+        Ok(rows.into_iter().map(|(k,)| k).collect())
+    }
+
+    /// Writes one history sync in one transaction: a failure leaves the store as it was.
+    pub async fn write_history(&self, batch: &HistoryBatch) -> Result<HistoryCounts, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let edges_before = count_edges(&mut tx, &batch.connection).await?;
+        let new_queries = write_queries(&mut tx, &batch.connection, &batch.queries).await?;
+        let (new_runs, updated_runs) = self.write_runs(&mut tx, batch).await?;
+        write_projects(&mut tx, &batch.projects).await?;
+        sqlx::query::<Any>(
+            "INSERT INTO history_checkpoints (connection, environment, checkpoint, updated_at)
+             VALUES ($1, $2, $3, $4)
+             ON CONFLICT (connection, environment) DO UPDATE SET checkpoint = excluded.checkpoint,
+               updated_at = excluded.updated_at",
+        )
+        .bind(batch.connection.clone())
+        .bind(batch.environment.clone())
+        .bind(batch.checkpoint.clone())
+        .bind(now())
+        .execute(&mut *tx)
+        .await?;
+        let edges_after = count_edges(&mut tx, &batch.connection).await?;
+        let source = format!("history:{}", batch.environment);
+        insert_sync(
+            &mut tx,
+            &batch.connection,
+            &source,
+            &batch.started_at,
+            None,
+            &batch.warnings,
+            &batch.summary,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(HistoryCounts {
+            new_queries,
+            new_runs,
+            updated_runs,
+            new_edges: edges_after.saturating_sub(edges_before),
+        })
+    }
+
+    async fn write_runs(
+        &self,
+        conn: &mut sqlx::AnyConnection,
+        batch: &HistoryBatch,
+    ) -> Result<(u64, u64), StoreError> {
+        let before = count_runs(conn, &batch.connection).await?;
+        // SQLite's min/max of a NULL is NULL, PostgreSQL's least/greatest skip NULLs:
+        // COALESCE both sides so either behaves the same.
+        let (low, high) = match self.backend {
+            Backend::Sqlite => ("min", "max"),
+            Backend::Postgres => ("least", "greatest"),
+        };
+        let tail = format!(
+            "ON CONFLICT (connection, environment, query_key, project_id, cell_id, context, user_name)
+             DO UPDATE SET runs = hex_runs.runs + excluded.runs,
+               hex_connection = COALESCE(excluded.hex_connection, hex_runs.hex_connection),
+               first_seen = {low}(COALESCE(hex_runs.first_seen, excluded.first_seen), COALESCE(excluded.first_seen, hex_runs.first_seen)),
+               last_seen = {high}(COALESCE(hex_runs.last_seen, excluded.last_seen), COALESCE(excluded.last_seen, hex_runs.last_seen))"
+        );
+        let rows: Vec<Vec<Val>> = batch
+            .runs
+            .iter()
+            .map(|r| {
+                vec![
+                    batch.connection.as_str().into(),
+                    batch.environment.as_str().into(),
+                    r.query_key.as_str().into(),
+                    r.project_id.as_str().into(),
+                    r.cell_id.as_str().into(),
+                    r.context.as_str().into(),
+                    r.user_name.as_str().into(),
+                    r.hex_connection.clone().into(),
+                    r.runs.into(),
+                    r.first_seen.clone().into(),
+                    r.last_seen.clone().into(),
+                ]
+            })
+            .collect();
+        let columns = [
+            "connection",
+            "environment",
+            "query_key",
+            "project_id",
+            "cell_id",
+            "context",
+            "user_name",
+            "hex_connection",
+            "runs",
+            "first_seen",
+            "last_seen",
+        ];
+        batch::insert(conn, "hex_runs", &columns, &tail, rows).await?;
+        let after = count_runs(conn, &batch.connection).await?;
+        let new = after.saturating_sub(before);
+        Ok((new, (batch.runs.len() as u64).saturating_sub(new)))
+    }
+
+    /// The Hex cells that read a table (by its relation key), newest run first.
+    pub async fn hex_usage(
+        &self,
+        connection: &str,
+        table_key: &str,
+        live_since: &str,
+    ) -> Result<Vec<HexUse>, StoreError> {
+        let rows = sqlx::query::<Any>(
+            "SELECT r.project_id, r.cell_id, r.context, r.user_name, SUM(r.runs) AS runs,
+                    MAX(r.last_seen) AS last_seen, p.name, p.url, t.columns
+               FROM query_tables t
+               JOIN hex_runs r ON r.connection = t.connection AND r.query_key = t.query_key
+               LEFT JOIN hex_projects p ON p.project_id = r.project_id
+              WHERE t.connection = $1 AND t.table_key = $2
+              GROUP BY r.project_id, r.cell_id, r.context, r.user_name, p.name, p.url, t.columns",
+        )
+        .bind(connection)
+        .bind(table_key)
+        .fetch_all(&self.pool)
+        .await?;
+        let mut uses: BTreeMap<(String, String), UseBuilder> = BTreeMap::new();
+        for row in &rows {
+            let project: String = row.try_get(0)?;
+            let cell: String = row.try_get(1)?;
+            let entry = uses.entry((project, cell)).or_default();
+            entry.add(row)?;
+        }
+        let mut out: Vec<HexUse> = uses
+            .into_iter()
+            .map(|((project, cell), b)| b.finish(project, cell, live_since))
+            .collect();
+        out.sort_by(|a, b| {
+            b.last_run
+                .cmp(&a.last_run)
+                .then(a.project_id.cmp(&b.project_id))
+        });
+        Ok(out)
+    }
+}
+
+#[derive(Default)]
+struct UseBuilder {
+    name: Option<String>,
+    url: Option<String>,
+    last_run: Option<String>,
+    runs: i64,
+    by_context: BTreeMap<String, i64>,
+    users: BTreeSet<String>,
+    columns: BTreeSet<String>,
+}
+
+impl UseBuilder {
+    fn add(&mut self, row: &sqlx::any::AnyRow) -> Result<(), StoreError> {
+        let context: String = row.try_get(2)?;
+        let user: String = row.try_get(3)?;
+        let runs: i64 = row.try_get(4)?;
+        let last: Option<String> = row.try_get(5)?;
+        self.name = self.name.take().or(row.try_get(6)?);
+        self.url = self.url.take().or(row.try_get(7)?);
+        let columns: String = row.try_get(8)?;
+        self.runs += runs;
+        *self.by_context.entry(context).or_default() += runs;
+        if !user.is_empty() {
+            self.users.insert(user);
+        }
+        if last > self.last_run {
+            self.last_run = last;
+        }
+        let columns: Vec<String> = serde_json::from_str(&columns).unwrap_or_default();
+        self.columns.extend(columns);
+        Ok(())
+    }
+
+    fn finish(self, project_id: String, cell: String, live_since: &str) -> HexUse {
+        let live = self.last_run.as_deref().is_some_and(|l| l >= live_since);
+        HexUse {
+            project_id,
+            project_name: self.name,
+            project_url: self.url,
+            cell_id: (!cell.is_empty()).then_some(cell),
+            last_run: self.last_run,
+            runs: self.runs,
+            runs_by_context: self.by_context,
+            users: self.users.into_iter().collect(),
+            columns: self.columns.into_iter().collect(),
+            live,
+        }
+    }
+}
+
+async fn write_queries(
+    conn: &mut sqlx::AnyConnection,
+    connection: &str,
+    queries: &[QueryRecord],
+) -> Result<u64, StoreError> {
+    let parsed_at = now();
+    let rows: Vec<Vec<Val>> = queries
+        .iter()
+        .map(|q| {
+            vec![
+                connection.into(),
+                q.query_key.as_str().into(),
+                q.sql_text.as_str().into(),
+                q.statement_kind.as_str().into(),
+                q.tables_from.as_str().into(),
+                q.error.clone().into(),
+                parsed_at.as_str().into(),
+            ]
+        })
+        .collect();
+    let columns = [
+        "connection",
+        "query_key",
+        "sql_text",
+        "statement_kind",
+        "tables_from",
+        "error",
+        "first_parsed_at",
+    ];
+    let inserted = batch::insert(
+        conn,
+        "query_lineage",
+        &columns,
+        "ON CONFLICT DO NOTHING",
+        rows,
+    )
+    .await?;
+    let tables: Vec<Vec<Val>> = queries
+        .iter()
+        .flat_map(|q| {
+            q.tables.iter().map(|(table, columns)| {
+                vec![
+                    connection.into(),
+                    q.query_key.as_str().into(),
+                    table.as_str().into(),
+                    serde_json::to_string(columns)
+                        .unwrap_or_else(|_| "[]".into())
+                        .into(),
+                ]
+            })
+        })
+        .collect();
+    batch::insert(
+        conn,
+        "query_tables",
+        &["connection", "query_key", "table_key", "columns"],
+        "ON CONFLICT DO NOTHING",
+        tables,
+    )
+    .await?;
+    Ok(inserted)
+}
+
+async fn write_projects(
+    conn: &mut sqlx::AnyConnection,
+    projects: &[ProjectRecord],
+) -> Result<(), StoreError> {
+    let updated_at = now();
+    let rows: Vec<Vec<Val>> = projects
+        .iter()
+        .map(|p| {
+            vec![
+                p.project_id.as_str().into(),
+                p.name.clone().into(),
+                p.url.clone().into(),
+                p.status.clone().into(),
+                serde_json::to_string(&p.categories)
+                    .unwrap_or_else(|_| "[]".into())
+                    .into(),
+                updated_at.as_str().into(),
+            ]
+        })
+        .collect();
+    batch::insert(
+        conn,
+        "hex_projects",
+        &["project_id", "name", "url", "status", "categories", "updated_at"],
+        "ON CONFLICT (project_id) DO UPDATE SET name = COALESCE(excluded.name, hex_projects.name),
+           url = COALESCE(excluded.url, hex_projects.url), status = COALESCE(excluded.status, hex_projects.status),
+           categories = excluded.categories, updated_at = excluded.updated_at",
+        rows,
+    )
+    .await?;
+    Ok(())
+}
+
+async fn count_runs(conn: &mut sqlx::AnyConnection, connection: &str) -> Result<u64, StoreError> {
+    let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM hex_runs WHERE connection = $1")
+        .bind(connection)
+        .fetch_one(&mut *conn)
+        .await?;
+    Ok(n as u64)
+}
+
+async fn count_edges(conn: &mut sqlx::AnyConnection, connection: &str) -> Result<u64, StoreError> {
+    let (n,): (i64,) = sqlx::query_as(
+        "SELECT COUNT(*) FROM (SELECT DISTINCT t.table_key, r.project_id, r.cell_id
+           FROM hex_runs r JOIN query_tables t ON t.connection = r.connection AND t.query_key = r.query_key
+          WHERE r.connection = $1) AS edges",
+    )
+    .bind(connection)
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok(n as u64)
+}

@@ -1,0 +1,649 @@
+//! Query history sync: rows stream from a source, Hex queries are attributed and parsed on
+//! every core, and the result is written with the source's checkpoint in one transaction.
+//!
+//! Work is proportional to distinct texts, not rows: identical texts (the bulk of any
+//! history) are recognised by a 128-bit hash, and a statement shape already parsed in an
+//! earlier sync is never parsed again. Memory is bounded by distinct run groups; the text
+//! cache is dropped whenever it grows past [`TEXT_CACHE_LIMIT`].
+
+use chrono::{DateTime, Duration as Span, Utc};
+use history::hex::{parse_payload, CommentError, HexComment};
+use history::{Checkpoint, HistoryRequest, HistoryRow, QueryHistory};
+use model::{RelationName, WarehouseKind};
+use serde::Serialize;
+use sql::{Dialect, Options};
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Instant;
+use store::{HistoryBatch, HistoryCounts, ProjectRecord, QueryRecord, RunRecord, Store};
+use xxhash_rust::xxh3::{xxh3_128, Xxh3};
+
+/// Distinct SQL bodies and comments remembered before the caches start over.
+const TEXT_CACHE_LIMIT: usize = 500_000;
+
+/// Stored SQL examples are capped: the whole text is only needed to parse it.
+const SQL_SAMPLE_BYTES: usize = 64 * 1024;
+
+/// One history source of one connection.
+#[derive(Clone)]
+pub struct HistoryTarget {
+    /// The connection (already in the store).
+    pub connection: String,
+    /// The warehouse, which decides the SQL dialect.
+    pub kind: WarehouseKind,
+    /// The environment's name within the connection.
+    pub environment: String,
+    /// The source.
+    pub source: Arc<dyn QueryHistory>,
+    /// How far back the first sync reads.
+    pub lookback: Span,
+    /// Defaults for rows that carry none.
+    pub default_database: Option<String>,
+    /// Defaults for rows that carry none.
+    pub default_schema: Option<String>,
+}
+
+/// What a history sync did.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct HistorySummary {
+    /// Rows (query groups) read from the source.
+    pub rows: u64,
+    /// Executions those rows stand for.
+    pub executions: u64,
+    /// Rows carrying a Hex comment.
+    pub hex_rows: u64,
+    /// Rows without one.
+    pub other_rows: u64,
+    /// Distinct SQL texts (and session defaults) among the Hex rows.
+    pub distinct_sql: u64,
+    /// Statement shapes parsed for the first time.
+    pub parsed: u64,
+    /// Of those, how many did not parse.
+    pub parse_failed: u64,
+    /// Rows that could not be used, by reason.
+    pub failed: BTreeMap<String, u64>,
+    /// What the store gained.
+    pub stored: HistoryCounts,
+    /// Wall time.
+    pub seconds: f64,
+}
+
+impl std::fmt::Debug for HistoryTarget {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HistoryTarget")
+            .field("connection", &self.connection)
+            .field("environment", &self.environment)
+            .field("source", &self.source.describe())
+            .finish_non_exhaustive()
+    }
+}
+
+impl HistorySummary {
+    /// Rows per second, end to end.
+    pub fn rate(&self) -> f64 {
+        self.rows as f64 / self.seconds.max(1e-9)
+    }
+}
+
+/// Why a history sync failed (nothing was written).
+#[derive(Debug, thiserror::Error)]
+pub enum HistorySyncError {
+    /// The source failed.
+    #[error("{source_name}: {error}")]
+    Source {
+        /// The source's description.
+        source_name: String,
+        /// Its error.
+        error: history::HistoryError,
+    },
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] store::StoreError),
+    /// A worker thread failed.
+    #[error("history processing stopped: {0}")]
+    Worker(String),
+}
+
+/// Rows read so far, for progress displays.
+pub type Progress = Arc<AtomicU64>;
+
+/// Runs one history source into the store. On failure the store keeps what it had and the
+/// failure is recorded on the connection's status page.
+pub async fn sync_history(
+    store: &Store,
+    target: &HistoryTarget,
+    progress: Progress,
+) -> Result<HistorySummary, HistorySyncError> {
+    let started = Instant::now();
+    let started_at = store::now();
+    let result = run(store, target, progress, &started_at, started).await;
+    if let Err(error) = &result {
+        let source = format!("history:{}", target.environment);
+        store
+            .record_failure(&target.connection, &source, &started_at, &error.to_string())
+            .await?;
+    }
+    result
+}
+
+async fn run(
+    store: &Store,
+    target: &HistoryTarget,
+    progress: Progress,
+    started_at: &str,
+    started: Instant,
+) -> Result<HistorySummary, HistorySyncError> {
+    let previous = store
+        .history_checkpoint(&target.connection, &target.environment)
+        .await?
+        .map(Checkpoint);
+    let request = request(target, previous.as_ref());
+    let known = store.known_queries(&target.connection).await?;
+    let (sink, rows) = tokio::sync::mpsc::channel::<Vec<HistoryRow>>(8);
+    let aggregator = Aggregator::new(target, known, progress);
+    let worker = tokio::task::spawn_blocking(move || aggregator.consume(rows));
+    let read = target.source.read(&request, previous.as_ref(), &sink).await;
+    drop(sink);
+    let aggregator = worker
+        .await
+        .map_err(|e| HistorySyncError::Worker(e.to_string()))?;
+    let checkpoint = read.map_err(|error| HistorySyncError::Source {
+        source_name: target.source.describe(),
+        error,
+    })?;
+    tracing::debug!(
+        seconds = started.elapsed().as_secs_f64(),
+        "history read and aggregated"
+    );
+    let (batch, mut summary) = aggregator.finish(target, checkpoint, started_at);
+    let mut batch = batch;
+    summary.seconds = started.elapsed().as_secs_f64();
+    batch.summary = serde_json::to_string(&summary).unwrap_or_default();
+    let writing = Instant::now();
+    summary.stored = store.write_history(&batch).await?;
+    tracing::debug!(
+        seconds = writing.elapsed().as_secs_f64(),
+        runs = batch.runs.len(),
+        "history stored"
+    );
+    summary.seconds = started.elapsed().as_secs_f64();
+    Ok(summary)
+}
+
+/// Resume just after the checkpoint, or look back on the first sync.
+fn request(target: &HistoryTarget, previous: Option<&Checkpoint>) -> HistoryRequest {
+    let until = Utc::now();
+    let resume = previous.and_then(|c| history::file::parse_time(&c.0));
+    let since = resume.unwrap_or(until - target.lookback);
+    HistoryRequest {
+        since,
+        until,
+        page_size: 4096,
+    }
+}
+
+/// What a Hex comment turned out to be.
+#[derive(Clone)]
+enum CommentInfo {
+    Hex(Arc<HexComment>),
+    Failed(&'static str),
+}
+
+#[derive(Hash, PartialEq, Eq)]
+struct RunKey {
+    query_key: Arc<str>,
+    project_id: String,
+    cell_id: String,
+    context: String,
+    user: String,
+}
+
+struct RunStats {
+    hex_connection: Option<String>,
+    runs: i64,
+    first: Option<DateTime<Utc>>,
+    last: Option<DateTime<Utc>>,
+}
+
+/// The two halves of a Hex query, hashed: the same SQL runs from many cells, and one cell's
+/// comment ends many texts, so each half is understood once.
+struct RowKeys {
+    /// SQL plus session defaults.
+    body: u128,
+    comment: u128,
+}
+
+struct Aggregator {
+    dialect: Dialect,
+    kind: WarehouseKind,
+    defaults: (Option<String>, Option<String>),
+    known: HashSet<String>,
+    bodies: HashMap<u128, Arc<str>>,
+    comments: HashMap<u128, CommentInfo>,
+    queries: HashMap<Arc<str>, QueryRecord>,
+    runs: HashMap<RunKey, RunStats>,
+    projects: HashMap<String, ProjectRecord>,
+    summary: HistorySummary,
+    progress: Progress,
+    threads: usize,
+}
+
+/// SQL not seen before, with the session defaults it ran under.
+struct PendingBody<'p> {
+    hash: u128,
+    sql: &'p str,
+    database: Option<&'p str>,
+    schema: Option<&'p str>,
+    engine_tables: Option<&'p [String]>,
+}
+
+/// What a worker made of one new SQL body.
+struct UnderstoodBody {
+    hash: u128,
+    query_key: Arc<str>,
+    query: Option<QueryRecord>,
+}
+
+impl Aggregator {
+    fn new(target: &HistoryTarget, known: HashSet<String>, progress: Progress) -> Self {
+        Aggregator {
+            dialect: Dialect::from(target.kind),
+            kind: target.kind,
+            defaults: (
+                target.default_database.clone(),
+                target.default_schema.clone(),
+            ),
+            known,
+            bodies: HashMap::new(),
+            comments: HashMap::new(),
+            queries: HashMap::new(),
+            runs: HashMap::new(),
+            projects: HashMap::new(),
+            summary: HistorySummary::default(),
+            progress,
+            threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
+        }
+    }
+
+    /// Drains the channel; runs on a blocking thread.
+    fn consume(mut self, mut rows: tokio::sync::mpsc::Receiver<Vec<HistoryRow>>) -> Self {
+        while let Some(page) = rows.blocking_recv() {
+            self.page(page);
+        }
+        self
+    }
+
+    fn page(&mut self, page: Vec<HistoryRow>) {
+        if self.bodies.len() + self.comments.len() > TEXT_CACHE_LIMIT {
+            self.bodies.clear();
+            self.comments.clear();
+        }
+        let keys: Vec<Option<RowKeys>> = page.iter().map(|row| self.keys(row)).collect();
+        self.understand_comments(&page, &keys);
+        self.understand_bodies(&page, &keys);
+        for (row, keys) in page.iter().zip(&keys) {
+            self.count(row, keys.as_ref());
+        }
+    }
+
+    fn keys(&self, row: &HistoryRow) -> Option<RowKeys> {
+        if row.problem.is_some() {
+            return None;
+        }
+        let (body, payload) = history::hex::split(&row.text)?;
+        let database = row
+            .database
+            .as_deref()
+            .or(self.defaults.0.as_deref())
+            .unwrap_or("");
+        let schema = row
+            .schema
+            .as_deref()
+            .or(self.defaults.1.as_deref())
+            .unwrap_or("");
+        let mut hasher = Xxh3::new();
+        for part in [body, database, schema] {
+            hasher.update(part.as_bytes());
+            hasher.update(&[0]);
+        }
+        Some(RowKeys {
+            body: hasher.digest128(),
+            comment: xxh3_128(payload.as_bytes()),
+        })
+    }
+
+    /// Reads new Hex comments on every core (each execution's comment is new: `trace_id`).
+    fn understand_comments(&mut self, page: &[HistoryRow], keys: &[Option<RowKeys>]) {
+        let mut seen = HashSet::new();
+        let pending: Vec<(u128, &str)> = page
+            .iter()
+            .zip(keys)
+            .filter_map(|(row, keys)| {
+                let keys = keys.as_ref()?;
+                let fresh = !self.comments.contains_key(&keys.comment) && seen.insert(keys.comment);
+                let (_, payload) = history::hex::split(&row.text)?;
+                fresh.then_some((keys.comment, payload))
+            })
+            .collect();
+        let parsed = parallel_map(&pending, self.threads, |(hash, payload)| {
+            (*hash, comment_info(parse_payload(payload)))
+        });
+        self.comments.extend(parsed);
+    }
+
+    /// Fingerprints and parses new SQL on every core.
+    fn understand_bodies(&mut self, page: &[HistoryRow], keys: &[Option<RowKeys>]) {
+        let mut seen = HashSet::new();
+        let pending: Vec<PendingBody<'_>> = page
+            .iter()
+            .zip(keys)
+            .filter_map(|(row, keys)| {
+                let keys = keys.as_ref()?;
+                let fresh = !self.bodies.contains_key(&keys.body) && seen.insert(keys.body);
+                let (sql, _) = history::hex::split(&row.text)?;
+                fresh.then_some(PendingBody {
+                    hash: keys.body,
+                    sql,
+                    database: row.database.as_deref().or(self.defaults.0.as_deref()),
+                    schema: row.schema.as_deref().or(self.defaults.1.as_deref()),
+                    engine_tables: row.engine_tables.as_deref(),
+                })
+            })
+            .collect();
+        self.summary.distinct_sql += pending.len() as u64;
+        if pending.is_empty() {
+            return;
+        }
+        let context = Understanding {
+            dialect: self.dialect,
+            kind: self.kind,
+            known: &self.known,
+            parsed: &self.queries,
+        };
+        let results = parallel_map(&pending, self.threads, |p| context.body(p));
+        for body in results {
+            if let Some(query) = body.query {
+                // Two bodies of one page may share a shape: keep the first parse.
+                if !self.queries.contains_key(&body.query_key) {
+                    self.summary.parsed += 1;
+                    self.summary.parse_failed += u64::from(query.error.is_some());
+                    self.queries.insert(body.query_key.clone(), query);
+                }
+            }
+            self.bodies.insert(body.hash, body.query_key);
+        }
+    }
+
+    fn count(&mut self, row: &HistoryRow, keys: Option<&RowKeys>) {
+        self.summary.rows += 1;
+        self.summary.executions += row.executions;
+        self.progress.fetch_add(1, Ordering::Relaxed);
+        if let Some(problem) = &row.problem {
+            *self.summary.failed.entry(reason(problem)).or_default() += 1;
+            return;
+        }
+        let Some(keys) = keys else {
+            self.summary.other_rows += 1;
+            return;
+        };
+        self.summary.hex_rows += 1;
+        let comment = self.comments.get(&keys.comment).cloned();
+        let query_key = self.bodies.get(&keys.body).cloned();
+        match (comment, query_key) {
+            (Some(CommentInfo::Hex(hex)), Some(query_key)) => self.attribute(row, &hex, query_key),
+            (Some(CommentInfo::Failed(why)), _) => {
+                *self.summary.failed.entry(why.to_string()).or_default() += 1;
+            }
+            _ => {
+                *self
+                    .summary
+                    .failed
+                    .entry("internal error".to_string())
+                    .or_default() += 1;
+            }
+        }
+    }
+
+    fn attribute(&mut self, row: &HistoryRow, hex: &HexComment, query_key: Arc<str>) {
+        let user = hex
+            .user_email
+            .clone()
+            .or_else(|| row.users.first().cloned())
+            .unwrap_or_default();
+        let key = RunKey {
+            query_key,
+            project_id: hex.project_id.clone(),
+            cell_id: hex.cell_id.clone().unwrap_or_default(),
+            context: hex.context.as_str().to_string(),
+            user,
+        };
+        let stats = self.runs.entry(key).or_insert(RunStats {
+            hex_connection: hex.connection.clone(),
+            runs: 0,
+            first: None,
+            last: None,
+        });
+        stats.runs += row.executions as i64;
+        stats.first = earliest(stats.first, row.first_seen);
+        stats.last = stats.last.max(row.last_seen);
+        if !self.projects.contains_key(&hex.project_id) {
+            self.projects.insert(
+                hex.project_id.clone(),
+                ProjectRecord {
+                    project_id: hex.project_id.clone(),
+                    name: hex.project_name.clone(),
+                    url: hex
+                        .project_url
+                        .as_deref()
+                        .map(|u| history::hex::project_base(u).to_string()),
+                    status: hex.status.clone(),
+                    categories: hex.categories.clone(),
+                },
+            );
+        }
+    }
+
+    fn finish(
+        self,
+        target: &HistoryTarget,
+        checkpoint: Checkpoint,
+        started_at: &str,
+    ) -> (HistoryBatch, HistorySummary) {
+        let warnings = self
+            .summary
+            .failed
+            .iter()
+            .map(|(why, n)| format!("{n} rows skipped: {why}"))
+            .collect();
+        let runs = self
+            .runs
+            .into_iter()
+            .map(|(key, stats)| RunRecord {
+                query_key: key.query_key.to_string(),
+                project_id: key.project_id,
+                cell_id: key.cell_id,
+                context: key.context,
+                user_name: key.user,
+                hex_connection: stats.hex_connection,
+                runs: stats.runs,
+                first_seen: stats.first.map(stamp),
+                last_seen: stats.last.map(stamp),
+            })
+            .collect();
+        let batch = HistoryBatch {
+            connection: target.connection.clone(),
+            environment: target.environment.clone(),
+            checkpoint: checkpoint.0,
+            queries: self.queries.into_values().collect(),
+            runs,
+            projects: self.projects.into_values().collect(),
+            started_at: started_at.to_string(),
+            summary: String::new(),
+            warnings,
+        };
+        (batch, self.summary)
+    }
+}
+
+fn comment_info(parsed: Result<HexComment, CommentError>) -> CommentInfo {
+    match parsed {
+        Ok(hex) => CommentInfo::Hex(Arc::new(hex)),
+        Err(CommentError::Truncated) => CommentInfo::Failed("truncated Hex metadata"),
+        Err(CommentError::NoProject) => CommentInfo::Failed("Hex metadata without a project"),
+        Err(CommentError::Invalid(_)) => CommentInfo::Failed("unreadable Hex metadata"),
+    }
+}
+
+/// `f` over `items` on up to `threads` threads, results in order. Small inputs stay on this
+/// thread: spawning costs more than it saves.
+fn parallel_map<T: Sync, R: Send>(
+    items: &[T],
+    threads: usize,
+    f: impl Fn(&T) -> R + Sync,
+) -> Vec<R> {
+    if threads <= 1 || items.len() < 64 {
+        return items.iter().map(&f).collect();
+    }
+    let chunk = items.len().div_ceil(threads);
+    let f = &f;
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = items
+            .chunks(chunk)
+            .map(|part| scope.spawn(move || part.iter().map(f).collect::<Vec<R>>()))
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| {
+                h.join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            })
+            .collect()
+    })
+}
+
+/// Stored timestamps share one format, so text order is time order.
+fn stamp(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
+}
+
+fn earliest(a: Option<DateTime<Utc>>, b: Option<DateTime<Utc>>) -> Option<DateTime<Utc>> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    }
+}
+
+/// The first words of a problem, so counts group by kind ("line 12: …" → the reason).
+fn reason(problem: &str) -> String {
+    let without_line = match problem.split_once(": ") {
+        Some((head, rest)) if head.starts_with("line ") => rest,
+        _ => problem,
+    };
+    without_line
+        .split(": ")
+        .next()
+        .unwrap_or(without_line)
+        .to_string()
+}
+
+/// Shared, read-only state for the workers.
+struct Understanding<'a> {
+    dialect: Dialect,
+    kind: WarehouseKind,
+    known: &'a HashSet<String>,
+    parsed: &'a HashMap<Arc<str>, QueryRecord>,
+}
+
+impl Understanding<'_> {
+    fn body(&self, pending: &PendingBody<'_>) -> UnderstoodBody {
+        let fingerprint = sql::fingerprint(pending.sql, self.dialect);
+        let query_key = query_key(&fingerprint, pending.database, pending.schema);
+        let new = !self.known.contains(query_key.as_ref()) && !self.parsed.contains_key(&query_key);
+        UnderstoodBody {
+            hash: pending.hash,
+            query: new.then(|| self.parse(pending, &query_key)),
+            query_key,
+        }
+    }
+
+    fn parse(&self, pending: &PendingBody<'_>, query_key: &str) -> QueryRecord {
+        let options = Options::new(self.dialect).with_defaults(pending.database, pending.schema);
+        let analysis = sql::analyze(pending.sql, &options, None);
+        let lineage = analysis.merged();
+        let kind = analysis
+            .statements
+            .iter()
+            .map(|s| s.kind)
+            .find(|k| *k != "other" && *k != "use")
+            .unwrap_or("other");
+        let mut tables: BTreeMap<String, Vec<String>> = lineage
+            .reads
+            .iter()
+            .map(|t| {
+                let columns = lineage
+                    .columns
+                    .read
+                    .get(t)
+                    .map(|c| c.iter().cloned().collect())
+                    .unwrap_or_default();
+                (self.table_key(t), columns)
+            })
+            .collect();
+        let tables_from = match pending.engine_tables {
+            Some(engine) => {
+                let parsed = std::mem::take(&mut tables);
+                for table in engine {
+                    let key = self.table_key(table);
+                    let columns = parsed.get(&key).cloned().unwrap_or_default();
+                    tables.insert(key, columns);
+                }
+                "engine"
+            }
+            None => "parsed",
+        };
+        QueryRecord {
+            query_key: query_key.to_string(),
+            sql_text: sample(pending.sql),
+            statement_kind: kind.to_string(),
+            tables_from: tables_from.to_string(),
+            error: analysis.error(),
+            tables: tables.into_iter().collect(),
+        }
+    }
+
+    /// The key the dbt side stores for the same relation (`RelationName::key`).
+    fn table_key(&self, dotted: &str) -> String {
+        let parts: Vec<&str> = dotted.split('.').collect();
+        match parts.as_slice() {
+            [db, schema, name] => RelationName {
+                database: Some((*db).to_string()),
+                schema: Some((*schema).to_string()),
+                name: (*name).to_string(),
+            }
+            .key(),
+            _ => RelationName::parse(dotted, self.kind)
+                .map(|r| r.key())
+                .unwrap_or_else(|_| dotted.to_string()),
+        }
+    }
+}
+
+/// One statement shape under one pair of session defaults.
+fn query_key(fingerprint: &str, database: Option<&str>, schema: Option<&str>) -> Arc<str> {
+    let text = format!(
+        "{fingerprint}\u{0}{}\u{0}{}",
+        database.unwrap_or(""),
+        schema.unwrap_or("")
+    );
+    Arc::from(format!("{:032x}", xxh3_128(text.as_bytes())))
+}
+
+/// The SQL, capped.
+fn sample(body: &str) -> String {
+    let mut end = body.len().min(SQL_SAMPLE_BYTES);
+    while !body.is_char_boundary(end) {
+        end -= 1;
+    }
+    body[..end].to_string()
+}
