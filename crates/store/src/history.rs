@@ -27,6 +27,8 @@ pub struct QueryRecord {
 /// Runs of one statement by one Hex cell, context and user, added to what is stored.
 #[derive(Clone, Debug)]
 pub struct RunRecord {
+    /// A hash of connection, environment, statement, project, cell, context and user.
+    pub run_key: String,
     /// The statement shape.
     pub query_key: String,
     /// The Hex project.
@@ -153,9 +155,9 @@ impl Store {
     /// Writes one history sync in one transaction: a failure leaves the store as it was.
     pub async fn write_history(&self, batch: &HistoryBatch) -> Result<HistoryCounts, StoreError> {
         let mut tx = self.pool.begin().await?;
-        let edges_before = count_edges(&mut tx, &batch.connection).await?;
         let new_queries = write_queries(&mut tx, &batch.connection, &batch.queries).await?;
         let (new_runs, updated_runs) = self.write_runs(&mut tx, batch).await?;
+        let new_edges = write_edges(&mut tx, &batch.connection, &batch.started_at).await?;
         write_projects(&mut tx, &batch.projects).await?;
         sqlx::query::<Any>(
             "INSERT INTO history_checkpoints (connection, environment, checkpoint, updated_at)
@@ -169,7 +171,6 @@ impl Store {
         .bind(now())
         .execute(&mut *tx)
         .await?;
-        let edges_after = count_edges(&mut tx, &batch.connection).await?;
         let source = format!("history:{}", batch.environment);
         insert_sync(
             &mut tx,
@@ -186,7 +187,7 @@ impl Store {
             new_queries,
             new_runs,
             updated_runs,
-            new_edges: edges_after.saturating_sub(edges_before),
+            new_edges,
         })
     }
 
@@ -195,7 +196,6 @@ impl Store {
         conn: &mut sqlx::AnyConnection,
         batch: &HistoryBatch,
     ) -> Result<(u64, u64), StoreError> {
-        let before = count_runs(conn, &batch.connection).await?;
         // SQLite's min/max of a NULL is NULL, PostgreSQL's least/greatest skip NULLs:
         // COALESCE both sides so either behaves the same.
         let (low, high) = match self.backend {
@@ -203,17 +203,19 @@ impl Store {
             Backend::Postgres => ("least", "greatest"),
         };
         let tail = format!(
-            "ON CONFLICT (connection, environment, query_key, project_id, cell_id, context, user_name)
-             DO UPDATE SET runs = hex_runs.runs + excluded.runs,
+            "ON CONFLICT (run_key) DO UPDATE SET runs = hex_runs.runs + excluded.runs,
                hex_connection = COALESCE(excluded.hex_connection, hex_runs.hex_connection),
                first_seen = {low}(COALESCE(hex_runs.first_seen, excluded.first_seen), COALESCE(excluded.first_seen, hex_runs.first_seen)),
-               last_seen = {high}(COALESCE(hex_runs.last_seen, excluded.last_seen), COALESCE(excluded.last_seen, hex_runs.last_seen))"
+               last_seen = {high}(COALESCE(hex_runs.last_seen, excluded.last_seen), COALESCE(excluded.last_seen, hex_runs.last_seen)),
+               last_synced_at = excluded.last_synced_at"
         );
+        let synced = batch.started_at.as_str();
         let rows: Vec<Vec<Val>> = batch
             .runs
             .iter()
             .map(|r| {
                 vec![
+                    r.run_key.as_str().into(),
                     batch.connection.as_str().into(),
                     batch.environment.as_str().into(),
                     r.query_key.as_str().into(),
@@ -225,10 +227,13 @@ impl Store {
                     r.runs.into(),
                     r.first_seen.clone().into(),
                     r.last_seen.clone().into(),
+                    synced.into(),
+                    synced.into(),
                 ]
             })
             .collect();
         let columns = [
+            "run_key",
             "connection",
             "environment",
             "query_key",
@@ -240,10 +245,18 @@ impl Store {
             "runs",
             "first_seen",
             "last_seen",
+            "first_synced_at",
+            "last_synced_at",
         ];
         batch::insert(conn, "hex_runs", &columns, &tail, rows).await?;
-        let after = count_runs(conn, &batch.connection).await?;
-        let new = after.saturating_sub(before);
+        let (new,): (i64,) = sqlx::query_as(
+            "SELECT COUNT(*) FROM hex_runs WHERE connection = $1 AND first_synced_at = $2",
+        )
+        .bind(batch.connection.clone())
+        .bind(synced)
+        .fetch_one(&mut *conn)
+        .await?;
+        let new = new as u64;
         Ok((new, (batch.runs.len() as u64).saturating_sub(new)))
     }
 
@@ -433,22 +446,24 @@ async fn write_projects(
     Ok(())
 }
 
-async fn count_runs(conn: &mut sqlx::AnyConnection, connection: &str) -> Result<u64, StoreError> {
-    let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM hex_runs WHERE connection = $1")
-        .bind(connection)
-        .fetch_one(&mut *conn)
-        .await?;
-    Ok(n as u64)
-}
-
-async fn count_edges(conn: &mut sqlx::AnyConnection, connection: &str) -> Result<u64, StoreError> {
-    let (n,): (i64,) = sqlx::query_as(
-        "SELECT COUNT(*) FROM (SELECT DISTINCT t.table_key, r.project_id, r.cell_id
+/// Adds the (table, project, cell) edges of the runs this sync touched; returns how many
+/// are new.
+async fn write_edges(
+    conn: &mut sqlx::AnyConnection,
+    connection: &str,
+    synced_at: &str,
+) -> Result<u64, StoreError> {
+    let inserted = sqlx::query::<Any>(
+        "INSERT INTO hex_edges (connection, table_key, project_id, cell_id)
+         SELECT DISTINCT t.connection, t.table_key, r.project_id, r.cell_id
            FROM hex_runs r JOIN query_tables t ON t.connection = r.connection AND t.query_key = r.query_key
-          WHERE r.connection = $1) AS edges",
+          WHERE r.connection = $1 AND r.last_synced_at = $2
+         ON CONFLICT DO NOTHING",
     )
     .bind(connection)
-    .fetch_one(&mut *conn)
-    .await?;
-    Ok(n as u64)
+    .bind(synced_at)
+    .execute(&mut *conn)
+    .await?
+    .rows_affected();
+    Ok(inserted)
 }

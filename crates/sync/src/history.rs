@@ -460,6 +460,7 @@ impl Aggregator {
             .runs
             .into_iter()
             .map(|(key, stats)| RunRecord {
+                run_key: run_key(target, &key),
                 query_key: key.query_key.to_string(),
                 project_id: key.project_id,
                 cell_id: key.cell_id,
@@ -520,6 +521,24 @@ fn parallel_map<T: Sync, R: Send>(
             })
             .collect()
     })
+}
+
+/// A stable hash identifying a run group across syncs.
+fn run_key(target: &HistoryTarget, key: &RunKey) -> String {
+    let mut hasher = Xxh3::new();
+    for part in [
+        target.connection.as_str(),
+        target.environment.as_str(),
+        &key.query_key,
+        &key.project_id,
+        &key.cell_id,
+        &key.context,
+        &key.user,
+    ] {
+        hasher.update(part.as_bytes());
+        hasher.update(&[0]);
+    }
+    format!("{:032x}", hasher.digest128())
 }
 
 /// Stored timestamps share one format, so text order is time order.

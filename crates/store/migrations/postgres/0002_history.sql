@@ -39,8 +39,10 @@ CREATE TABLE hex_projects (
     updated_at TEXT NOT NULL
 );
 
--- Runs add up across syncs; first and last seen widen.
+-- Runs add up across syncs; first and last seen widen. `run_key` hashes the identifying
+-- columns so upserts compare one short key.
 CREATE TABLE hex_runs (
+    run_key TEXT PRIMARY KEY,
     connection TEXT NOT NULL,
     environment TEXT NOT NULL,
     query_key TEXT NOT NULL,
@@ -52,7 +54,19 @@ CREATE TABLE hex_runs (
     runs BIGINT NOT NULL,
     first_seen TEXT,
     last_seen TEXT,
-    PRIMARY KEY (connection, environment, query_key, project_id, cell_id, context, user_name)
+    first_synced_at TEXT NOT NULL,
+    last_synced_at TEXT NOT NULL
 );
 CREATE INDEX hex_runs_by_query ON hex_runs (connection, query_key);
-CREATE INDEX hex_runs_by_project ON hex_runs (project_id, cell_id);
+CREATE INDEX hex_runs_by_sync ON hex_runs (connection, last_synced_at, query_key);
+
+-- Which Hex cells read which tables: maintained with the runs, so "new edges" is a count of
+-- inserted rows.
+CREATE TABLE hex_edges (
+    connection TEXT NOT NULL,
+    table_key TEXT NOT NULL,
+    project_id TEXT NOT NULL,
+    cell_id TEXT NOT NULL,
+    PRIMARY KEY (connection, table_key, project_id, cell_id)
+);
+CREATE INDEX hex_edges_by_project ON hex_edges (project_id, cell_id);
