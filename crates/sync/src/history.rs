@@ -340,7 +340,11 @@ impl Aggregator {
             .zip(keys)
             .filter_map(|(row, keys)| {
                 let keys = keys.as_ref()?;
-                let fresh = !self.bodies.contains_key(&keys.body) && seen.insert(keys.body);
+                // SQL whose comment names no project is never attributed: don't parse it.
+                let attributable =
+                    matches!(self.comments.get(&keys.comment), Some(CommentInfo::Hex(_)));
+                let fresh =
+                    attributable && !self.bodies.contains_key(&keys.body) && seen.insert(keys.body);
                 let (sql, _) = history::hex::split(&row.text)?;
                 fresh.then_some(PendingBody {
                     hash: keys.body,
