@@ -13,7 +13,7 @@
 #
 # For each size N:
 #  1. bench/gen_history.py writes $DOWNSTREAM_BENCH_DIR/history-<N>.jsonl (history-1M.jsonl,
-#     history-5M.jsonl, …; ~1 KB a row). A stamp file next to it holds the generator's
+#     history-5M.jsonl, …; ~1 KB a row: 1.0 and 5.2 GB). A stamp file next to it holds the generator's
 #     sha256, the size, the seed and the end date; the file is regenerated when one changes.
 #  2. After `cat FILE > /dev/null` (every command reads from a warm page cache), each command
 #     runs once under /usr/bin/time -f '%e %M' (wall seconds, peak RSS):
