@@ -2,11 +2,14 @@
 //! fresh SQLite file and served.
 
 use anyhow::{Context, Result};
+use chrono::{DateTime, Utc};
 use dbt::ArtifactPaths;
+use history::file::FileHistory;
 use model::WarehouseKind;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use store::ConnectionRecord;
-use sync::{DbtSource, SyncTarget};
+use sync::{DbtSource, HistoryTarget, SyncTarget};
 
 /// Artifacts dbt Core wrote for examples/jaffle_analytics (see scripts/gen-demo-artifacts).
 const ARTIFACTS: &[(&str, &[u8])] = &[
@@ -28,6 +31,37 @@ const ARTIFACTS: &[(&str, &[u8])] = &[
     ),
 ];
 
+/// Hex query history over the demo warehouse (scripts/gen-demo-history), run times counted
+/// back from [`HISTORY_GENERATED_AT`].
+const HEX_HISTORY: &str =
+    include_str!("../../../examples/jaffle_analytics/artifacts/hex_history.jsonl");
+
+/// When scripts/gen-demo-history dated the runs; the demo moves them so the newest is today.
+const HISTORY_GENERATED_AT: &str = "2026-11-23T09:00:00Z";
+
+/// Writes the demo's Hex history under `dir`, moved forward so its last day is today, and
+/// describes it as a history source of the demo connection.
+pub fn prepare_history(dir: &Path) -> Result<HistoryTarget> {
+    let generated: DateTime<Utc> = HISTORY_GENERATED_AT.parse().context("the history's date")?;
+    let shift = Utc::now().date_naive() - generated.date_naive();
+    let out = history::file::shifted(HEX_HISTORY, shift)
+        .map_err(|e| anyhow::anyhow!("the bundled Hex history: {e}"))?;
+    let path = dir.join("hex_history.jsonl");
+    std::fs::write(&path, out).with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(HistoryTarget {
+        connection: CONNECTION.into(),
+        kind: WarehouseKind::Postgres,
+        environment: "hex_history.jsonl".into(),
+        source: Arc::new(FileHistory::new(path)),
+        lookback: chrono::Duration::days(365),
+        default_database: Some("analytics".into()),
+        default_schema: Some("public".into()),
+    })
+}
+
+/// The demo's one connection.
+const CONNECTION: &str = "jaffle_warehouse";
+
 /// Writes the bundled artifacts under `dir` and describes the demo connection.
 pub fn prepare(dir: &Path) -> Result<SyncTarget> {
     let artifacts = dir.join("artifacts");
@@ -39,7 +73,7 @@ pub fn prepare(dir: &Path) -> Result<SyncTarget> {
     }
     Ok(SyncTarget {
         connection: ConnectionRecord {
-            name: "jaffle_warehouse".into(),
+            name: CONNECTION.into(),
             kind: WarehouseKind::Postgres,
             default_database: Some("analytics".into()),
             default_schema: Some("public".into()),

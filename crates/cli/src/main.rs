@@ -289,7 +289,10 @@ async fn run_demo(dir: PathBuf, addr: SocketAddr, no_serve: bool) -> Result<Exit
         let _ = std::fs::remove_file(format!("{}{suffix}", db.display()));
     }
     let store = open_store(&db.display().to_string()).await?;
-    let code = sync_all(&store, std::slice::from_ref(&target)).await;
+    let mut code = sync_all(&store, std::slice::from_ref(&target)).await;
+    if code == ExitCode::SUCCESS {
+        code = history::run_target(&store, &demo::prepare_history(&dir)?).await;
+    }
     println!("demo store: {}", db.display());
     if no_serve || code != ExitCode::SUCCESS {
         return Ok(code);

@@ -245,6 +245,28 @@ fn is_success(status: &str) -> bool {
             .any(|s| status.eq_ignore_ascii_case(s))
 }
 
+/// A JSON Lines export with every `start_time` moved by `by`: replays recorded history (the
+/// demo's, the tests') as if it had just run.
+///
+/// # Errors
+/// A line that is not a JSON object, or a `start_time` that is not a timestamp.
+pub fn shifted(jsonl: &str, by: chrono::Duration) -> Result<String, String> {
+    let mut out = String::with_capacity(jsonl.len());
+    for (number, line) in jsonl.lines().enumerate() {
+        let mut row: serde_json::Map<String, serde_json::Value> =
+            serde_json::from_str(line).map_err(|e| format!("line {}: {e}", number + 1))?;
+        if let Some(at) = row.get("start_time").and_then(|v| v.as_str()) {
+            let at =
+                parse_time(at).ok_or_else(|| format!("line {}: start_time {at:?}", number + 1))?;
+            let moved = (at + by).to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
+            row.insert("start_time".into(), moved.into());
+        }
+        out.push_str(&serde_json::Value::Object(row).to_string());
+        out.push('\n');
+    }
+    Ok(out)
+}
+
 /// RFC 3339, or `YYYY-MM-DD HH:MM:SS[.frac]` read as UTC.
 pub fn parse_time(text: &str) -> Option<DateTime<Utc>> {
     let text = text.trim();

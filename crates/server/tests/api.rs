@@ -88,3 +88,25 @@ async fn unknown_things_are_json_404s() {
     let (status, _) = json(&state, "/api/nothing-here").await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn table_json_carries_hex_usage() {
+    let (state, _dir) = demo_app().await;
+    let (status, body) = json(
+        &state,
+        "/api/connections/jaffle_warehouse/tables/analytics/finance/rpt_monthly_revenue",
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let hex = body["hex"].as_array().unwrap();
+    assert_eq!(hex.len(), 1);
+    assert_eq!(hex[0]["project_name"], "Revenue dashboard");
+    assert_eq!(hex[0]["runs"], 21);
+    assert_eq!(hex[0]["runs_by_context"]["scheduled"], 14);
+    assert_eq!(hex[0]["runs_by_context"]["app_view"], 7);
+    assert_eq!(hex[0]["live"], true);
+    assert_eq!(
+        hex[0]["columns"],
+        serde_json::json!(["gross_revenue", "net_revenue", "revenue_month"])
+    );
+}

@@ -89,14 +89,23 @@ async fn serve_demo() -> (String, tempfile::TempDir) {
 }
 
 async fn screenshot(client: &Client, name: &str) {
-    let png = client.screenshot().await.unwrap();
+    save(name, &client.screenshot().await.unwrap());
+}
+
+/// Just one element, e.g. a section further down a long page.
+async fn element_screenshot(client: &Client, css: &str, name: &str) {
+    let element = client.find(Locator::Css(css)).await.unwrap();
+    save(name, &element.screenshot().await.unwrap());
+}
+
+fn save(name: &str, png: &[u8]) {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
     let dir = root.join("target/screenshots");
     std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(dir.join(format!("{name}.png")), &png).unwrap();
+    std::fs::write(dir.join(format!("{name}.png")), png).unwrap();
     if std::env::var_os("DOWNSTREAM_UPDATE_SCREENSHOTS").is_some() {
         std::fs::create_dir_all(root.join("docs")).unwrap();
-        std::fs::write(root.join(format!("docs/{name}.png")), &png).unwrap();
+        std::fs::write(root.join(format!("docs/{name}.png")), png).unwrap();
     }
 }
 
@@ -142,6 +151,27 @@ async fn a_person_sees_descriptions_failing_tests_and_freshness_warnings() {
     let build = visible_text(c, "#build").await;
     assert!(build.contains("pass"), "{build}");
     screenshot(c, "table-page").await;
+    let hex = visible_text(c, "#hex").await;
+    assert!(
+        hex.contains("Used in Hex") && hex.contains("Ops: order status monitor"),
+        "{hex}"
+    );
+    assert!(
+        hex.contains("live") && hex.contains("12 scheduled"),
+        "{hex}"
+    );
+    element_screenshot(c, "#hex", "used-in-hex").await;
+
+    c.goto(&format!(
+        "{base}/connections/jaffle_warehouse/tables/analytics/raw/raw_products"
+    ))
+    .await
+    .unwrap();
+    let stale = visible_text(c, "#hex").await;
+    assert!(
+        stale.contains("Product mix exploration") && stale.contains("stale"),
+        "work older than the window stays, marked stale: {stale}"
+    );
 
     c.goto(&format!(
         "{base}/connections/jaffle_warehouse/tables/analytics/raw/raw_payments"

@@ -110,3 +110,29 @@ async fn status_and_missing_pages() {
         "the query is escaped"
     );
 }
+
+#[tokio::test]
+async fn the_table_page_lists_hex_cells_live_and_stale() {
+    let (state, _dir) = demo_app().await;
+    let (_, _, html) = get(
+        &state,
+        "/connections/jaffle_warehouse/tables/analytics/marts/fct_orders",
+    )
+    .await;
+    assert!(html.contains("Used in Hex"), "{html}");
+    assert!(html.contains("Ops: order status monitor"));
+    assert!(html.contains("https://app.hex.tech/jaffle/hex/9c4f5d1b-6e0a-4b8c-ad74-3f5a0b1c2d43/draft/logic?selectedCellId=dab8f2a7-8e9c-4d3b-b5e6-0172839aabc6"));
+    assert!(
+        html.contains("12 scheduled · 2 api") || html.contains("2 api · 12 scheduled"),
+        "{html}"
+    );
+    let (_, _, stale) = get(
+        &state,
+        "/connections/jaffle_warehouse/tables/analytics/raw/raw_products",
+    )
+    .await;
+    assert!(
+        stale.contains("hex-stale") && !stale.contains("hex-live"),
+        "{stale}"
+    );
+}

@@ -43,7 +43,32 @@ pub async fn demo_app() -> (server::AppState, tempfile::TempDir) {
         .replace_dbt("jaffle_warehouse", &project, &store::now())
         .await
         .unwrap();
+    load_hex_history(&store, &artifacts, dir.path()).await;
     (server::AppState::new(store), dir)
+}
+
+/// The demo's Hex history, replayed so its newest runs are from today.
+async fn load_hex_history(
+    store: &store::Store,
+    artifacts: &std::path::Path,
+    dir: &std::path::Path,
+) {
+    let recorded = std::fs::read_to_string(artifacts.join("hex_history.jsonl")).unwrap();
+    let generated: chrono::DateTime<chrono::Utc> = "2026-11-23T09:00:00Z".parse().unwrap();
+    let shift = chrono::Utc::now().date_naive() - generated.date_naive();
+    let path = dir.join("hex_history.jsonl");
+    std::fs::write(&path, history::file::shifted(&recorded, shift).unwrap()).unwrap();
+    let target = sync::HistoryTarget {
+        connection: "jaffle_warehouse".into(),
+        kind: WarehouseKind::Postgres,
+        environment: "hex".into(),
+        source: std::sync::Arc::new(history::file::FileHistory::new(path)),
+        lookback: chrono::Duration::days(3650),
+        default_database: Some("analytics".into()),
+        default_schema: Some("public".into()),
+    };
+    let progress = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+    sync::sync_history(store, &target, progress).await.unwrap();
 }
 
 /// GETs `uri` from the router; returns status, content type and body.
