@@ -167,8 +167,9 @@ measure() {
     log "$(printf '%-9s %-22s %8.2f s  peak RSS %6d MB' "$(label "$rows")" "$name" "$secs" "$((kb / 1024))")"
 }
 
-# the line of the command's output that starts with "imported"
-summary_line() { grep -h -m1 '^imported' "$TMP/last.out" "$TMP/last.err" 2>/dev/null | head -n 1 || true; }
+# the command's summary: the first line that starts with "imported" (after an optional
+# "<connection> / <source>: " prefix)
+summary_line() { grep -h -m1 -E '(^|: )imported ' "$TMP/last.out" "$TMP/last.err" 2>/dev/null | head -n 1 || true; }
 
 PY_BASELINE='import json, sys
 n = 0
@@ -212,10 +213,10 @@ for n in "${SIZES[@]}"; do
         IMPORT=("$BIN" --store "$STORE" history import --connection bench --kind snowflake "$FILE")
         measure "$n" "downstream import" "${IMPORT[@]}"
         first=$(summary_line)
-        [[ -n "$first" ]] || { tail -n 10 "$TMP/last.out" "$TMP/last.err" >&2; die "no summary line starting with 'imported' from the first import"; }
+        [[ -n "$first" ]] || { tail -n 10 "$TMP/last.out" "$TMP/last.err" >&2; die "no summary line ('imported …') from the first import"; }
         measure "$n" "downstream re-import" "${IMPORT[@]}"
         second=$(summary_line)
-        [[ -n "$second" ]] || { tail -n 10 "$TMP/last.out" "$TMP/last.err" >&2; die "no summary line starting with 'imported' from the second import"; }
+        [[ -n "$second" ]] || { tail -n 10 "$TMP/last.out" "$TMP/last.err" >&2; die "no summary line ('imported …') from the second import"; }
         if [[ "$second" == *"new runs 0"* ]]; then verdict="ok: nothing new"; else verdict="UNEXPECTED: it should say 'new runs 0'"; fi
         {
             printf '%s first import:  %s\n' "$(label "$n")" "$first"
