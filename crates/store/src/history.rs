@@ -7,6 +7,9 @@ use serde::Serialize;
 use sqlx::{Any, Row};
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 
+/// Runs written per statement batch.
+const RUN_CHUNK: usize = 5_000;
+
 /// A statement shape parsed for the first time.
 #[derive(Clone, Debug)]
 pub struct QueryRecord {
@@ -210,28 +213,6 @@ impl Store {
                last_synced_at = excluded.last_synced_at"
         );
         let synced = batch.started_at.as_str();
-        let rows: Vec<Vec<Val>> = batch
-            .runs
-            .iter()
-            .map(|r| {
-                vec![
-                    r.run_key.as_str().into(),
-                    batch.connection.as_str().into(),
-                    batch.environment.as_str().into(),
-                    r.query_key.as_str().into(),
-                    r.project_id.as_str().into(),
-                    r.cell_id.as_str().into(),
-                    r.context.as_str().into(),
-                    r.user_name.as_str().into(),
-                    r.hex_connection.clone().into(),
-                    r.runs.into(),
-                    r.first_seen.clone().into(),
-                    r.last_seen.clone().into(),
-                    synced.into(),
-                    synced.into(),
-                ]
-            })
-            .collect();
         let columns = [
             "run_key",
             "connection",
@@ -248,7 +229,31 @@ impl Store {
             "first_synced_at",
             "last_synced_at",
         ];
-        batch::insert(conn, "hex_runs", &columns, &tail, rows).await?;
+        // A chunk at a time: rows for the whole batch would hold every value twice.
+        for chunk in batch.runs.chunks(RUN_CHUNK) {
+            let rows: Vec<Vec<Val>> = chunk
+                .iter()
+                .map(|r| {
+                    vec![
+                        r.run_key.as_str().into(),
+                        batch.connection.as_str().into(),
+                        batch.environment.as_str().into(),
+                        r.query_key.as_str().into(),
+                        r.project_id.as_str().into(),
+                        r.cell_id.as_str().into(),
+                        r.context.as_str().into(),
+                        r.user_name.as_str().into(),
+                        r.hex_connection.clone().into(),
+                        r.runs.into(),
+                        r.first_seen.clone().into(),
+                        r.last_seen.clone().into(),
+                        synced.into(),
+                        synced.into(),
+                    ]
+                })
+                .collect();
+            batch::insert(conn, "hex_runs", &columns, &tail, rows).await?;
+        }
         let (new,): (i64,) = sqlx::query_as(
             "SELECT COUNT(*) FROM hex_runs WHERE connection = $1 AND first_synced_at = $2",
         )

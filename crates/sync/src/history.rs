@@ -19,7 +19,7 @@ use std::time::Instant;
 use store::{HistoryBatch, HistoryCounts, ProjectRecord, QueryRecord, RunRecord, Store};
 use xxhash_rust::xxh3::{xxh3_128, Xxh3};
 
-/// Distinct SQL bodies and comments remembered before the caches start over.
+/// Distinct SQL bodies remembered before the cache starts over.
 const TEXT_CACHE_LIMIT: usize = 500_000;
 
 /// Stored SQL examples are capped: the whole text is only needed to parse it.
@@ -140,7 +140,7 @@ async fn run(
         .map(Checkpoint);
     let request = request(target, previous.as_ref());
     let known = store.known_queries(&target.connection).await?;
-    let (sink, rows) = tokio::sync::mpsc::channel::<Vec<HistoryRow>>(8);
+    let (sink, rows) = tokio::sync::mpsc::channel::<Vec<HistoryRow>>(4);
     let aggregator = Aggregator::new(target, known, progress);
     let worker = tokio::task::spawn_blocking(move || aggregator.consume(rows));
     let read = target.source.read(&request, previous.as_ref(), &sink).await;
@@ -190,7 +190,6 @@ enum CommentInfo {
     Failed(&'static str),
 }
 
-#[derive(Hash, PartialEq, Eq)]
 struct RunKey {
     query_key: Arc<str>,
     project_id: String,
@@ -206,12 +205,11 @@ struct RunStats {
     last: Option<DateTime<Utc>>,
 }
 
-/// The two halves of a Hex query, hashed: the same SQL runs from many cells, and one cell's
-/// comment ends many texts, so each half is understood once.
+/// The SQL of a Hex query (with its session defaults), hashed: the same SQL runs from many
+/// cells and many times, so it is fingerprinted and parsed once. Comments are not cached:
+/// each execution's differs (`trace_id`).
 struct RowKeys {
-    /// SQL plus session defaults.
     body: u128,
-    comment: u128,
 }
 
 struct Aggregator {
@@ -220,9 +218,8 @@ struct Aggregator {
     defaults: (Option<String>, Option<String>),
     known: HashSet<String>,
     bodies: HashMap<u128, Arc<str>>,
-    comments: HashMap<u128, CommentInfo>,
     queries: HashMap<Arc<str>, QueryRecord>,
-    runs: HashMap<RunKey, RunStats>,
+    runs: HashMap<u128, (RunKey, RunStats)>,
     projects: HashMap<String, ProjectRecord>,
     summary: HistorySummary,
     progress: Progress,
@@ -256,7 +253,6 @@ impl Aggregator {
             ),
             known,
             bodies: HashMap::new(),
-            comments: HashMap::new(),
             queries: HashMap::new(),
             runs: HashMap::new(),
             projects: HashMap::new(),
@@ -275,15 +271,14 @@ impl Aggregator {
     }
 
     fn page(&mut self, page: Vec<HistoryRow>) {
-        if self.bodies.len() + self.comments.len() > TEXT_CACHE_LIMIT {
+        if self.bodies.len() > TEXT_CACHE_LIMIT {
             self.bodies.clear();
-            self.comments.clear();
         }
         let keys: Vec<Option<RowKeys>> = page.iter().map(|row| self.keys(row)).collect();
-        self.understand_comments(&page, &keys);
-        self.understand_bodies(&page, &keys);
-        for (row, keys) in page.iter().zip(&keys) {
-            self.count(row, keys.as_ref());
+        let comments = self.read_comments(&page, &keys);
+        self.understand_bodies(&page, &keys, &comments);
+        for ((row, keys), comment) in page.iter().zip(&keys).zip(comments) {
+            self.count(row, keys.as_ref(), comment);
         }
     }
 
@@ -291,7 +286,7 @@ impl Aggregator {
         if row.problem.is_some() {
             return None;
         }
-        let (body, payload) = history::hex::split(&row.text)?;
+        let (body, _) = history::hex::split(&row.text)?;
         let database = row
             .database
             .as_deref()
@@ -309,40 +304,42 @@ impl Aggregator {
         }
         Some(RowKeys {
             body: hasher.digest128(),
-            comment: xxh3_128(payload.as_bytes()),
         })
     }
 
-    /// Reads new Hex comments on every core (each execution's comment is new: `trace_id`).
-    fn understand_comments(&mut self, page: &[HistoryRow], keys: &[Option<RowKeys>]) {
-        let mut seen = HashSet::new();
-        let pending: Vec<(u128, &str)> = page
+    /// Reads the page's Hex comments on every core.
+    fn read_comments(
+        &self,
+        page: &[HistoryRow],
+        keys: &[Option<RowKeys>],
+    ) -> Vec<Option<CommentInfo>> {
+        let rows: Vec<(&HistoryRow, bool)> = page
             .iter()
             .zip(keys)
-            .filter_map(|(row, keys)| {
-                let keys = keys.as_ref()?;
-                let fresh = !self.comments.contains_key(&keys.comment) && seen.insert(keys.comment);
-                let (_, payload) = history::hex::split(&row.text)?;
-                fresh.then_some((keys.comment, payload))
-            })
+            .map(|(r, k)| (r, k.is_some()))
             .collect();
-        let parsed = parallel_map(&pending, self.threads, |(hash, payload)| {
-            (*hash, comment_info(parse_payload(payload)))
-        });
-        self.comments.extend(parsed);
+        parallel_map(&rows, self.threads, |(row, hex)| {
+            let (_, payload) = history::hex::split(&row.text).filter(|_| *hex)?;
+            Some(comment_info(parse_payload(payload)))
+        })
     }
 
     /// Fingerprints and parses new SQL on every core.
-    fn understand_bodies(&mut self, page: &[HistoryRow], keys: &[Option<RowKeys>]) {
+    fn understand_bodies(
+        &mut self,
+        page: &[HistoryRow],
+        keys: &[Option<RowKeys>],
+        comments: &[Option<CommentInfo>],
+    ) {
         let mut seen = HashSet::new();
         let pending: Vec<PendingBody<'_>> = page
             .iter()
             .zip(keys)
-            .filter_map(|(row, keys)| {
+            .zip(comments)
+            .filter_map(|((row, keys), comment)| {
                 let keys = keys.as_ref()?;
                 // SQL whose comment names no project is never attributed: don't parse it.
-                let attributable =
-                    matches!(self.comments.get(&keys.comment), Some(CommentInfo::Hex(_)));
+                let attributable = matches!(comment, Some(CommentInfo::Hex(_)));
                 let fresh =
                     attributable && !self.bodies.contains_key(&keys.body) && seen.insert(keys.body);
                 let (sql, _) = history::hex::split(&row.text)?;
@@ -379,7 +376,7 @@ impl Aggregator {
         }
     }
 
-    fn count(&mut self, row: &HistoryRow, keys: Option<&RowKeys>) {
+    fn count(&mut self, row: &HistoryRow, keys: Option<&RowKeys>, comment: Option<CommentInfo>) {
         self.summary.rows += 1;
         self.summary.executions += row.executions;
         self.progress.fetch_add(1, Ordering::Relaxed);
@@ -392,7 +389,6 @@ impl Aggregator {
             return;
         };
         self.summary.hex_rows += 1;
-        let comment = self.comments.get(&keys.comment).cloned();
         let query_key = self.bodies.get(&keys.body).cloned();
         match (comment, query_key) {
             (Some(CommentInfo::Hex(hex)), Some(query_key)) => self.attribute(row, &hex, query_key),
@@ -412,21 +408,32 @@ impl Aggregator {
     fn attribute(&mut self, row: &HistoryRow, hex: &HexComment, query_key: Arc<str>) {
         let user = hex
             .user_email
-            .clone()
-            .or_else(|| row.users.first().cloned())
-            .unwrap_or_default();
-        let key = RunKey {
-            query_key,
-            project_id: hex.project_id.clone(),
-            cell_id: hex.cell_id.clone().unwrap_or_default(),
-            context: hex.context.as_str().to_string(),
-            user,
-        };
-        let stats = self.runs.entry(key).or_insert(RunStats {
-            hex_connection: hex.connection.clone(),
-            runs: 0,
-            first: None,
-            last: None,
+            .as_deref()
+            .or(row.users.first().map(String::as_str))
+            .unwrap_or("");
+        let cell = hex.cell_id.as_deref().unwrap_or("");
+        // Look up by a hash of the parts: building the owned key for every row would cost
+        // five allocations where most rows only add to an existing group.
+        let mut hasher = Xxh3::new();
+        for part in [&*query_key, &hex.project_id, cell, hex.context.as_str(), user] {
+            hasher.update(part.as_bytes());
+            hasher.update(&[0]);
+        }
+        let (_, stats) = self.runs.entry(hasher.digest128()).or_insert_with(|| {
+            let key = RunKey {
+                query_key,
+                project_id: hex.project_id.clone(),
+                cell_id: cell.to_string(),
+                context: hex.context.as_str().to_string(),
+                user: user.to_string(),
+            };
+            let stats = RunStats {
+                hex_connection: hex.connection.clone(),
+                runs: 0,
+                first: None,
+                last: None,
+            };
+            (key, stats)
         });
         stats.runs += row.executions as i64;
         stats.first = earliest(stats.first, row.first_seen);
@@ -462,7 +469,7 @@ impl Aggregator {
             .collect();
         let runs = self
             .runs
-            .into_iter()
+            .into_values()
             .map(|(key, stats)| RunRecord {
                 run_key: run_key(target, &key),
                 query_key: key.query_key.to_string(),
