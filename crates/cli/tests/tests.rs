@@ -345,3 +345,82 @@ fn lineage_sql_jsonl_answers_every_line_in_order() {
         }
     }
 }
+
+#[test]
+fn history_import_reports_what_it_added_and_adds_nothing_twice() {
+    let dir = tempfile::tempdir().unwrap();
+    let history = dir.path().join("history.jsonl");
+    let comment = r#"-- Hex query metadata: {\"context\": \"SCHEDULED_RUN\", \"project_id\": \"p1\", \"project_name\": \"Revenue\", \"project_url\": \"https://app.hex.tech/acme/hex/p1/draft/logic?selectedCellId=c1\", \"user_email\": \"ana@acme.com\"}"#;
+    std::fs::write(
+        &history,
+        format!(
+            "{{\"query_text\": \"select sum(amount) from marts.orders\\n{comment}\", \"start_time\": \"2026-11-20T10:00:00Z\", \"database_name\": \"analytics\"}}\n{{\"query_text\": \"select 1\", \"start_time\": \"2026-11-20T10:01:00Z\"}}\nnot json\n"
+        ),
+    )
+    .unwrap();
+    let args = [
+        "--store",
+        "h.sqlite",
+        "history",
+        "import",
+        "--connection",
+        "wh",
+        "--kind",
+        "postgres",
+        "history.jsonl",
+    ];
+    let first = run(&args, dir.path());
+    assert!(first.status.success(), "{}", text(&first));
+    let printed = text(&first);
+    assert!(printed.contains("imported 3 rows"), "{printed}");
+    assert!(printed.contains("1 Hex, 1 other"), "{printed}");
+    assert!(
+        printed.contains("new runs 1") && printed.contains("new edges 1"),
+        "{printed}"
+    );
+    assert!(
+        printed.contains("skipped 1 rows: not a JSON history row"),
+        "{printed}"
+    );
+    let again = text(&run(&args, dir.path()));
+    assert!(
+        again.contains("new runs 0, updated runs 0, new edges 0"),
+        "{again}"
+    );
+
+    let unknown = run(
+        &[
+            "--store",
+            "h.sqlite",
+            "history",
+            "import",
+            "--connection",
+            "other",
+            "history.jsonl",
+        ],
+        dir.path(),
+    );
+    assert_eq!(unknown.status.code(), Some(2));
+    assert!(text(&unknown).contains("pass --kind"), "{}", text(&unknown));
+}
+
+#[test]
+fn a_history_source_without_its_secret_names_the_variable() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("downstream.toml"),
+        "[[connections]]\nname = \"wh\"\nkind = \"snowflake\"\n\n[[connections.history]]\nname = \"prod\"\nkind = \"snowflake\"\naccount = \"acme\"\ntoken_env = \"DOWNSTREAM_TEST_NO_SUCH_TOKEN\"\n",
+    )
+    .unwrap();
+    let out = run(&["history", "sync"], dir.path());
+    assert_eq!(out.status.code(), Some(2));
+    let printed = text(&out);
+    assert!(
+        printed.contains("connection \"wh\", history \"prod\""),
+        "{printed}"
+    );
+    assert!(
+        printed.contains("$DOWNSTREAM_TEST_NO_SUCH_TOKEN, which is not set"),
+        "{printed}"
+    );
+}
