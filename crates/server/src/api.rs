@@ -64,9 +64,17 @@ async fn syncs(
     ))
 }
 
+/// `?hex=live` keeps only Hex work inside the activity window.
+#[derive(Deserialize)]
+pub struct TableQuery {
+    /// `live` or `all` (the default).
+    pub hex: Option<String>,
+}
+
 async fn table(
     State(s): State<AppState>,
     Path((name, database, schema, table)): Path<(String, String, String, String)>,
+    Query(q): Query<TableQuery>,
 ) -> Result<Json<TableDetail>, ApiError> {
     s.store
         .table_with_usage(
@@ -77,7 +85,12 @@ async fn table(
             &s.live_since(),
         )
         .await?
-        .map(Json)
+        .map(|mut t| {
+            if q.hex.as_deref() == Some("live") {
+                t.hex.retain(|u| u.live);
+            }
+            Json(t)
+        })
         .ok_or_else(|| {
             ApiError(AppError::NotFound(format!(
                 "dbt knows no relation {database}.{schema}.{table} in {name}"

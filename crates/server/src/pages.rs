@@ -286,6 +286,7 @@ pub struct TablePage {
     also: Vec<NodeLink>,
     hex: Vec<HexRow>,
     window_days: u32,
+    stale_hidden: bool,
 }
 
 /// One Hex cell reading this table, as the table page shows it.
@@ -353,6 +354,7 @@ fn history_cell_url(project_url: &str, cell_id: &str) -> String {
 pub(crate) async fn table(
     State(s): State<AppState>,
     Path((name, database, schema, table)): Path<(String, String, String, String)>,
+    Query(q): Query<crate::api::TableQuery>,
 ) -> Result<Html<String>, AppError> {
     let overview = s.store.connection(&name).await?;
     let (database, schema) = (format::unsegment(&database), format::unsegment(&schema));
@@ -365,8 +367,13 @@ pub(crate) async fn table(
                 "dbt knows no relation {database}.{schema}.{table} in {name}"
             ))
         })?;
+    let live_only = q.hex.as_deref() == Some("live");
     let mut page = table_page(ConnHeader::new(&overview), overview.docs_url.as_deref(), t);
     page.window_days = s.window_days;
+    page.stale_hidden = live_only;
+    if live_only {
+        page.hex.retain(|h| h.live);
+    }
     Ok(Html(page.render()?))
 }
 
@@ -482,6 +489,7 @@ fn table_page(conn: ConnHeader, docs_base: Option<&str>, t: TableDetail) -> Tabl
         also: t.also.iter().map(link).collect(),
         hex: t.hex.iter().map(|u| HexRow::new(u, now)).collect(),
         window_days: 14,
+        stale_hidden: false,
         tests_badge: tests_badge(&counts),
         columns,
         tests,
