@@ -415,7 +415,13 @@ impl Aggregator {
         // Look up by a hash of the parts: building the owned key for every row would cost
         // five allocations where most rows only add to an existing group.
         let mut hasher = Xxh3::new();
-        for part in [&*query_key, &hex.project_id, cell, hex.context.as_str(), user] {
+        for part in [
+            &*query_key,
+            &hex.project_id,
+            cell,
+            hex.context.as_str(),
+            user,
+        ] {
             hasher.update(part.as_bytes());
             hasher.update(&[0]);
         }

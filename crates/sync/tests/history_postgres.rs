@@ -211,7 +211,10 @@ async fn pg_stat_statements_counts_runs_from_the_growth_of_calls() {
         .filter(|u| u.cell_id.as_deref() != Some("a2"))
         .map(|u| u.runs)
         .sum();
-    assert_eq!(revenue_again, 4, "the revenue query did not run again: {orders:?}");
+    assert_eq!(
+        revenue_again, 4,
+        "the revenue query did not run again: {orders:?}"
+    );
     let customers = store
         .hex_usage("pg", &format!("postgres.{schema}.customers"), "2000-01-01")
         .await
