@@ -13,6 +13,7 @@
 //! Rows at or before the previous checkpoint (the latest `start_time` imported) are skipped,
 //! so importing the same file twice adds nothing twice.
 
+use crate::rows::{latest_checkpoint, Pager};
 use crate::{Checkpoint, HistoryError, HistoryRequest, HistoryRow, QueryHistory, RowSink};
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDateTime, Utc};
@@ -103,10 +104,7 @@ impl QueryHistory for FileHistory {
                 path: self.path.display().to_string(),
                 message: format!("the reader stopped: {e}"),
             })??;
-        let latest = latest.max(after);
-        Ok(Checkpoint(
-            latest.map(|t| t.to_rfc3339()).unwrap_or_default(),
-        ))
+        Ok(latest_checkpoint(latest, after))
     }
 }
 
@@ -124,17 +122,15 @@ impl Reader {
         let file =
             std::fs::File::open(&self.path).map_err(|e| self.error(format!("cannot open: {e}")))?;
         let input = BufReader::with_capacity(1 << 20, file);
-        let mut pages = Pager {
-            sink,
-            rows: Vec::with_capacity(self.page),
-            page: self.page,
+        let mut pages = Rows {
+            pager: Pager::open(sink, self.page)?,
             latest: None,
         };
         match self.format {
             FileFormat::Jsonl => self.jsonl(input, &mut pages)?,
             FileFormat::Csv => self.csv(input, &mut pages)?,
         }
-        pages.flush()?;
+        pages.pager.finish_blocking()?;
         Ok(pages.latest)
     }
 
@@ -145,7 +141,7 @@ impl Reader {
         }
     }
 
-    fn jsonl(&self, mut input: impl BufRead, pages: &mut Pager<'_>) -> Result<(), HistoryError> {
+    fn jsonl(&self, mut input: impl BufRead, pages: &mut Rows<'_>) -> Result<(), HistoryError> {
         let mut line = Vec::new();
         let mut number = 0u64;
         loop {
@@ -170,7 +166,7 @@ impl Reader {
         }
     }
 
-    fn csv(&self, input: impl BufRead, pages: &mut Pager<'_>) -> Result<(), HistoryError> {
+    fn csv(&self, input: impl BufRead, pages: &mut Rows<'_>) -> Result<(), HistoryError> {
         let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(input);
         let headers = reader
             .headers()
@@ -279,33 +275,16 @@ pub fn parse_time(text: &str) -> Option<DateTime<Utc>> {
         .map(|t| t.and_utc())
 }
 
-struct Pager<'a> {
-    sink: &'a RowSink,
-    rows: Vec<HistoryRow>,
-    page: usize,
+/// Pages of rows on their way to the sync, and the latest start time among them.
+struct Rows<'a> {
+    pager: Pager<'a>,
     latest: Option<DateTime<Utc>>,
 }
 
-impl Pager<'_> {
+impl Rows<'_> {
     fn push(&mut self, row: HistoryRow) -> Result<(), HistoryError> {
-        if row.last_seen > self.latest {
-            self.latest = row.last_seen;
-        }
-        self.rows.push(row);
-        if self.rows.len() >= self.page {
-            self.flush()?;
-        }
-        Ok(())
-    }
-
-    fn flush(&mut self) -> Result<(), HistoryError> {
-        if self.rows.is_empty() {
-            return Ok(());
-        }
-        let page = std::mem::replace(&mut self.rows, Vec::with_capacity(self.page));
-        self.sink
-            .blocking_send(page)
-            .map_err(|_| HistoryError::Cancelled)
+        self.latest = self.latest.max(row.last_seen);
+        self.pager.push_blocking(row)
     }
 }
 

@@ -8,6 +8,7 @@
 //! running the same SQL apart.
 
 use crate::file::parse_time;
+use crate::rows::{latest_checkpoint, Pager};
 use crate::{
     Checkpoint, HistoryError, HistoryRequest, HistoryRow, QueryHistory, RowSink, Secret, HEX_MARKER,
 };
@@ -66,7 +67,7 @@ impl QueryHistory for StatStatements {
             .map_err(|e| db_error("connecting to PostgreSQL", e))?;
         let before: Option<Calls> = previous.and_then(|c| serde_json::from_str(&c.0).ok());
         let mut now = Calls::default();
-        let mut page = Vec::with_capacity(request.page_size);
+        let mut pager = Pager::open(sink, request.page_size)?;
         let mut rows = sqlx::query(STAT_QUERY).fetch(&mut conn);
         while let Some(row) = rows.try_next().await.map_err(stat_error)? {
             let id: String = row
@@ -79,31 +80,30 @@ impl QueryHistory for StatStatements {
             let Some(executions) = grown(before.as_ref(), &id, calls) else {
                 continue;
             };
-            page.push(HistoryRow {
-                text: row
-                    .try_get(1)
-                    .map_err(|e| db_error("reading pg_stat_statements", e))?,
-                database: row.try_get(3).ok(),
-                schema: None,
-                users: row
-                    .try_get::<Option<String>, _>(4)
-                    .ok()
-                    .flatten()
-                    .into_iter()
-                    .collect(),
-                executions,
-                // No per-execution time: it ran since the last sync, so "now" is its last run.
-                first_seen: None,
-                last_seen: Some(request.until),
-                engine_tables: None,
-                problem: None,
-            });
-            if page.len() >= request.page_size {
-                send(sink, &mut page).await?;
-            }
+            pager
+                .push(HistoryRow {
+                    text: row
+                        .try_get(1)
+                        .map_err(|e| db_error("reading pg_stat_statements", e))?,
+                    database: row.try_get(3).ok(),
+                    schema: None,
+                    users: row
+                        .try_get::<Option<String>, _>(4)
+                        .ok()
+                        .flatten()
+                        .into_iter()
+                        .collect(),
+                    executions,
+                    // No per-execution time: it ran since the last sync, so "now" is its last run.
+                    first_seen: None,
+                    last_seen: Some(request.until),
+                    engine_tables: None,
+                    problem: None,
+                })
+                .await?;
         }
         drop(rows);
-        send(sink, &mut page).await?;
+        pager.finish().await?;
         Ok(Checkpoint(serde_json::to_string(&now).unwrap_or_default()))
     }
 }
@@ -133,15 +133,6 @@ fn stat_error(e: sqlx::Error) -> HistoryError {
         call: "SELECT … FROM pg_stat_statements".to_string(),
         message: format!("{message}{hint}"),
     }
-}
-
-async fn send(sink: &RowSink, page: &mut Vec<HistoryRow>) -> Result<(), HistoryError> {
-    if page.is_empty() {
-        return Ok(());
-    }
-    sink.send(std::mem::take(page))
-        .await
-        .map_err(|_| HistoryError::Cancelled)
 }
 
 /// The server's JSON log: a file, or a directory of `*.json` files read in name order
@@ -199,9 +190,7 @@ impl QueryHistory for ServerLog {
                 path: self.path.display().to_string(),
                 message: format!("the log reader stopped: {e}"),
             })??;
-        let latest = latest.max(after);
-        let stamp = |t: DateTime<Utc>| t.to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
-        Ok(Checkpoint(latest.map(stamp).unwrap_or_default()))
+        Ok(latest_checkpoint(latest, after))
     }
 }
 

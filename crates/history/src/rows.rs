@@ -50,6 +50,30 @@ impl<'a> Pager<'a> {
             .await
             .map_err(|_| HistoryError::Cancelled)
     }
+
+    /// [`Pager::push`] for readers on a blocking thread (files, logs).
+    pub(crate) fn push_blocking(&mut self, row: HistoryRow) -> Result<(), HistoryError> {
+        self.page.push(row);
+        if self.page.len() >= self.size {
+            self.flush_blocking()?;
+        }
+        Ok(())
+    }
+
+    /// [`Pager::finish`] for readers on a blocking thread.
+    pub(crate) fn finish_blocking(mut self) -> Result<(), HistoryError> {
+        if !self.page.is_empty() {
+            self.flush_blocking()?;
+        }
+        Ok(())
+    }
+
+    fn flush_blocking(&mut self) -> Result<(), HistoryError> {
+        let page = std::mem::replace(&mut self.page, Vec::with_capacity(self.size));
+        self.sink
+            .blocking_send(page)
+            .map_err(|_| HistoryError::Cancelled)
+    }
 }
 
 /// Logs a group whose text the warehouse returned as NULL; the caller drops it.
@@ -209,6 +233,17 @@ pub(crate) fn sorted(items: impl IntoIterator<Item = String>) -> Vec<String> {
 /// The checkpoint every time-windowed source returns: the end of the window it read.
 pub(crate) fn checkpoint(until: DateTime<Utc>) -> crate::Checkpoint {
     crate::Checkpoint(until.to_rfc3339_opts(chrono::SecondsFormat::Millis, true))
+}
+
+/// The checkpoint of a source read row by row (files, logs): the latest start time it
+/// passed on, or the previous one when it found nothing newer. Microseconds, because the next
+/// read skips rows at or before it and exports keep microseconds.
+pub(crate) fn latest_checkpoint(
+    latest: Option<DateTime<Utc>>,
+    previous: Option<DateTime<Utc>>,
+) -> crate::Checkpoint {
+    let stamp = |at: DateTime<Utc>| at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
+    crate::Checkpoint(latest.max(previous).map(stamp).unwrap_or_default())
 }
 
 #[cfg(test)]
