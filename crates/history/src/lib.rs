@@ -28,10 +28,10 @@ mod rows;
 pub mod snowflake;
 
 pub use http::HttpOptions;
+pub use model::Secret;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use std::fmt;
 
 /// The text every Hex query carries, used to filter history inside the warehouse.
 pub const HEX_MARKER: &str = "Hex query metadata";
@@ -162,32 +162,4 @@ pub enum HistoryError {
     /// The sync stopped reading (the receiving side went away).
     #[error("the sync stopped reading rows")]
     Cancelled,
-}
-
-/// A secret from the environment or config: shown as `***` in `Debug` and `Display`.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Secret(String);
-
-impl Secret {
-    /// Wraps a secret value.
-    pub fn new(value: impl Into<String>) -> Self {
-        Secret(value.into())
-    }
-
-    /// The value, for the one place that sends it.
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Debug for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Secret(***)")
-    }
-}
-
-impl fmt::Display for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("***")
-    }
 }

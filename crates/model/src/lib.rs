@@ -13,6 +13,7 @@
 
 mod dbt;
 mod relation;
+mod secret;
 mod warehouse;
 
 pub use dbt::{
@@ -20,4 +21,5 @@ pub use dbt::{
     ProjectMeta, RunStatus,
 };
 pub use relation::{Ident, RelationName, RelationParseError};
+pub use secret::Secret;
 pub use warehouse::WarehouseKind;
