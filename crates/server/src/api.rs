@@ -71,31 +71,43 @@ pub struct TableQuery {
     pub hex: Option<String>,
 }
 
+/// A table page's data: what dbt knows, or only what the warehouse has.
+#[derive(serde::Serialize)]
+#[serde(untagged)]
+pub enum TableJson {
+    /// A relation dbt manages.
+    Dbt(Box<TableDetail>),
+    /// A relation only introspection found.
+    Warehouse(Box<store::WarehouseTable>),
+}
+
 async fn table(
     State(s): State<AppState>,
     Path((name, database, schema, table)): Path<(String, String, String, String)>,
     Query(q): Query<TableQuery>,
-) -> Result<Json<TableDetail>, ApiError> {
-    s.store
-        .table_with_usage(
-            &name,
-            unsegment(&database),
-            unsegment(&schema),
-            &table,
-            &s.live_since(),
-        )
+) -> Result<Json<TableJson>, ApiError> {
+    let (database, schema) = (unsegment(&database), unsegment(&schema));
+    let since = s.live_since();
+    let live_only = q.hex.as_deref() == Some("live");
+    if let Some(mut t) = s
+        .store
+        .table_with_usage(&name, database, schema, &table, &since)
         .await?
-        .map(|mut t| {
-            if q.hex.as_deref() == Some("live") {
-                t.hex.retain(|u| u.live);
-            }
-            Json(t)
-        })
+    {
+        t.hex.retain(|u| u.live || !live_only);
+        return Ok(Json(TableJson::Dbt(Box::new(t))));
+    }
+    let mut w = s
+        .store
+        .warehouse_table(&name, database, schema, &table, &since)
+        .await?
         .ok_or_else(|| {
             ApiError(AppError::NotFound(format!(
-                "dbt knows no relation {database}.{schema}.{table} in {name}"
+                "neither dbt nor the warehouse knows {database}.{schema}.{table} in {name}"
             )))
-        })
+        })?;
+    w.hex.retain(|u| u.live || !live_only);
+    Ok(Json(TableJson::Warehouse(Box::new(w))))
 }
 
 /// `q` is the text typed; `limit` caps results (default 20, at most 200).

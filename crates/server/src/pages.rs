@@ -141,6 +141,7 @@ pub struct TreeRow {
     name: String,
     url: String,
     node_kind: String,
+    not_built: bool,
     materialized: String,
     tests: Option<Badge>,
     freshness: Option<Badge>,
@@ -192,6 +193,8 @@ pub(crate) async fn connection(
                                 .as_deref()
                                 .map(|b| format!("built {}", ago(b, now))),
                             materialized: t.materialized.unwrap_or_default(),
+                            // Sources are loaded, not built: only dbt's own outputs can be missing.
+                            not_built: t.in_warehouse == Some(false) && t.node_kind != "source",
                             node_kind: t.node_kind,
                             name: t.name,
                         })
@@ -358,15 +361,23 @@ pub(crate) async fn table(
 ) -> Result<Html<String>, AppError> {
     let overview = s.store.connection(&name).await?;
     let (database, schema) = (format::unsegment(&database), format::unsegment(&schema));
-    let t = s
+    let since = s.live_since();
+    let Some(t) = s
         .store
-        .table_with_usage(&name, database, schema, &table, &s.live_since())
+        .table_with_usage(&name, database, schema, &table, &since)
         .await?
-        .ok_or_else(|| {
-            AppError::NotFound(format!(
-                "dbt knows no relation {database}.{schema}.{table} in {name}"
-            ))
-        })?;
+    else {
+        let w = s
+            .store
+            .warehouse_table(&name, database, schema, &table, &since)
+            .await?
+            .ok_or_else(|| {
+                AppError::NotFound(format!(
+                    "neither dbt nor the warehouse knows {database}.{schema}.{table} in {name}"
+                ))
+            })?;
+        return warehouse_table_page(ConnHeader::new(&overview), w, s.window_days);
+    };
     let live_only = q.hex.as_deref() == Some("live");
     let mut page = table_page(ConnHeader::new(&overview), overview.docs_url.as_deref(), t);
     page.window_days = s.window_days;
@@ -374,6 +385,33 @@ pub(crate) async fn table(
     if live_only {
         page.hex.retain(|h| h.live);
     }
+    Ok(Html(page.render()?))
+}
+
+/// `/connections/{name}/tables/…` for a relation dbt does not manage.
+#[derive(Template)]
+#[template(path = "warehouse_table.html")]
+pub struct WarehouseTablePage {
+    conn: ConnHeader,
+    t: store::WarehouseTable,
+    hex: Vec<HexRow>,
+    window_days: u32,
+    stale_hidden: bool,
+}
+
+fn warehouse_table_page(
+    conn: ConnHeader,
+    t: store::WarehouseTable,
+    window_days: u32,
+) -> Result<Html<String>, AppError> {
+    let now = Utc::now();
+    let page = WarehouseTablePage {
+        conn,
+        hex: t.hex.iter().map(|u| HexRow::new(u, now)).collect(),
+        t,
+        window_days,
+        stale_hidden: false,
+    };
     Ok(Html(page.render()?))
 }
 

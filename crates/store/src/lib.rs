@@ -19,11 +19,13 @@ mod error;
 mod history;
 mod read;
 mod views;
+mod warehouse;
 mod write;
 
 pub use error::StoreError;
 pub use history::{HexUse, HistoryBatch, HistoryCounts, ProjectRecord, QueryRecord, RunRecord};
 pub use views::*;
+pub use warehouse::{StoredSchema, WarehouseColumn, WarehouseRelation, WarehouseTable};
 pub use write::{now, ConnectionRecord, LoadCounts};
 
 use sqlx::any::{install_default_drivers, AnyPoolOptions};

@@ -4,7 +4,7 @@ use crate::views::*;
 use crate::{Store, StoreError};
 use sqlx::any::AnyRow;
 use sqlx::{Any, Row};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 /// Commands whose results mean a relation was (re)built.
 const BUILD_COMMANDS: &str = "('run', 'build', 'seed', 'snapshot')";
@@ -201,23 +201,34 @@ impl Store {
         let freshness = self.latest_freshness(connection).await?;
         let built = self.last_built(connection).await?;
         let rows = sqlx::query::<Any>(
-            "SELECT unique_id, kind, materialized, rel_database, rel_schema, rel_name FROM dbt_nodes
+            "SELECT unique_id, kind, materialized, rel_database, rel_schema, rel_name, rel_key FROM dbt_nodes
               WHERE connection = $1 AND rel_name IS NOT NULL
               ORDER BY rel_database, rel_schema, rel_name, kind",
         )
         .bind(connection)
         .fetch_all(&self.pool)
         .await?;
-        let mut tree: Vec<TreeDatabase> = Vec::new();
+        let warehouse = self.warehouse_tree(connection).await?;
+        let mut tables: Vec<TreeTable> = Vec::with_capacity(rows.len() + warehouse.relations.len());
+        let mut managed: HashSet<String> = HashSet::new();
         for r in &rows {
             let unique_id = text(r, "unique_id")?;
             let mut counts = StatusCounts::default();
             for s in tests.get(&unique_id).into_iter().flatten() {
                 counts.add(s.as_deref());
             }
-            let table = TreeTable {
-                database: text(r, "rel_database")?,
-                schema: text(r, "rel_schema")?,
+            let database = text(r, "rel_database")?;
+            let schema = text(r, "rel_schema")?;
+            let key: Option<String> = opt(r, "rel_key")?;
+            let introspected = warehouse
+                .schemas
+                .contains(&(database.clone(), schema.clone()));
+            let in_warehouse =
+                introspected.then(|| key.as_ref().is_some_and(|k| warehouse.keys.contains(k)));
+            managed.extend(key);
+            tables.push(TreeTable {
+                database,
+                schema,
                 name: text(r, "rel_name")?,
                 node_kind: text(r, "kind")?,
                 materialized: opt(r, "materialized")?,
@@ -225,8 +236,60 @@ impl Store {
                 freshness: freshness.get(&unique_id).cloned(),
                 last_built_at: built.get(&unique_id).cloned(),
                 unique_id,
-            };
+                in_warehouse,
+            });
+        }
+        // Relations dbt does not manage are listed plainly, under their warehouse kind.
+        tables.extend(
+            warehouse
+                .relations
+                .into_iter()
+                .filter(|(key, _)| !managed.contains(key))
+                .map(|(_, table)| table),
+        );
+        tables.sort_by(|a, b| {
+            (&a.database, &a.schema, &a.name).cmp(&(&b.database, &b.schema, &b.name))
+        });
+        let mut tree: Vec<TreeDatabase> = Vec::new();
+        for table in tables {
             place(&mut tree, table);
+        }
+        Ok(tree)
+    }
+
+    /// What introspection stored: introspected schemas, relation keys, and relations as rows.
+    async fn warehouse_tree(&self, connection: &str) -> Result<WarehouseTree, StoreError> {
+        let schemas: Vec<(String, String)> = sqlx::query_as(
+            "SELECT database_name, schema_name FROM warehouse_schemas WHERE connection = $1",
+        )
+        .bind(connection)
+        .fetch_all(&self.pool)
+        .await?;
+        let rows: Vec<(String, String, String, String, String)> = sqlx::query_as(
+            "SELECT database_name, schema_name, name, rel_key, kind FROM warehouse_relations WHERE connection = $1",
+        )
+        .bind(connection)
+        .fetch_all(&self.pool)
+        .await?;
+        let mut tree = WarehouseTree {
+            schemas: schemas.into_iter().collect(),
+            ..WarehouseTree::default()
+        };
+        for (database, schema, name, key, kind) in rows {
+            tree.keys.insert(key.clone());
+            let table = TreeTable {
+                database,
+                schema,
+                name,
+                unique_id: String::new(),
+                node_kind: kind,
+                materialized: None,
+                tests: StatusCounts::default(),
+                freshness: None,
+                last_built_at: None,
+                in_warehouse: Some(true),
+            };
+            tree.relations.push((key, table));
         }
         Ok(tree)
     }
@@ -252,6 +315,14 @@ impl Store {
             .await?
             .ok_or_else(|| StoreError::NotFound(connection.to_string()))
     }
+}
+
+/// Introspection's view of a connection, for merging with dbt's.
+#[derive(Default)]
+struct WarehouseTree {
+    schemas: HashSet<(String, String)>,
+    keys: HashSet<String>,
+    relations: Vec<(String, TreeTable)>,
 }
 
 /// Appends a relation under its database and schema; rows arrive sorted.

@@ -159,6 +159,8 @@ pub struct TreeTable {
     pub freshness: Option<String>,
     /// When it was last built successfully.
     pub last_built_at: Option<String>,
+    /// Whether the warehouse has it: `None` when its schema was never introspected.
+    pub in_warehouse: Option<bool>,
 }
 
 /// A schema and its relations.

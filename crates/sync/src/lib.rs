@@ -6,9 +6,11 @@
 #![deny(missing_docs)]
 
 mod history;
+mod introspect;
 mod watch;
 
 pub use history::{sync_history, HistorySummary, HistorySyncError, HistoryTarget, Progress};
+pub use introspect::{sync_warehouse, IntrospectSummary, IntrospectSyncError, IntrospectTarget};
 pub use watch::watch;
 
 use dbt::{ArtifactError, ArtifactPaths};

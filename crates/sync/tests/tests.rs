@@ -2,6 +2,7 @@
 
 mod history_file;
 mod history_postgres;
+mod introspect_postgres;
 
 use store::{ConnectionRecord, Store};
 

@@ -1,0 +1,174 @@
+//! Warehouse introspection sync: schemas whose change time moved (or that the warehouse
+//! keeps none for) are read and replaced one transaction each; schemas gone are forgotten.
+
+use model::RelationName;
+use serde::Serialize;
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Instant;
+use store::{Store, StoredSchema, WarehouseRelation};
+use warehouse::{Introspect, IntrospectError, Relation, SchemaRef};
+
+/// One connection's catalog source.
+#[derive(Clone)]
+pub struct IntrospectTarget {
+    /// The connection (already in the store).
+    pub connection: String,
+    /// Where the catalog comes from.
+    pub source: Arc<dyn Introspect>,
+}
+
+impl std::fmt::Debug for IntrospectTarget {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("IntrospectTarget")
+            .field("connection", &self.connection)
+            .field("source", &self.source.describe())
+            .finish_non_exhaustive()
+    }
+}
+
+/// What an introspection sync did.
+#[derive(Clone, Debug, Default, Serialize, PartialEq)]
+pub struct IntrospectSummary {
+    /// Schemas the warehouse listed.
+    pub schemas: u64,
+    /// Schemas read because they changed (or the warehouse keeps no change time).
+    pub read: u64,
+    /// Schemas skipped as unchanged.
+    pub unchanged: u64,
+    /// Schemas forgotten because the warehouse no longer has them.
+    pub removed: u64,
+    /// Relations stored.
+    pub relations: u64,
+    /// Columns stored.
+    pub columns: u64,
+    /// Wall time.
+    pub seconds: f64,
+}
+
+/// Why introspection failed.
+#[derive(Debug, thiserror::Error)]
+pub enum IntrospectSyncError {
+    /// The warehouse failed.
+    #[error("{0}")]
+    Source(#[from] IntrospectError),
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] store::StoreError),
+}
+
+/// Reads the catalog into the store. Each schema is replaced atomically, so a failure
+/// leaves every schema either as it was or fully updated; the failure is recorded on the
+/// connection's status page.
+pub async fn sync_warehouse(
+    store: &Store,
+    target: &IntrospectTarget,
+) -> Result<IntrospectSummary, IntrospectSyncError> {
+    let started_at = store::now();
+    let result = run(store, target).await;
+    if let Err(error) = &result {
+        let message = format!("{}: {error}", target.source.describe());
+        store
+            .record_failure(&target.connection, "warehouse", &started_at, &message)
+            .await?;
+    }
+    result
+}
+
+async fn run(
+    store: &Store,
+    target: &IntrospectTarget,
+) -> Result<IntrospectSummary, IntrospectSyncError> {
+    let started = Instant::now();
+    let listed = target.source.schemas().await?;
+    let stored: HashMap<(String, String), Option<String>> = store
+        .warehouse_schemas(&target.connection)
+        .await?
+        .into_iter()
+        .map(|s| ((s.database, s.schema), s.changed_at))
+        .collect();
+    let mut summary = IntrospectSummary {
+        schemas: listed.len() as u64,
+        ..IntrospectSummary::default()
+    };
+    for schema in &listed {
+        let changed_at = schema.changed_at.map(|t| t.to_rfc3339());
+        let key = (schema.database.clone(), schema.schema.clone());
+        if changed_at.is_some() && stored.get(&key) == Some(&changed_at) {
+            summary.unchanged += 1;
+            continue;
+        }
+        let relations = read_schema(target, schema).await?;
+        summary.read += 1;
+        summary.relations += relations.len() as u64;
+        summary.columns += relations
+            .iter()
+            .map(|r| r.columns.len() as u64)
+            .sum::<u64>();
+        let record = StoredSchema {
+            database: schema.database.clone(),
+            schema: schema.schema.clone(),
+            changed_at,
+        };
+        store
+            .replace_warehouse_schema(&target.connection, &record, &relations)
+            .await?;
+    }
+    for (database, schema) in stored.keys() {
+        let still_there = listed
+            .iter()
+            .any(|s| &s.database == database && &s.schema == schema);
+        if !still_there {
+            store
+                .drop_warehouse_schema(&target.connection, database, schema)
+                .await?;
+            summary.removed += 1;
+        }
+    }
+    summary.seconds = started.elapsed().as_secs_f64();
+    Ok(summary)
+}
+
+/// One schema's relations, streamed from the source.
+async fn read_schema(
+    target: &IntrospectTarget,
+    schema: &SchemaRef,
+) -> Result<Vec<WarehouseRelation>, IntrospectError> {
+    let (sink, mut pages) = tokio::sync::mpsc::channel::<Vec<Relation>>(4);
+    let source = target.source.clone();
+    let schema = schema.clone();
+    let reader = tokio::spawn(async move { source.relations(&schema, &sink).await });
+    let mut relations = Vec::new();
+    while let Some(page) = pages.recv().await {
+        relations.extend(page.into_iter().map(record));
+    }
+    reader.await.map_err(|e| IntrospectError::Failed {
+        call: "reading relations".into(),
+        message: e.to_string(),
+    })??;
+    Ok(relations)
+}
+
+fn record(r: Relation) -> WarehouseRelation {
+    // Keyed exactly as stored, like query lineage's table keys and dbt's relation keys.
+    let rel_key = RelationName {
+        database: Some(r.database.clone()),
+        schema: Some(r.schema.clone()),
+        name: r.name.clone(),
+    }
+    .key();
+    WarehouseRelation {
+        rel_key,
+        kind: r.kind.as_str().to_string(),
+        comment: r.comment,
+        row_estimate: r.row_estimate,
+        columns: r
+            .columns
+            .into_iter()
+            .map(|c| (c.name, c.data_type, c.comment))
+            .collect(),
+        database: r.database,
+        schema: r.schema,
+        name: r.name,
+    }
+}
