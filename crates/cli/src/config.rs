@@ -7,8 +7,11 @@ use model::WarehouseKind;
 use serde::Deserialize;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use store::ConnectionRecord;
-use sync::{DbtSource, HistoryTarget, SyncTarget};
+use sync::{DbtSource, HistoryTarget, IntrospectTarget, SyncTarget};
+use warehouse::postgres::PostgresCatalog;
+use warehouse::Introspect;
 
 /// The example config, embedded so `downstream default-config` prints it anywhere.
 pub const EXAMPLE: &str = include_str!("../../../downstream.example.toml");
@@ -38,6 +41,7 @@ struct RawStore {
 struct RawServer {
     bind: Option<String>,
     refresh_seconds: Option<u64>,
+    introspect_seconds: Option<u64>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -139,6 +143,10 @@ pub struct Config {
     pub window_days: u32,
     /// Seconds between history syncs in `serve`.
     pub history_refresh_seconds: u64,
+    /// Connections whose catalog is read from the warehouse.
+    pub introspect: Vec<IntrospectTarget>,
+    /// Seconds between warehouse catalog reads in `serve`.
+    pub introspect_seconds: u64,
 }
 
 /// Defaults, for commands run without a config file.
@@ -169,6 +177,7 @@ fn resolve(raw: RawConfig, base: &Path) -> Result<Config> {
     })?;
     let mut targets = Vec::new();
     let mut history = Vec::new();
+    let mut introspect = Vec::new();
     let lookback = raw.history.lookback_days.unwrap_or(30).max(1);
     for mut c in raw.connections {
         if targets
@@ -181,6 +190,7 @@ fn resolve(raw: RawConfig, base: &Path) -> Result<Config> {
             );
         }
         let entries = std::mem::take(&mut c.history);
+        introspect.extend(introspect_target(&c)?);
         let target = connection(c, base)?;
         let record = &target.connection;
         for entry in entries {
@@ -212,6 +222,8 @@ fn resolve(raw: RawConfig, base: &Path) -> Result<Config> {
         history,
         window_days: raw.history.window_days.unwrap_or(14).max(1),
         history_refresh_seconds: raw.history.refresh_seconds.unwrap_or(900).max(10),
+        introspect,
+        introspect_seconds: raw.server.introspect_seconds.unwrap_or(900).max(10),
     })
 }
 
@@ -237,6 +249,23 @@ fn connection(c: RawConnection, base: &Path) -> Result<SyncTarget> {
         },
         dbt,
     })
+}
+
+/// The catalog source of a connection whose `[connections.warehouse]` says how to reach it.
+fn introspect_target(c: &RawConnection) -> Result<Option<IntrospectTarget>> {
+    let Some(access) = &c.warehouse else {
+        return Ok(None);
+    };
+    let source: Arc<dyn Introspect> = match (c.kind.as_str(), &access.url_env) {
+        ("postgres" | "postgresql" | "redshift", Some(variable)) => {
+            Arc::new(PostgresCatalog::from_env(variable.clone()))
+        }
+        _ => return Ok(None),
+    };
+    Ok(Some(IntrospectTarget {
+        connection: c.name.clone(),
+        source,
+    }))
 }
 
 fn dbt_source(name: &str, d: RawDbt, base: &Path) -> Result<DbtSource> {

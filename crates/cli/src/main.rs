@@ -171,6 +171,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             let config = Config::load(&cli.config, true)?;
             let store = open_store(cli.store.as_deref().unwrap_or(&config.store)).await?;
             let history = selected_history(&config, &connections);
+            let catalogs = selected_introspect(&config, &connections);
             let targets: Vec<SyncTarget> = config
                 .targets
                 .into_iter()
@@ -186,12 +187,12 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             for target in &targets {
                 store.upsert_connection(&target.connection).await?;
             }
+            let catalog = introspect_all(&store, &catalogs).await;
             let history = history::run_all(&store, &history).await;
-            Ok(if dbt == ExitCode::SUCCESS {
-                history
-            } else {
-                dbt
-            })
+            Ok([dbt, catalog, history]
+                .into_iter()
+                .find(|c| *c != ExitCode::SUCCESS)
+                .unwrap_or(ExitCode::SUCCESS))
         }
         Command::History(HistoryCommand::Sync { connections }) => {
             let config = Config::load(&cli.config, true)?;
@@ -218,7 +219,13 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             let store = open_store(cli.store.as_deref().unwrap_or(&config.store)).await?;
             if !no_sync {
                 sync_all(&store, &config.targets).await;
+                introspect_all(&store, &config.introspect).await;
             }
+            let catalogs = tokio::spawn(refresh_catalogs(
+                store.clone(),
+                config.introspect.clone(),
+                Duration::from_secs(config.introspect_seconds),
+            ));
             let watcher = tokio::spawn(sync::watch(
                 store.clone(),
                 config.targets,
@@ -238,6 +245,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             let served = serve(state, bind.unwrap_or(config.bind)).await;
             watcher.abort();
             history.abort();
+            catalogs.abort();
             served.map(|_| ExitCode::SUCCESS)
         }
     }
@@ -310,6 +318,49 @@ fn selected_history(config: &Config, connections: &[String]) -> Vec<sync::Histor
         .filter(|h| connections.is_empty() || connections.contains(&h.connection))
         .cloned()
         .collect()
+}
+
+/// Catalog sources of the named connections (all when none are named).
+fn selected_introspect(config: &Config, connections: &[String]) -> Vec<sync::IntrospectTarget> {
+    config
+        .introspect
+        .iter()
+        .filter(|t| connections.is_empty() || connections.contains(&t.connection))
+        .cloned()
+        .collect()
+}
+
+/// Reads each connection's warehouse catalog, printing one line each; exit 1 if any failed.
+async fn introspect_all(store: &Store, targets: &[sync::IntrospectTarget]) -> ExitCode {
+    let mut code = ExitCode::SUCCESS;
+    for target in targets {
+        match sync::sync_warehouse(store, target).await {
+            Ok(s) => println!(
+                "{}: warehouse catalog: {} schemas ({} read, {} unchanged, {} removed), {} relations, {} columns in {:.2} s",
+                target.connection, s.schemas, s.read, s.unchanged, s.removed, s.relations, s.columns, s.seconds
+            ),
+            Err(e) => {
+                code = ExitCode::from(1);
+                eprintln!("{}: warehouse catalog failed, keeping the last good one: {e}", target.connection);
+            }
+        }
+    }
+    code
+}
+
+/// `serve`'s catalog loop: a new table shows up at the next round.
+async fn refresh_catalogs(store: Store, targets: Vec<sync::IntrospectTarget>, interval: Duration) {
+    if targets.is_empty() {
+        return;
+    }
+    loop {
+        tokio::time::sleep(interval).await;
+        for target in &targets {
+            if let Err(e) = sync::sync_warehouse(&store, target).await {
+                tracing::warn!(connection = %target.connection, "warehouse catalog failed, keeping the last good one: {e}");
+            }
+        }
+    }
 }
 
 /// History needs its connection in the store even before any dbt sync.

@@ -16,18 +16,47 @@ const PAGE: usize = 256;
 /// The catalog of the database a `postgres://` URL names.
 #[derive(Clone, Debug)]
 pub struct PostgresCatalog {
-    url: Secret,
+    url: Url,
+}
+
+/// The URL, or the environment variable that will hold it when a sync runs (so a server
+/// starts without it and shows the missing variable on the connection's status page).
+#[derive(Clone, Debug)]
+enum Url {
+    Given(Secret),
+    Env(String),
 }
 
 impl PostgresCatalog {
     /// Reads through `url` (any role that can see the schemas: `pg_catalog` shows only what
     /// the role may use).
     pub fn new(url: Secret) -> Self {
-        PostgresCatalog { url }
+        PostgresCatalog {
+            url: Url::Given(url),
+        }
+    }
+
+    /// Reads through the URL in environment variable `variable`, looked up at each sync.
+    pub fn from_env(variable: impl Into<String>) -> Self {
+        PostgresCatalog {
+            url: Url::Env(variable.into()),
+        }
     }
 
     async fn connect(&self) -> Result<PgConnection, IntrospectError> {
-        PgConnection::connect(self.url.expose())
+        let url = match &self.url {
+            Url::Given(url) => url.clone(),
+            Url::Env(variable) => match std::env::var(variable) {
+                Ok(value) if !value.trim().is_empty() => Secret::new(value.trim()),
+                _ => {
+                    return Err(IntrospectError::Failed {
+                        call: "connecting".into(),
+                        message: format!("${variable} is not set in the environment: set it to the warehouse's postgres:// URL"),
+                    })
+                }
+            },
+        };
+        PgConnection::connect(url.expose())
             .await
             .map_err(|e| failed("connecting", &e))
     }
