@@ -15,6 +15,7 @@ pub fn routes() -> Router<AppState> {
         .route("/connections", get(connections))
         .route("/connections/{name}", get(connection))
         .route("/connections/{name}/tree", get(tree))
+        .route("/connections/{name}/schemas", get(schemas))
         .route("/connections/{name}/syncs", get(syncs))
         .route(
             "/connections/{name}/tables/{database}/{schema}/{table}",
@@ -39,11 +40,31 @@ async fn connection(
     Ok(Json(s.store.connection(&name).await?))
 }
 
+/// `?database=D&schema=S` narrows the tree to one schema (what a large connection loads).
+#[derive(Deserialize)]
+pub struct TreeQuery {
+    /// Database of the schema to load.
+    pub database: Option<String>,
+    /// The schema to load.
+    pub schema: Option<String>,
+}
+
 async fn tree(
     State(s): State<AppState>,
     Path(name): Path<String>,
+    Query(q): Query<TreeQuery>,
 ) -> Result<Json<Vec<TreeDatabase>>, ApiError> {
-    Ok(Json(s.store.tree(&name).await?))
+    Ok(Json(match (q.database, q.schema) {
+        (Some(database), Some(schema)) => s.store.schema_tree(&name, &database, &schema).await?,
+        _ => s.store.tree(&name).await?,
+    }))
+}
+
+async fn schemas(
+    State(s): State<AppState>,
+    Path(name): Path<String>,
+) -> Result<Json<Vec<store::SchemaCount>>, ApiError> {
+    Ok(Json(s.store.schema_counts(&name).await?))
 }
 
 #[derive(Deserialize)]

@@ -59,6 +59,10 @@ pub fn app(state: AppState) -> Router {
         .route("/connections/{name}", get(pages::connection))
         .route("/connections/{name}/status", get(pages::status))
         .route(
+            "/connections/{name}/schemas/{database}/{schema}",
+            get(pages::schema),
+        )
+        .route(
             "/connections/{name}/tables/{database}/{schema}/{table}",
             get(pages::table),
         )

@@ -151,6 +151,16 @@ pub struct TreeRow {
 /// A schema and its relation rows.
 type SchemaRows = (String, Vec<TreeRow>);
 
+/// A schema of a large connection: its name, how many relations it holds, and its page.
+pub struct SchemaLink {
+    name: String,
+    tables: i64,
+    url: String,
+}
+
+/// A database and its schema links.
+type FoldedDatabase = (String, Vec<SchemaLink>);
+
 /// `/connections/{name}`: databases → schemas → tables.
 #[derive(Template)]
 #[template(path = "connection.html")]
@@ -158,14 +168,81 @@ pub struct ConnectionPage {
     conn: ConnHeader,
     databases: Vec<(String, Vec<SchemaRows>)>,
     tables: usize,
+    /// For a large connection: schemas with their table counts, opened one at a time.
+    folded: Vec<FoldedDatabase>,
 }
+
+/// Connections with more relations than this list schemas first and load each on demand, so
+/// the page stays small whatever the warehouse holds.
+const INLINE_TABLES: i64 = 2_000;
 
 pub(crate) async fn connection(
     State(s): State<AppState>,
     Path(name): Path<String>,
 ) -> Result<Html<String>, AppError> {
     let overview = s.store.connection(&name).await?;
+    let counts = s.store.schema_counts(&name).await?;
+    let total: i64 = counts.iter().map(|c| c.tables).sum();
+    if total > INLINE_TABLES {
+        let page = ConnectionPage {
+            conn: ConnHeader::new(&overview),
+            databases: Vec::new(),
+            tables: total as usize,
+            folded: fold_schemas(&name, counts),
+        };
+        return Ok(Html(page.render()?));
+    }
     let tree = s.store.tree(&name).await?;
+    tree_page(ConnHeader::new(&overview), &name, tree)
+}
+
+/// `/connections/{name}/schemas/{database}/{schema}`: one schema of a large connection.
+pub(crate) async fn schema(
+    State(s): State<AppState>,
+    Path((name, database, schema)): Path<(String, String, String)>,
+) -> Result<Html<String>, AppError> {
+    let overview = s.store.connection(&name).await?;
+    let (database, schema) = (format::unsegment(&database), format::unsegment(&schema));
+    let tree = s.store.schema_tree(&name, database, schema).await?;
+    if tree.is_empty() {
+        return Err(AppError::NotFound(format!(
+            "no schema {database}.{schema} in {name}"
+        )));
+    }
+    tree_page(ConnHeader::new(&overview), &name, tree)
+}
+
+fn fold_schemas(
+    connection: &str,
+    counts: Vec<store::SchemaCount>,
+) -> Vec<(String, Vec<(String, i64, String)>)> {
+    let mut folded: Vec<(String, Vec<(String, i64, String)>)> = Vec::new();
+    for c in counts {
+        let url = format!(
+            "/connections/{}/schemas/{}/{}",
+            format::segment(connection),
+            format::segment(&c.database),
+            format::segment(&c.schema)
+        );
+        if folded.last().map(|(db, _)| db) != Some(&c.database) {
+            folded.push((c.database.clone(), Vec::new()));
+        }
+        if let Some((_, schemas)) = folded.last_mut() {
+            schemas.push(SchemaLink {
+                name: c.schema,
+                tables: c.tables,
+                url,
+            });
+        }
+    }
+    folded
+}
+
+fn tree_page(
+    conn: ConnHeader,
+    name: &str,
+    tree: Vec<TreeDatabase>,
+) -> Result<Html<String>, AppError> {
     let now = Utc::now();
     let tables = tree
         .iter()
@@ -181,23 +258,7 @@ pub(crate) async fn connection(
                     let rows = s
                         .tables
                         .into_iter()
-                        .map(|t| TreeRow {
-                            url: table_url(&name, &t.database, &t.schema, &t.name),
-                            tests: tests_badge(&t.tests),
-                            freshness: t.freshness.as_deref().map(|f| Badge {
-                                class: status_class(f),
-                                text: format!("freshness {f}"),
-                            }),
-                            built: t
-                                .last_built_at
-                                .as_deref()
-                                .map(|b| format!("built {}", ago(b, now))),
-                            materialized: t.materialized.unwrap_or_default(),
-                            // Sources are loaded, not built: only dbt's own outputs can be missing.
-                            not_built: t.in_warehouse == Some(false) && t.node_kind != "source",
-                            node_kind: t.node_kind,
-                            name: t.name,
-                        })
+                        .map(|t| tree_row(name, t, now))
                         .collect();
                     (s.name, rows)
                 })
@@ -205,14 +266,33 @@ pub(crate) async fn connection(
             (db, schemas)
         })
         .collect();
-    Ok(Html(
-        ConnectionPage {
-            conn: ConnHeader::new(&overview),
-            databases,
-            tables,
-        }
-        .render()?,
-    ))
+    let page = ConnectionPage {
+        conn,
+        databases,
+        tables,
+        folded: Vec::new(),
+    };
+    Ok(Html(page.render()?))
+}
+
+fn tree_row(connection: &str, t: store::TreeTable, now: chrono::DateTime<Utc>) -> TreeRow {
+    TreeRow {
+        url: table_url(connection, &t.database, &t.schema, &t.name),
+        tests: tests_badge(&t.tests),
+        freshness: t.freshness.as_deref().map(|f| Badge {
+            class: status_class(f),
+            text: format!("freshness {f}"),
+        }),
+        built: t
+            .last_built_at
+            .as_deref()
+            .map(|b| format!("built {}", ago(b, now))),
+        materialized: t.materialized.unwrap_or_default(),
+        // Sources are loaded, not built: only dbt's own outputs can be missing.
+        not_built: t.in_warehouse == Some(false) && t.node_kind != "source",
+        node_kind: t.node_kind,
+        name: t.name,
+    }
 }
 
 /// A test row on the table page.

@@ -195,20 +195,69 @@ impl Store {
 
     /// Databases → schemas → relations of a connection, with status badges.
     pub async fn tree(&self, connection: &str) -> Result<Vec<TreeDatabase>, StoreError> {
+        self.tree_of(connection, None).await
+    }
+
+    /// The relations of one schema, merged like [`Store::tree`]: what a large connection's
+    /// tree loads when that schema is opened.
+    pub async fn schema_tree(
+        &self,
+        connection: &str,
+        database: &str,
+        schema: &str,
+    ) -> Result<Vec<TreeDatabase>, StoreError> {
+        self.tree_of(connection, Some((database, schema))).await
+    }
+
+    /// Databases and schemas with how many relations each holds (dbt's and the warehouse's,
+    /// each relation once): the top of a large connection's tree.
+    pub async fn schema_counts(&self, connection: &str) -> Result<Vec<SchemaCount>, StoreError> {
+        self.connection_kind(connection).await?;
+        let rows: Vec<(String, String, i64)> = sqlx::query_as(
+            "SELECT db, sch, COUNT(*) FROM (
+               SELECT COALESCE(rel_database, '') AS db, COALESCE(rel_schema, '') AS sch, rel_key AS k
+                 FROM dbt_nodes WHERE connection = $1 AND rel_name IS NOT NULL
+               UNION
+               SELECT database_name, schema_name, rel_key FROM warehouse_relations WHERE connection = $1
+             ) AS relations GROUP BY db, sch ORDER BY db, sch",
+        )
+        .bind(connection)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(database, schema, tables)| SchemaCount {
+                database,
+                schema,
+                tables,
+            })
+            .collect())
+    }
+
+    async fn tree_of(
+        &self,
+        connection: &str,
+        scope: Option<(&str, &str)>,
+    ) -> Result<Vec<TreeDatabase>, StoreError> {
         // Unknown connections are NotFound, not an empty tree.
         self.connection_kind(connection).await?;
         let tests = self.latest_test_statuses(connection).await?;
         let freshness = self.latest_freshness(connection).await?;
         let built = self.last_built(connection).await?;
+        let (database, schema) = scope.unwrap_or(("", ""));
         let rows = sqlx::query::<Any>(
             "SELECT unique_id, kind, materialized, rel_database, rel_schema, rel_name, rel_key FROM dbt_nodes
               WHERE connection = $1 AND rel_name IS NOT NULL
+                AND ($2 = 0 OR (COALESCE(rel_database, '') = $3 AND COALESCE(rel_schema, '') = $4))
               ORDER BY rel_database, rel_schema, rel_name, kind",
         )
         .bind(connection)
+        .bind(i64::from(scope.is_some()))
+        .bind(database)
+        .bind(schema)
         .fetch_all(&self.pool)
         .await?;
-        let warehouse = self.warehouse_tree(connection).await?;
+        let warehouse = self.warehouse_tree(connection, scope).await?;
         let mut tables: Vec<TreeTable> = Vec::with_capacity(rows.len() + warehouse.relations.len());
         let mut managed: HashSet<String> = HashSet::new();
         for r in &rows {
@@ -258,17 +307,30 @@ impl Store {
     }
 
     /// What introspection stored: introspected schemas, relation keys, and relations as rows.
-    async fn warehouse_tree(&self, connection: &str) -> Result<WarehouseTree, StoreError> {
-        let schemas: Vec<(String, String)> = sqlx::query_as(
-            "SELECT database_name, schema_name FROM warehouse_schemas WHERE connection = $1",
-        )
+    async fn warehouse_tree(
+        &self,
+        connection: &str,
+        scope: Option<(&str, &str)>,
+    ) -> Result<WarehouseTree, StoreError> {
+        let (database, schema) = scope.unwrap_or(("", ""));
+        let filter = "($2 = 0 OR (database_name = $3 AND schema_name = $4))";
+        let schemas: Vec<(String, String)> = sqlx::query_as(&format!(
+            "SELECT database_name, schema_name FROM warehouse_schemas WHERE connection = $1 AND {filter}"
+        ))
         .bind(connection)
+        .bind(i64::from(scope.is_some()))
+        .bind(database)
+        .bind(schema)
         .fetch_all(&self.pool)
         .await?;
-        let rows: Vec<(String, String, String, String, String)> = sqlx::query_as(
-            "SELECT database_name, schema_name, name, rel_key, kind FROM warehouse_relations WHERE connection = $1",
-        )
+        let rows: Vec<(String, String, String, String, String)> = sqlx::query_as(&format!(
+            "SELECT database_name, schema_name, name, rel_key, kind FROM warehouse_relations
+              WHERE connection = $1 AND {filter}"
+        ))
         .bind(connection)
+        .bind(i64::from(scope.is_some()))
+        .bind(database)
+        .bind(schema)
         .fetch_all(&self.pool)
         .await?;
         let mut tree = WarehouseTree {

@@ -163,6 +163,17 @@ pub struct TreeTable {
     pub in_warehouse: Option<bool>,
 }
 
+/// How many relations a schema holds.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct SchemaCount {
+    /// Database.
+    pub database: String,
+    /// Schema.
+    pub schema: String,
+    /// Relations in it.
+    pub tables: i64,
+}
+
 /// A schema and its relations.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct TreeSchema {

@@ -33,3 +33,6 @@ CREATE TABLE warehouse_columns (
     comment TEXT,
     PRIMARY KEY (connection, rel_key, ordinal)
 );
+
+-- Matching warehouse relations to dbt nodes (tree merge, search).
+CREATE INDEX dbt_nodes_by_key ON dbt_nodes (connection, rel_key);

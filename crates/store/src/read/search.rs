@@ -18,6 +18,13 @@ impl Store {
         let mut hits = self.search_tables(&contains, &prefix, limit).await?;
         let left = limit - hits.len() as i64;
         if left > 0 {
+            hits.extend(
+                self.search_warehouse_tables(&contains, &prefix, left)
+                    .await?,
+            );
+        }
+        let left = limit - hits.len() as i64;
+        if left > 0 {
             hits.extend(self.search_columns(&contains, &prefix, left).await?);
         }
         Ok(hits)
@@ -36,6 +43,33 @@ impl Store {
               ORDER BY CASE WHEN lower(rel_name) LIKE $2 ESCAPE '\\' OR lower(name) LIKE $2 ESCAPE '\\' THEN 0
                             WHEN lower(rel_name) LIKE $1 ESCAPE '\\' OR lower(name) LIKE $1 ESCAPE '\\' THEN 1 ELSE 2 END,
                        length(rel_name), rel_name, kind
+              LIMIT $3",
+        )
+        .bind(contains)
+        .bind(prefix)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| hit(r, "table", None))
+            .collect::<Result<_, _>>()
+            .map_err(Into::into)
+    }
+
+    /// Relations only the warehouse knows (dbt's are found above, with their descriptions).
+    async fn search_warehouse_tables(
+        &self,
+        contains: &str,
+        prefix: &str,
+        limit: i64,
+    ) -> Result<Vec<SearchHit>, StoreError> {
+        let rows = sqlx::query::<Any>(
+            "SELECT w.connection, w.kind, w.name, COALESCE(w.comment, '') AS description, w.database_name AS rel_database,
+                    w.schema_name AS rel_schema, w.name AS rel_name
+               FROM warehouse_relations w
+              WHERE lower(w.name) LIKE $1 ESCAPE '\\'
+                AND NOT EXISTS (SELECT 1 FROM dbt_nodes n WHERE n.connection = w.connection AND n.rel_key = w.rel_key)
+              ORDER BY CASE WHEN lower(w.name) LIKE $2 ESCAPE '\\' THEN 0 ELSE 1 END, length(w.name), w.name
               LIMIT $3",
         )
         .bind(contains)

@@ -1,0 +1,76 @@
+//! The JSON-over-HTTPS layer the warehouse APIs share (Snowflake, BigQuery, Databricks), for
+//! query history and catalog introspection alike.
+//!
+//! [`HttpClient`] sends one [`Request`] with retries, `Retry-After`, time limits and errors
+//! that name the call and say what to grant. [`bigquery`] adds Google sign-in and the
+//! `jobs.query` protocol, [`snowflake`] the SQL API's statements, polling and partitions. Errors
+//! are [`RestError`]s, which each source crate turns into its own error type.
+//!
+//! ```
+//! use rest::{checked_id, RestError};
+//!
+//! // Ids from an answer go into the next URL only when they cannot change its path.
+//! assert_eq!(checked_id("POST /queries", "jobId", "job_7f3a").unwrap(), "job_7f3a");
+//! let error = checked_id("POST /queries", "jobId", "../admin").unwrap_err();
+//! assert!(matches!(error, RestError::Malformed { .. }));
+//! assert_eq!(
+//!     error.to_string(),
+//!     "POST /queries: unexpected answer: jobId \"../admin\" is not an id"
+//! );
+//! ```
+#![deny(missing_docs)]
+
+pub mod bigquery;
+mod client;
+pub mod snowflake;
+
+pub use client::{checked_id, Answer, HttpClient, HttpOptions, Request};
+
+/// Why a call failed. Every variant names the call as `METHOD URL`.
+#[derive(Debug, thiserror::Error)]
+pub enum RestError {
+    /// 401: the credential is wrong or expired.
+    #[error("{call}: 401 Unauthorized: {message}")]
+    Unauthorized {
+        /// The request, e.g. `POST https://acme.snowflakecomputing.com/api/v2/statements`.
+        call: String,
+        /// The API's own words.
+        message: String,
+    },
+    /// 403: a missing privilege; `grant` says what to grant.
+    #[error("{call}: 403 Forbidden: {message}. {grant}")]
+    Forbidden {
+        /// The request.
+        call: String,
+        /// The API's own words.
+        message: String,
+        /// What to grant, as the caller phrased it for this call.
+        grant: String,
+    },
+    /// Any other HTTP failure, verbatim, after retries; status 0 when no answer came at all.
+    #[error("{call}: HTTP {status}: {body}")]
+    Http {
+        /// The request.
+        call: String,
+        /// The HTTP status.
+        status: u16,
+        /// The body, shortened.
+        body: String,
+    },
+    /// No answer in time, after retries.
+    #[error("{call}: timed out after {seconds} s")]
+    Timeout {
+        /// The request.
+        call: String,
+        /// The time limit.
+        seconds: u64,
+    },
+    /// An answer that is not in the documented shape (truncated, not JSON, missing fields).
+    #[error("{call}: unexpected answer: {detail}")]
+    Malformed {
+        /// The request.
+        call: String,
+        /// What was wrong.
+        detail: String,
+    },
+}
