@@ -212,11 +212,8 @@ pub(crate) async fn schema(
     tree_page(ConnHeader::new(&overview), &name, tree)
 }
 
-fn fold_schemas(
-    connection: &str,
-    counts: Vec<store::SchemaCount>,
-) -> Vec<(String, Vec<(String, i64, String)>)> {
-    let mut folded: Vec<(String, Vec<(String, i64, String)>)> = Vec::new();
+fn fold_schemas(connection: &str, counts: Vec<store::SchemaCount>) -> Vec<FoldedDatabase> {
+    let mut folded: Vec<FoldedDatabase> = Vec::new();
     for c in counts {
         let url = format!(
             "/connections/{}/schemas/{}/{}",
