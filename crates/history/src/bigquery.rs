@@ -3,24 +3,21 @@
 //!
 //! Each project's query runs in that project (listing all jobs needs `bigquery.jobs.listAll`
 //! there); filtering, grouping and the union of `referenced_tables` happen in BigQuery and
-//! the groups come back in pages that go on to the sync one by one.
-//! API: <https://cloud.google.com/bigquery/docs/reference/rest/v2/jobs/query>.
+//! the groups come back in pages that go on to the sync one by one. Sign-in and the job
+//! protocol are [`rest::bigquery`]'s.
 
-use crate::http::{checked_id, HttpClient, HttpOptions, Request};
 use crate::rows::{checkpoint, known_tables, skip_null_text, sorted, Cells, GroupColumns, Pager};
 use crate::{
-    Checkpoint, HistoryError, HistoryRequest, HistoryRow, QueryHistory, RowSink, Secret, HEX_MARKER,
+    Checkpoint, HistoryError, HistoryRequest, HistoryRow, QueryHistory, RowSink, HEX_MARKER,
 };
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
+use rest::bigquery::{quote, BigQueryApi, BigQuerySettings, QueryJob, Row};
+use rest::HttpOptions;
 use serde_json::Value;
-use std::time::{Duration, Instant};
-use tokio::sync::Mutex;
+use std::time::Duration;
 
-/// The OAuth scope for running query jobs.
-const SCOPE: &str = "https://www.googleapis.com/auth/bigquery";
-const GOOGLE_TOKEN_URL: &str = "https://oauth2.googleapis.com/token";
+pub use rest::bigquery::BigQueryCredentials;
 
 /// How to reach BigQuery for one or more projects in one region.
 #[derive(Clone, Debug)]
@@ -64,80 +61,26 @@ impl BigQueryConfig {
     }
 }
 
-/// Where the access token comes from.
-#[derive(Clone, Debug)]
-pub enum BigQueryCredentials {
-    /// A ready OAuth2 access token (e.g. from `gcloud auth print-access-token`).
-    AccessToken(Secret),
-    /// A service-account key file's JSON: its RS256-signed JWT is exchanged for access
-    /// tokens, kept until they expire.
-    ServiceAccountKey(Secret),
-}
-
 /// Query history of BigQuery projects.
 pub struct BigQuery {
     config: BigQueryConfig,
-    http: HttpClient,
-    token: Mutex<Option<CachedToken>>,
-}
-
-struct CachedToken {
-    token: Secret,
-    renew_at: Instant,
+    api: BigQueryApi,
 }
 
 impl BigQuery {
     /// A source for `config`; nothing is sent before [`QueryHistory::read`].
     pub fn new(config: BigQueryConfig) -> Self {
-        BigQuery {
-            http: HttpClient::new(config.http.clone()),
-            config,
-            token: Mutex::new(None),
-        }
-    }
-
-    /// A valid access token: the configured one, or the cached exchange while it lasts.
-    async fn access_token(&self) -> Result<Secret, HistoryError> {
-        let key = match &self.config.credentials {
-            BigQueryCredentials::AccessToken(token) => return Ok(token.clone()),
-            BigQueryCredentials::ServiceAccountKey(key) => key,
+        let settings = BigQuerySettings {
+            api_base: config.api_base.clone(),
+            token_url: config.token_url.clone(),
+            wait_per_call: config.wait_per_call,
+            max_wait: config.max_wait,
+            http: config.http.clone(),
         };
-        let mut cached = self.token.lock().await;
-        if let Some(token) = cached.as_ref().filter(|t| Instant::now() < t.renew_at) {
-            return Ok(token.token.clone());
+        BigQuery {
+            api: BigQueryApi::new(config.credentials.clone(), settings),
+            config,
         }
-        let fresh = self.exchange(key).await?;
-        let token = fresh.token.clone();
-        *cached = Some(fresh);
-        Ok(token)
-    }
-
-    /// Signs a JWT with the service account's key and trades it for an access token
-    /// (<https://developers.google.com/identity/protocols/oauth2/service-account>).
-    async fn exchange(&self, key: &Secret) -> Result<CachedToken, HistoryError> {
-        let key: ServiceAccountKey = serde_json::from_str(key.expose())
-            .map_err(|e| key_problem(format!("not a service-account key: {e}")))?;
-        let url = self
-            .config
-            .token_url
-            .clone()
-            .or_else(|| key.token_uri.clone())
-            .unwrap_or_else(|| GOOGLE_TOKEN_URL.to_string());
-        let assertion = signed_jwt(&key, &url, Utc::now().timestamp())?;
-        let form = vec![
-            (
-                "grant_type",
-                "urn:ietf:params:oauth:grant-type:jwt-bearer".to_string(),
-            ),
-            ("assertion", assertion),
-        ];
-        let answer: TokenAnswer = self.http.send(&Request::post_form(url, form)).await?.body;
-        // Renew a minute early so a token never expires between check and use.
-        let lifetime = Duration::from_secs(answer.expires_in.unwrap_or(3600).saturating_sub(60));
-        Ok(CachedToken {
-            token: Secret::new(answer.access_token),
-            renew_at: Instant::now() + lifetime,
-        })
     }
 
     fn grant(project: &str) -> String {
@@ -155,61 +98,27 @@ impl BigQuery {
         page_size: usize,
         pager: &mut Pager<'_>,
     ) -> Result<(), HistoryError> {
-        let (results, first) = self.start(project, sql, page_size).await?;
-        let mut answer = results.wait(first).await?;
-        let call = format!("GET {}", results.url);
-        let names = answer
-            .schema
-            .as_ref()
-            .map(Schema::names)
-            .unwrap_or_default();
-        let columns = GroupColumns::find(&names, &call, true)?;
+        let grant = BigQuery::grant(project);
+        let job = QueryJob {
+            project,
+            sql,
+            location: Some(&self.config.region),
+            page_size,
+            grant: &grant,
+        };
+        let mut results = self.api.query(job).await?;
+        let call = results.call();
+        let columns = GroupColumns::find(results.columns(), &call, true)?;
         let cells = Cells { call: &call };
-        loop {
-            for row in answer.rows.take().unwrap_or_default() {
+        while let Some(rows) = results.next_page().await? {
+            for row in rows {
                 match decode(&columns, &cells, &row)? {
                     Some(row) => pager.push(row).await?,
                     None => skip_null_text(&self.describe()),
                 }
             }
-            match answer.page_token.take() {
-                Some(token) => answer = results.fetch(Some(token)).await?,
-                None => return Ok(()),
-            }
         }
-    }
-
-    /// Starts the query job in `project`: its results' handle and the first answer.
-    async fn start(
-        &self,
-        project: &str,
-        sql: &str,
-        page_size: usize,
-    ) -> Result<(Results<'_>, QueryAnswer), HistoryError> {
-        let grant = BigQuery::grant(project);
-        let url = format!(
-            "{}/bigquery/v2/projects/{project}/queries",
-            self.config.api_base.trim_end_matches('/')
-        );
-        let body = serde_json::json!({
-            "query": sql,
-            "useLegacySql": false,
-            "maxResults": page_size,
-            "timeoutMs": self.config.wait_per_call.as_millis() as u64,
-            "location": self.config.region,
-        });
-        let token = self.access_token().await?;
-        let request = Request::post_json(&url, body).bearer(&token).grant(&grant);
-        let answer: QueryAnswer = self.http.send(&request).await?.body;
-        let job = Job::from_answer(&answer, &url, &self.config.region)?;
-        let results = Results {
-            source: self,
-            url: format!("{url}/{}", job.id),
-            job,
-            grant,
-            page_size,
-        };
-        Ok((results, answer))
+        Ok(())
     }
 }
 
@@ -243,74 +152,6 @@ impl QueryHistory for BigQuery {
     }
 }
 
-/// The job a `jobs.query` call started.
-struct Job {
-    id: String,
-    location: String,
-}
-
-impl Job {
-    fn from_answer(answer: &QueryAnswer, url: &str, region: &str) -> Result<Job, HistoryError> {
-        let call = format!("POST {url}");
-        let reference = answer
-            .job_reference
-            .as_ref()
-            .ok_or_else(|| HistoryError::Malformed {
-                call: call.clone(),
-                detail: "no jobReference in the answer".to_string(),
-            })?;
-        Ok(Job {
-            id: checked_id(&call, "jobReference.jobId", &reference.job_id)?.to_string(),
-            location: reference
-                .location
-                .clone()
-                .unwrap_or_else(|| region.to_string()),
-        })
-    }
-}
-
-/// `jobs.getQueryResults` for one job: waits for it and pages through its rows.
-struct Results<'a> {
-    source: &'a BigQuery,
-    url: String,
-    job: Job,
-    grant: String,
-    page_size: usize,
-}
-
-impl Results<'_> {
-    /// Polls until the job is complete; the answer then holds the first page.
-    async fn wait(&self, mut answer: QueryAnswer) -> Result<QueryAnswer, HistoryError> {
-        let max_wait = self.source.config.max_wait;
-        let deadline = Instant::now() + max_wait;
-        while !answer.job_complete {
-            if Instant::now() >= deadline {
-                return Err(HistoryError::Timeout {
-                    call: format!("GET {}", self.url),
-                    seconds: max_wait.as_secs(),
-                });
-            }
-            answer = self.fetch(None).await?;
-        }
-        Ok(answer)
-    }
-
-    async fn fetch(&self, page_token: Option<String>) -> Result<QueryAnswer, HistoryError> {
-        let token = self.source.access_token().await?;
-        let wait = self.source.config.wait_per_call.as_millis() as u64;
-        let mut request = Request::get(&self.url)
-            .query("location", &self.job.location)
-            .query("maxResults", self.page_size.to_string())
-            .query("timeoutMs", wait.to_string())
-            .bearer(&token)
-            .grant(&self.grant);
-        if let Some(page_token) = page_token {
-            request = request.query("pageToken", page_token);
-        }
-        Ok(self.source.http.send(&request).await?.body)
-    }
-}
-
 /// One row: `{"f": [{"v": …}]}`, where `v` is a string, NULL, or for arrays `[{"v": …}]`.
 // HistoryRow has fields no source fills (the sync's `problem`): default whatever is not read.
 fn decode(
@@ -318,9 +159,9 @@ fn decode(
     cells: &Cells<'_>,
     row: &Row,
 ) -> Result<Option<HistoryRow>, HistoryError> {
-    let scalar = |i: usize| row.f.get(i).and_then(|cell| cell.v.as_str());
+    let scalar = |i: usize| row.text(i);
     let array = |i: usize| {
-        let items = row.f.get(i).and_then(|cell| cell.v.as_array());
+        let items = row.value(i).and_then(Value::as_array);
         sorted(
             items
                 .into_iter()
@@ -371,115 +212,4 @@ fn statement(project: &str, region: &str, since: DateTime<Utc>, until: DateTime<
          AND j.query LIKE '%{HEX_MARKER}%'\n\
          GROUP BY j.query, j.project_id"
     )
-}
-
-/// A BigQuery quoted identifier.
-fn quote(name: &str) -> String {
-    format!("`{}`", name.replace('\\', "\\\\").replace('`', "\\`"))
-}
-
-fn key_problem(detail: String) -> HistoryError {
-    HistoryError::Malformed {
-        call: "service-account key".to_string(),
-        detail,
-    }
-}
-
-fn signed_jwt(key: &ServiceAccountKey, audience: &str, now: i64) -> Result<String, HistoryError> {
-    let claims = Claims {
-        iss: &key.client_email,
-        scope: SCOPE,
-        aud: audience,
-        iat: now,
-        exp: now + 3600,
-    };
-    let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::RS256);
-    header.kid = key.private_key_id.clone();
-    let signing_key = jsonwebtoken::EncodingKey::from_rsa_pem(key.private_key.as_bytes())
-        .map_err(|e| key_problem(format!("private_key is not an RSA key in PEM: {e}")))?;
-    jsonwebtoken::encode(&header, &claims, &signing_key)
-        .map_err(|e| key_problem(format!("could not sign the token request: {e}")))
-}
-
-/// The fields of a service-account key file that the exchange needs. Not `Debug`: it holds
-/// the private key.
-#[derive(Deserialize)]
-struct ServiceAccountKey {
-    client_email: String,
-    private_key: String,
-    private_key_id: Option<String>,
-    token_uri: Option<String>,
-}
-
-#[derive(Serialize)]
-struct Claims<'a> {
-    iss: &'a str,
-    scope: &'a str,
-    aud: &'a str,
-    iat: i64,
-    exp: i64,
-}
-
-#[derive(Deserialize)]
-struct TokenAnswer {
-    access_token: String,
-    expires_in: Option<u64>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct QueryAnswer {
-    #[serde(default)]
-    job_complete: bool,
-    job_reference: Option<JobReference>,
-    schema: Option<Schema>,
-    rows: Option<Vec<Row>>,
-    page_token: Option<String>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct JobReference {
-    job_id: String,
-    location: Option<String>,
-}
-
-#[derive(Debug, Deserialize)]
-struct Schema {
-    #[serde(default)]
-    fields: Vec<SchemaField>,
-}
-
-impl Schema {
-    fn names(&self) -> Vec<String> {
-        self.fields.iter().map(|field| field.name.clone()).collect()
-    }
-}
-
-#[derive(Debug, Deserialize)]
-struct SchemaField {
-    name: String,
-}
-
-#[derive(Debug, Deserialize)]
-struct Row {
-    #[serde(default)]
-    f: Vec<Cell>,
-}
-
-#[derive(Debug, Deserialize)]
-struct Cell {
-    #[serde(default)]
-    v: Value,
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn identifiers_are_quoted() {
-        assert_eq!(quote("acme-prod"), "`acme-prod`");
-        assert_eq!(quote("a`b\\c"), "`a\\`b\\\\c`");
-    }
 }

@@ -6,11 +6,11 @@
 //! and is polled; results come inline in chunks linked one to the next.
 //! API: <https://docs.databricks.com/api/workspace/statementexecution>.
 
-use crate::http::{checked_id, HttpClient, HttpOptions, Request};
 use crate::rows::{checkpoint, skip_null_text, Cells, GroupColumns, Pager};
 use crate::{Checkpoint, HistoryError, HistoryRequest, QueryHistory, RowSink, Secret, HEX_MARKER};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use rest::{checked_id, HttpClient, HttpOptions, Request};
 use serde::Deserialize;
 use std::time::{Duration, Instant};
 

@@ -21,14 +21,13 @@ pub mod bigquery;
 pub mod databricks;
 pub mod file;
 pub mod hex;
-mod http;
 pub mod postgres;
 pub mod redshift;
 mod rows;
 pub mod snowflake;
 
-pub use http::HttpOptions;
 pub use model::Secret;
+pub use rest::HttpOptions;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -162,4 +161,28 @@ pub enum HistoryError {
     /// The sync stopped reading (the receiving side went away).
     #[error("the sync stopped reading rows")]
     Cancelled,
+}
+
+/// The HTTP layer's errors are history's own: same variants, same words.
+impl From<rest::RestError> for HistoryError {
+    fn from(error: rest::RestError) -> Self {
+        use rest::RestError;
+        match error {
+            RestError::Unauthorized { call, message } => {
+                HistoryError::Unauthorized { call, message }
+            }
+            RestError::Forbidden {
+                call,
+                message,
+                grant,
+            } => HistoryError::Forbidden {
+                call,
+                message,
+                grant,
+            },
+            RestError::Http { call, status, body } => HistoryError::Http { call, status, body },
+            RestError::Timeout { call, seconds } => HistoryError::Timeout { call, seconds },
+            RestError::Malformed { call, detail } => HistoryError::Malformed { call, detail },
+        }
+    }
 }

@@ -2,17 +2,18 @@
 //! read through the SQL API.
 //!
 //! The statement filters on the Hex marker, success and the window, and groups identical
-//! texts in Snowflake; the answer comes back in partitions, each sent on as it arrives.
-//! Snowflake holds a `POST` for up to 45 s, then answers 202 with a handle to poll.
-//! API: <https://docs.snowflake.com/en/developer-guide/sql-api/reference>.
+//! texts in Snowflake; the answer comes back in partitions ([`rest::snowflake`]), each sent
+//! on as it arrives.
 
-use crate::http::{checked_id, Answer, HttpClient, HttpOptions, Request};
 use crate::rows::{checkpoint, skip_null_text, Cells, GroupColumns, Pager};
 use crate::{Checkpoint, HistoryError, HistoryRequest, QueryHistory, RowSink, Secret, HEX_MARKER};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use serde::Deserialize;
-use std::time::{Duration, Instant};
+use rest::snowflake::{SqlApi, SqlApiSettings};
+use rest::HttpOptions;
+use std::time::Duration;
+
+pub use rest::snowflake::SnowflakeTokenType;
 
 /// ACCOUNT_USAGE shows a query up to 45 minutes after it ran: a window that ends later
 /// would be checkpointed past queries not visible yet.
@@ -65,32 +66,10 @@ impl SnowflakeConfig {
     }
 }
 
-/// The kinds of bearer token the SQL API accepts (`X-Snowflake-Authorization-Token-Type`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum SnowflakeTokenType {
-    /// A programmatic access token.
-    ProgrammaticAccessToken,
-    /// An OAuth access token.
-    OAuth,
-    /// A JWT signed with the user's key pair, made beforehand.
-    KeypairJwt,
-}
-
-impl SnowflakeTokenType {
-    fn header_value(self) -> &'static str {
-        match self {
-            SnowflakeTokenType::ProgrammaticAccessToken => "PROGRAMMATIC_ACCESS_TOKEN",
-            SnowflakeTokenType::OAuth => "OAUTH",
-            SnowflakeTokenType::KeypairJwt => "KEYPAIR_JWT",
-        }
-    }
-}
-
 /// Query history of one Snowflake account.
 pub struct Snowflake {
     config: SnowflakeConfig,
-    http: HttpClient,
-    grant: String,
+    api: SqlApi,
 }
 
 impl Snowflake {
@@ -101,90 +80,21 @@ impl Snowflake {
             "Grant it with: GRANT IMPORTED PRIVILEGES ON DATABASE SNOWFLAKE TO ROLE {role} \
              (or GRANT DATABASE ROLE SNOWFLAKE.GOVERNANCE_VIEWER TO ROLE {role})"
         );
+        let settings = SqlApiSettings {
+            account_url: config.account_url.clone(),
+            token: config.token.clone(),
+            token_type: config.token_type,
+            warehouse: config.warehouse.clone(),
+            role: config.role.clone(),
+            database: config.database.clone(),
+            statement_timeout: config.statement_timeout,
+            poll_interval: config.poll_interval,
+            http: config.http.clone(),
+        };
         Snowflake {
-            http: HttpClient::new(config.http.clone()),
+            api: SqlApi::new(settings, grant),
             config,
-            grant,
         }
-    }
-
-    fn statements_url(&self) -> String {
-        format!(
-            "{}/api/v2/statements",
-            self.config.account_url.trim_end_matches('/')
-        )
-    }
-
-    fn authorized<'a>(&'a self, request: Request<'a>) -> Request<'a> {
-        request
-            .bearer(&self.config.token)
-            .header(
-                "X-Snowflake-Authorization-Token-Type",
-                self.config.token_type.header_value(),
-            )
-            .header("Accept", "application/json")
-            .grant(&self.grant)
-    }
-
-    /// Runs `statement` and returns its handle and first partition, polling while it runs.
-    async fn execute(&self, statement: &str) -> Result<(String, ResultSet), HistoryError> {
-        let request = self.authorized(Request::post_json(
-            self.statements_url(),
-            self.body(statement),
-        ));
-        let answer: Answer<ResultSet> = self.http.send(&request).await?;
-        let call = format!("POST {}", self.statements_url());
-        let handle = answer.body.handle(&call)?;
-        if answer.status == 200 && answer.body.meta.is_some() {
-            return Ok((handle, answer.body));
-        }
-        let first = self.poll(&handle).await?;
-        Ok((handle, first))
-    }
-
-    fn body(&self, statement: &str) -> serde_json::Value {
-        let mut body = serde_json::json!({
-            "statement": statement,
-            "timeout": self.config.statement_timeout.as_secs(),
-        });
-        let optional = [
-            ("database", &self.config.database),
-            ("warehouse", &self.config.warehouse),
-            ("role", &self.config.role),
-        ];
-        for (key, value) in optional {
-            if let Some(value) = value {
-                body[key] = serde_json::Value::String(value.clone());
-            }
-        }
-        body
-    }
-
-    /// Polls a statement Snowflake answered with 202 until it answers 200 with a result.
-    async fn poll(&self, handle: &str) -> Result<ResultSet, HistoryError> {
-        let url = format!("{}/{handle}", self.statements_url());
-        let deadline = Instant::now() + self.config.statement_timeout + self.config.http.timeout;
-        loop {
-            if Instant::now() >= deadline {
-                return Err(HistoryError::Timeout {
-                    call: format!("GET {url}"),
-                    seconds: self.config.statement_timeout.as_secs(),
-                });
-            }
-            tokio::time::sleep(self.config.poll_interval).await;
-            let answer: Answer<ResultSet> =
-                self.http.send(&self.authorized(Request::get(&url))).await?;
-            if answer.status == 200 && answer.body.meta.is_some() {
-                return Ok(answer.body);
-            }
-            tracing::debug!(statement = handle, "statement still running");
-        }
-    }
-
-    async fn partition(&self, handle: &str, partition: usize) -> Result<ResultSet, HistoryError> {
-        let url = format!("{}/{handle}", self.statements_url());
-        let request = self.authorized(Request::get(url).query("partition", partition.to_string()));
-        Ok(self.http.send(&request).await?.body)
     }
 
     async fn emit(
@@ -224,17 +134,15 @@ impl QueryHistory for Snowflake {
             return Ok(checkpoint(request.since));
         }
         let statement = statement(request.since, until, self.config.access_history);
-        let (handle, mut first) = self.execute(&statement).await?;
-        let call = format!("GET {}/{handle}", self.statements_url());
-        let meta = first.meta.take().unwrap_or_default();
-        let names: Vec<String> = meta.row_type.into_iter().map(|field| field.name).collect();
-        let columns = GroupColumns::find(&names, &call, self.config.access_history)?;
+        let (handle, mut first) = self.api.execute(&statement, &[]).await?;
+        let call = format!("GET {}", self.api.statement_url(&handle));
+        let columns = GroupColumns::find(&first.columns(), &call, self.config.access_history)?;
         let cells = Cells { call: &call };
-        self.emit(first.data.unwrap_or_default(), &columns, &cells, &mut pager)
-            .await?;
-        for partition in 1..meta.partition_info.len() {
-            let part = self.partition(&handle, partition).await?;
-            let data = part.data.ok_or_else(|| HistoryError::Malformed {
+        let rows = first.take_rows().unwrap_or_default();
+        self.emit(rows, &columns, &cells, &mut pager).await?;
+        for partition in 1..first.partitions() {
+            let mut part = self.api.partition(&handle, partition).await?;
+            let data = part.take_rows().ok_or_else(|| HistoryError::Malformed {
                 call: format!("{call}?partition={partition}"),
                 detail: "no data in the partition".to_string(),
             })?;
@@ -243,43 +151,6 @@ impl QueryHistory for Snowflake {
         pager.finish().await?;
         Ok(checkpoint(until))
     }
-}
-
-/// The SQL API's answer: a result set (200) or a running statement's status (202).
-#[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct ResultSet {
-    statement_handle: Option<String>,
-    #[serde(rename = "resultSetMetaData")]
-    meta: Option<Meta>,
-    data: Option<Vec<Vec<Option<String>>>>,
-}
-
-impl ResultSet {
-    fn handle(&self, call: &str) -> Result<String, HistoryError> {
-        let handle = self
-            .statement_handle
-            .as_deref()
-            .ok_or_else(|| HistoryError::Malformed {
-                call: call.to_string(),
-                detail: "no statementHandle in the answer".to_string(),
-            })?;
-        Ok(checked_id(call, "statementHandle", handle)?.to_string())
-    }
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct Meta {
-    #[serde(default)]
-    row_type: Vec<Field>,
-    #[serde(default)]
-    partition_info: Vec<serde::de::IgnoredAny>,
-}
-
-#[derive(Debug, Deserialize)]
-struct Field {
-    name: String,
 }
 
 /// The statement: everything but decoding happens in Snowflake. Times are epoch

@@ -5,8 +5,8 @@
 //! never logged and never part of an error.
 
 use crate::RestError;
-use model::Secret;
 use chrono::{DateTime, Utc};
+use model::Secret;
 use reqwest::header::{HeaderMap, AUTHORIZATION, RETRY_AFTER, USER_AGENT};
 use reqwest::{Method, StatusCode, Url};
 use serde::de::DeserializeOwned;
@@ -266,11 +266,7 @@ impl HttpClient {
 
 /// An id from an answer that goes into the next URL's path (a statement handle, a job id):
 /// only letters, digits, `-`, `_` and `.` pass, so an odd answer cannot redirect the call.
-pub fn checked_id<'i>(
-    call: &str,
-    field: &str,
-    id: &'i str,
-) -> Result<&'i str, RestError> {
+pub fn checked_id<'i>(call: &str, field: &str, id: &'i str) -> Result<&'i str, RestError> {
     let fine = |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.');
     if !id.is_empty() && id.chars().all(fine) {
         Ok(id)
