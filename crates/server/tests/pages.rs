@@ -136,3 +136,24 @@ async fn the_table_page_lists_hex_cells_live_and_stale() {
         "{stale}"
     );
 }
+
+#[tokio::test]
+async fn the_table_page_shows_a_timeline_of_runs() {
+    let (state, _dir) = demo_app().await;
+    let (_, _, html) = get(
+        &state,
+        "/connections/jaffle_warehouse/tables/analytics/marts/fct_orders",
+    )
+    .await;
+    assert!(html.contains("id=\"test-timeline\""), "{html}");
+    assert!(
+        html.contains("class=\"tick fail\""),
+        "the failing accepted_values test: {html}"
+    );
+    let (_, _, source) = get(
+        &state,
+        "/connections/jaffle_warehouse/tables/analytics/raw/raw_payments",
+    )
+    .await;
+    assert!(source.contains("id=\"freshness-timeline\"") && source.contains("class=\"tick warn\""));
+}

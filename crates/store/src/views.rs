@@ -351,6 +351,34 @@ pub struct TableDetail {
     pub table_key: Option<String>,
     /// Hex cells that read this table (filled in by [`Store::table_with_usage`]).
     pub hex: Vec<crate::HexUse>,
+    /// Whether the warehouse has the relation: `None` until its schema is introspected.
+    pub in_warehouse: Option<bool>,
+    /// The table's test outcomes per dbt invocation, newest first (the last 10).
+    pub test_history: Vec<TestRound>,
+    /// Its freshness checks, newest first (the last 10).
+    pub freshness_history: Vec<FreshnessPoint>,
+}
+
+/// The outcome of a table's tests in one dbt invocation.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct TestRound {
+    /// When the invocation's last test finished.
+    pub completed_at: String,
+    /// Tests that passed.
+    pub pass: i64,
+    /// Tests that warned.
+    pub warn: i64,
+    /// Tests that failed or errored.
+    pub fail: i64,
+}
+
+/// One freshness check.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct FreshnessPoint {
+    /// When dbt checked.
+    pub snapshotted_at: String,
+    /// `pass`, `warn`, `error` or `runtime error`.
+    pub status: String,
 }
 
 /// A search result: a relation or a column.

@@ -186,3 +186,149 @@ async fn loading_an_unknown_connection_is_not_found() {
         .unwrap_err();
     assert!(matches!(err, store::StoreError::NotFound(_)));
 }
+
+fn relation(schema: &str, name: &str, columns: &[&str]) -> store::WarehouseRelation {
+    store::WarehouseRelation {
+        database: "analytics".into(),
+        schema: schema.into(),
+        name: name.into(),
+        rel_key: format!("analytics.{schema}.{name}"),
+        kind: "table".into(),
+        comment: None,
+        row_estimate: Some(10),
+        columns: columns
+            .iter()
+            .map(|c| (c.to_string(), "text".to_string(), None))
+            .collect(),
+    }
+}
+
+#[tokio::test]
+async fn the_warehouse_catalog_adds_unmanaged_tables_not_built_nodes_and_drift() {
+    let (store, _dir) = fresh_store().await;
+    store
+        .replace_dbt("warehouse", &demo_project(), &now())
+        .await
+        .unwrap();
+    let marts = store::StoredSchema {
+        database: "analytics".into(),
+        schema: "marts".into(),
+        changed_at: None,
+    };
+    // fct_orders lacks `coupon_amount` and has an undocumented `legacy_flag`; dim_customers
+    // and the other marts models are missing; `scratch_export` is not dbt's.
+    let fct_columns = [
+        "order_id",
+        "customer_id",
+        "ordered_at",
+        "order_date",
+        "status",
+        "item_count",
+        "unit_count",
+        "items_amount",
+        "credit_card_amount",
+        "bank_transfer_amount",
+        "gift_card_amount",
+        "legacy_flag",
+    ];
+    let relations = vec![
+        relation("marts", "fct_orders", &fct_columns),
+        relation("marts", "scratch_export", &["id"]),
+    ];
+    store
+        .replace_warehouse_schema("warehouse", &marts, &relations)
+        .await
+        .unwrap();
+
+    let tree = store.tree("warehouse").await.unwrap();
+    let marts_tables = &tree[0]
+        .schemas
+        .iter()
+        .find(|s| s.name == "marts")
+        .unwrap()
+        .tables;
+    let row = |name: &str| marts_tables.iter().find(|t| t.name == name).unwrap();
+    assert_eq!(row("scratch_export").node_kind, "table");
+    assert_eq!(row("scratch_export").unique_id, "");
+    assert_eq!(row("fct_orders").in_warehouse, Some(true));
+    assert_eq!(row("dim_customers").in_warehouse, Some(false));
+    let staging = &tree[0]
+        .schemas
+        .iter()
+        .find(|s| s.name == "staging")
+        .unwrap()
+        .tables;
+    assert!(
+        staging.iter().all(|t| t.in_warehouse.is_none()),
+        "staging was never introspected"
+    );
+
+    let fct = store
+        .table_with_usage(
+            "warehouse",
+            "analytics",
+            "marts",
+            "fct_orders",
+            "2000-01-01",
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(fct.in_warehouse, Some(true));
+    let column = |name: &str| fct.columns.iter().find(|c| c.name == name).unwrap();
+    assert_eq!(column("coupon_amount").in_warehouse, Some(false));
+    assert_eq!(column("order_id").in_warehouse, Some(true));
+    assert!(!column("legacy_flag").documented && column("legacy_flag").in_warehouse == Some(true));
+    let dim = store
+        .table_with_usage(
+            "warehouse",
+            "analytics",
+            "marts",
+            "dim_customers",
+            "2000-01-01",
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(dim.in_warehouse, Some(false));
+    let scratch = store
+        .warehouse_table(
+            "warehouse",
+            "analytics",
+            "marts",
+            "scratch_export",
+            "2000-01-01",
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(scratch.columns.len(), 1);
+    let counts = store.schema_counts("warehouse").await.unwrap();
+    let marts_count = counts.iter().find(|c| c.schema == "marts").unwrap();
+    assert_eq!(
+        marts_count.tables, 5,
+        "4 dbt models + the unmanaged table: {counts:?}"
+    );
+}
+
+#[tokio::test]
+async fn table_pages_keep_a_timeline_of_test_runs_and_freshness() {
+    let (store, _dir) = fresh_store().await;
+    store
+        .replace_dbt("warehouse", &demo_project(), &now())
+        .await
+        .unwrap();
+    let fct = store
+        .table("warehouse", "analytics", "marts", "fct_orders")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(fct.test_history.len(), 1);
+    assert_eq!(fct.test_history[0].fail, 1);
+    let payments = store
+        .table("warehouse", "analytics", "raw", "raw_payments")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(payments.freshness_history[0].status, "warn");
+}

@@ -6,7 +6,9 @@
 //! schemas that changed, streaming their relations into the store.
 #![deny(missing_docs)]
 
+mod api;
 pub mod postgres;
+pub mod snowflake;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};

@@ -54,7 +54,12 @@ impl Store {
         .bind(node.unique_id.clone())
         .fetch_one(&self.pool)
         .await?;
+        let mut ids = vec![node.unique_id.clone()];
+        ids.extend(also.iter().map(|n| n.unique_id.clone()));
         Ok(Some(TableDetail {
+            test_history: self.test_history(connection, &ids).await?,
+            freshness_history: self.freshness_history(connection, &ids).await?,
+            in_warehouse: None,
             table_key,
             hex: Vec::new(),
             columns: self.columns(connection, &node.unique_id).await?,
@@ -90,10 +95,116 @@ impl Store {
         let Some(mut detail) = self.table(connection, database, schema, name).await? else {
             return Ok(None);
         };
-        if let Some(key) = &detail.table_key {
-            detail.hex = self.hex_usage(connection, key, live_since).await?;
+        if let Some(key) = detail.table_key.clone() {
+            detail.hex = self.hex_usage(connection, &key, live_since).await?;
+            self.compare_with_warehouse(&mut detail, &key).await?;
         }
         Ok(Some(detail))
+    }
+
+    /// Where introspection read the table's schema: whether the relation exists, and column
+    /// drift from the warehouse's own columns (documented but absent, present but undocumented).
+    async fn compare_with_warehouse(
+        &self,
+        detail: &mut TableDetail,
+        key: &str,
+    ) -> Result<(), StoreError> {
+        let (introspected,): (i64,) = sqlx::query_as(
+            "SELECT COUNT(*) FROM warehouse_schemas WHERE connection = $1 AND database_name = $2 AND schema_name = $3",
+        )
+        .bind(detail.connection.clone())
+        .bind(detail.database.clone())
+        .bind(detail.schema.clone())
+        .fetch_one(&self.pool)
+        .await?;
+        if introspected == 0 {
+            return Ok(());
+        }
+        let columns: Vec<(String, String)> = sqlx::query_as(
+            "SELECT c.name, c.data_type FROM warehouse_relations r
+               JOIN warehouse_columns c ON c.connection = r.connection AND c.rel_key = r.rel_key
+              WHERE r.connection = $1 AND r.rel_key = $2 ORDER BY c.ordinal",
+        )
+        .bind(detail.connection.clone())
+        .bind(key)
+        .fetch_all(&self.pool)
+        .await?;
+        let (exists,): (i64,) = sqlx::query_as(
+            "SELECT COUNT(*) FROM warehouse_relations WHERE connection = $1 AND rel_key = $2",
+        )
+        .bind(detail.connection.clone())
+        .bind(key)
+        .fetch_one(&self.pool)
+        .await?;
+        detail.in_warehouse = Some(exists > 0);
+        if exists > 0 {
+            merge_columns(&mut detail.columns, columns);
+        }
+        Ok(())
+    }
+
+    async fn test_history(
+        &self,
+        connection: &str,
+        nodes: &[String],
+    ) -> Result<Vec<TestRound>, StoreError> {
+        let mut rounds: Vec<TestRound> = Vec::new();
+        for node in nodes {
+            let rows: Vec<(String, i64, i64, i64)> = sqlx::query_as(
+                "SELECT MAX(r.completed_at) AS at,
+                        SUM(CASE WHEN r.status = 'pass' THEN 1 ELSE 0 END),
+                        SUM(CASE WHEN r.status = 'warn' THEN 1 ELSE 0 END),
+                        SUM(CASE WHEN r.status IN ('fail', 'error') THEN 1 ELSE 0 END)
+                   FROM dbt_runs r
+                   JOIN dbt_test_targets g ON g.connection = r.connection AND g.test_id = r.unique_id
+                  WHERE g.connection = $1 AND g.node_id = $2
+                  GROUP BY r.invocation_id ORDER BY at DESC LIMIT 10",
+            )
+            .bind(connection)
+            .bind(node.clone())
+            .fetch_all(&self.pool)
+            .await?;
+            rounds.extend(
+                rows.into_iter()
+                    .map(|(completed_at, pass, warn, fail)| TestRound {
+                        completed_at,
+                        pass,
+                        warn,
+                        fail,
+                    }),
+            );
+        }
+        rounds.sort_by(|a, b| b.completed_at.cmp(&a.completed_at));
+        rounds.truncate(10);
+        Ok(rounds)
+    }
+
+    async fn freshness_history(
+        &self,
+        connection: &str,
+        nodes: &[String],
+    ) -> Result<Vec<FreshnessPoint>, StoreError> {
+        let mut points = Vec::new();
+        for node in nodes {
+            let rows: Vec<(String, String)> = sqlx::query_as(
+                "SELECT snapshotted_at, status FROM dbt_freshness
+                  WHERE connection = $1 AND unique_id = $2 ORDER BY snapshotted_at DESC LIMIT 10",
+            )
+            .bind(connection)
+            .bind(node.clone())
+            .fetch_all(&self.pool)
+            .await?;
+            points.extend(
+                rows.into_iter()
+                    .map(|(snapshotted_at, status)| FreshnessPoint {
+                        snapshotted_at,
+                        status,
+                    }),
+            );
+        }
+        points.sort_by(|a, b| b.snapshotted_at.cmp(&a.snapshotted_at));
+        points.truncate(10);
+        Ok(points)
     }
 
     async fn columns(
@@ -258,4 +369,30 @@ fn node_detail(r: &AnyRow) -> Result<NodeDetail, sqlx::Error> {
         warn_after: opt(r, "fresh_warn_after")?,
         error_after: opt(r, "fresh_error_after")?,
     })
+}
+
+/// dbt's columns checked against the warehouse's: names compare without case (every
+/// warehouse here folds unquoted names one way), columns only the warehouse has join as
+/// undocumented.
+fn merge_columns(columns: &mut Vec<ColumnDetail>, warehouse: Vec<(String, String)>) {
+    for column in columns.iter_mut() {
+        let found = warehouse
+            .iter()
+            .find(|(name, _)| name.eq_ignore_ascii_case(&column.name));
+        column.in_warehouse = Some(found.is_some());
+        if column.data_type.is_none() {
+            column.data_type = found.map(|(_, t)| t.clone());
+        }
+    }
+    for (name, data_type) in warehouse {
+        if !columns.iter().any(|c| c.name.eq_ignore_ascii_case(&name)) {
+            columns.push(ColumnDetail {
+                name,
+                description: String::new(),
+                data_type: Some(data_type),
+                documented: false,
+                in_warehouse: Some(true),
+            });
+        }
+    }
 }
