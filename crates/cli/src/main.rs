@@ -226,6 +226,11 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 config.introspect.clone(),
                 Duration::from_secs(config.introspect_seconds),
             ));
+            let refresher = server::Refresher::new(
+                config.targets.clone(),
+                config.introspect.clone(),
+                config.history.clone(),
+            );
             let watcher = tokio::spawn(sync::watch(
                 store.clone(),
                 config.targets,
@@ -241,6 +246,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             let state = server::AppState {
                 store,
                 window_days: config.window_days,
+                refresher: Some(std::sync::Arc::new(refresher)),
             };
             let served = serve(state, bind.unwrap_or(config.bind)).await;
             watcher.abort();

@@ -10,6 +10,9 @@ pub enum AppError {
     /// The thing asked for does not exist.
     #[error("{0}")]
     NotFound(String),
+    /// The request is not allowed (e.g. a cross-site post).
+    #[error("{0}")]
+    Forbidden(String),
     /// The store failed; details go to the log, not the page.
     #[error("internal error")]
     Internal(#[source] store::StoreError),
@@ -33,6 +36,7 @@ impl AppError {
     fn status(&self) -> StatusCode {
         match self {
             AppError::NotFound(_) => StatusCode::NOT_FOUND,
+            AppError::Forbidden(_) => StatusCode::FORBIDDEN,
             _ => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -41,7 +45,7 @@ impl AppError {
         match self {
             AppError::Internal(e) => tracing::error!("request failed: {e}"),
             AppError::Render(e) => tracing::error!("template failed: {e}"),
-            AppError::NotFound(_) => {}
+            AppError::NotFound(_) | AppError::Forbidden(_) => {}
         }
     }
 }

@@ -18,10 +18,12 @@ mod assets;
 mod error;
 pub mod format;
 pub mod pages;
+mod refresh;
 
 use axum::http::{header, HeaderValue};
 use axum::routing::get;
 use axum::Router;
+pub use refresh::Refresher;
 use std::net::SocketAddr;
 
 pub use error::AppError;
@@ -33,6 +35,8 @@ pub struct AppState {
     pub store: store::Store,
     /// Hex work that ran within this many days counts as live; older work stays, marked stale.
     pub window_days: u32,
+    /// The sources the refresh button runs (`None`: no button).
+    pub refresher: Option<std::sync::Arc<Refresher>>,
 }
 
 impl AppState {
@@ -41,6 +45,7 @@ impl AppState {
         AppState {
             store,
             window_days: 14,
+            refresher: None,
         }
     }
 
@@ -58,6 +63,10 @@ pub fn app(state: AppState) -> Router {
         .route("/search", get(pages::search))
         .route("/connections/{name}", get(pages::connection))
         .route("/connections/{name}/status", get(pages::status))
+        .route(
+            "/connections/{name}/refresh",
+            axum::routing::post(refresh::refresh),
+        )
         .route(
             "/connections/{name}/schemas/{database}/{schema}",
             get(pages::schema),

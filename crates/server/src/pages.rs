@@ -60,9 +60,18 @@ pub struct ConnHeader {
     pub refreshed: Option<String>,
     /// The latest sync's error, verbatim: shown behind a warning icon.
     pub error: Option<String>,
+    /// Whether the refresh button shows (the server knows this connection's sources).
+    pub refreshable: bool,
 }
 
 impl ConnHeader {
+    fn with(o: &ConnectionOverview, refreshable: bool) -> Self {
+        ConnHeader {
+            refreshable,
+            ..ConnHeader::new(o)
+        }
+    }
+
     fn new(o: &ConnectionOverview) -> Self {
         let now = Utc::now();
         let name = o.name.clone();
@@ -87,6 +96,7 @@ impl ConnHeader {
                 .as_ref()
                 .filter(|s| !s.ok)
                 .and_then(|s| s.error.clone()),
+            refreshable: false,
             name,
         }
     }
@@ -185,7 +195,7 @@ pub(crate) async fn connection(
     let total: i64 = counts.iter().map(|c| c.tables).sum();
     if total > INLINE_TABLES {
         let page = ConnectionPage {
-            conn: ConnHeader::new(&overview),
+            conn: ConnHeader::with(&overview, s.refresher.is_some()),
             databases: Vec::new(),
             tables: total as usize,
             folded: fold_schemas(&name, counts),
@@ -193,7 +203,11 @@ pub(crate) async fn connection(
         return Ok(Html(page.render()?));
     }
     let tree = s.store.tree(&name).await?;
-    tree_page(ConnHeader::new(&overview), &name, tree)
+    tree_page(
+        ConnHeader::with(&overview, s.refresher.is_some()),
+        &name,
+        tree,
+    )
 }
 
 /// `/connections/{name}/schemas/{database}/{schema}`: one schema of a large connection.
@@ -209,7 +223,11 @@ pub(crate) async fn schema(
             "no schema {database}.{schema} in {name}"
         )));
     }
-    tree_page(ConnHeader::new(&overview), &name, tree)
+    tree_page(
+        ConnHeader::with(&overview, s.refresher.is_some()),
+        &name,
+        tree,
+    )
 }
 
 fn fold_schemas(connection: &str, counts: Vec<store::SchemaCount>) -> Vec<FoldedDatabase> {
@@ -453,10 +471,18 @@ pub(crate) async fn table(
                     "neither dbt nor the warehouse knows {database}.{schema}.{table} in {name}"
                 ))
             })?;
-        return warehouse_table_page(ConnHeader::new(&overview), w, s.window_days);
+        return warehouse_table_page(
+            ConnHeader::with(&overview, s.refresher.is_some()),
+            w,
+            s.window_days,
+        );
     };
     let live_only = q.hex.as_deref() == Some("live");
-    let mut page = table_page(ConnHeader::new(&overview), overview.docs_url.as_deref(), t);
+    let mut page = table_page(
+        ConnHeader::with(&overview, s.refresher.is_some()),
+        overview.docs_url.as_deref(),
+        t,
+    );
     page.window_days = s.window_days;
     page.stale_hidden = live_only;
     if live_only {
@@ -660,7 +686,7 @@ pub(crate) async fn status(
         .collect();
     Ok(Html(
         StatusPage {
-            conn: ConnHeader::new(&o),
+            conn: ConnHeader::with(&o, s.refresher.is_some()),
             o,
             syncs,
         }

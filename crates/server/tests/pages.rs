@@ -157,3 +157,71 @@ async fn the_table_page_shows_a_timeline_of_runs() {
     .await;
     assert!(source.contains("id=\"freshness-timeline\"") && source.contains("class=\"tick warn\""));
 }
+
+#[tokio::test]
+async fn the_refresh_button_runs_the_connection_sources_for_same_origin_posts_only() {
+    use axum::body::Body;
+    use axum::http::Request;
+    use tower::ServiceExt;
+    let (mut state, dir) = demo_app().await;
+    let history = dir.path().join("more.jsonl");
+    std::fs::write(
+        &history,
+        "{\"query_text\": \"select * from analytics.marts.dim_products\\n-- Hex query metadata: {\\\"project_id\\\": \\\"fresh\\\", \\\"context\\\": \\\"APP_VIEW\\\", \\\"project_url\\\": \\\"https://app.hex.tech/a/hex/fresh/app?selectedCellId=c\\\"}\", \"start_time\": \"2026-11-23T08:00:00Z\"}\n",
+    )
+    .unwrap();
+    let target = sync::HistoryTarget {
+        connection: "jaffle_warehouse".into(),
+        kind: model::WarehouseKind::Postgres,
+        environment: "more".into(),
+        source: std::sync::Arc::new(history::file::FileHistory::new(history)),
+        lookback: chrono::Duration::days(3650),
+        default_database: Some("analytics".into()),
+        default_schema: Some("public".into()),
+    };
+    state.refresher = Some(std::sync::Arc::new(server::Refresher::new(
+        Vec::new(),
+        Vec::new(),
+        vec![target],
+    )));
+    let (_, _, page) = get(&state, "/connections/jaffle_warehouse").await;
+    assert!(page.contains("Refresh now"), "{page}");
+
+    let post = |site: &'static str| {
+        Request::post("/connections/jaffle_warehouse/refresh")
+            .header("sec-fetch-site", site)
+            .body(Body::empty())
+            .unwrap()
+    };
+    let cross = server::app(state.clone())
+        .oneshot(post("cross-site"))
+        .await
+        .unwrap();
+    assert_eq!(cross.status(), StatusCode::FORBIDDEN);
+    let before = state
+        .store
+        .hex_usage(
+            "jaffle_warehouse",
+            "analytics.marts.dim_products",
+            "2000-01-01",
+        )
+        .await
+        .unwrap();
+    assert!(before.iter().all(|u| u.project_id != "fresh"));
+
+    let same = server::app(state.clone())
+        .oneshot(post("same-origin"))
+        .await
+        .unwrap();
+    assert_eq!(same.status(), StatusCode::SEE_OTHER);
+    let after = state
+        .store
+        .hex_usage(
+            "jaffle_warehouse",
+            "analytics.marts.dim_products",
+            "2000-01-01",
+        )
+        .await
+        .unwrap();
+    assert!(after.iter().any(|u| u.project_id == "fresh"), "{after:?}");
+}

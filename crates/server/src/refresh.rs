@@ -1,0 +1,110 @@
+//! The refresh button: runs a connection's dbt, catalog and history syncs now.
+//!
+//! Only same-origin form posts are accepted (the browser's `Sec-Fetch-Site`, or an `Origin`
+//! naming this host), so another site cannot make a visitor's browser start syncs.
+
+use crate::{AppError, AppState};
+use axum::extract::{Path, State};
+use axum::http::{header, HeaderMap};
+use axum::response::Redirect;
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
+use sync::{HistoryTarget, IntrospectTarget, SyncTarget};
+
+/// What `serve` can refresh, by connection.
+#[derive(Default, Debug)]
+pub struct Refresher {
+    /// dbt metadata sources.
+    pub dbt: Vec<SyncTarget>,
+    /// Warehouse catalogs.
+    pub catalogs: Vec<IntrospectTarget>,
+    /// Query-history sources.
+    pub history: Vec<HistoryTarget>,
+    running: Mutex<HashSet<String>>,
+}
+
+impl Refresher {
+    /// A refresher over these sources.
+    pub fn new(
+        dbt: Vec<SyncTarget>,
+        catalogs: Vec<IntrospectTarget>,
+        history: Vec<HistoryTarget>,
+    ) -> Self {
+        Refresher {
+            dbt,
+            catalogs,
+            history,
+            running: Mutex::new(HashSet::new()),
+        }
+    }
+
+    /// Runs every source of `connection`; failures are recorded on its status page by the
+    /// syncs themselves. A second click while one runs does not start another.
+    async fn run(&self, store: &store::Store, connection: &str) {
+        if !self.claim(connection) {
+            return;
+        }
+        for target in self.dbt.iter().filter(|t| t.connection.name == connection) {
+            if let Err(e) = sync::sync_dbt(store, target).await {
+                tracing::warn!(connection, "dbt refresh failed: {e}");
+            }
+        }
+        for target in self.catalogs.iter().filter(|t| t.connection == connection) {
+            if let Err(e) = sync::sync_warehouse(store, target).await {
+                tracing::warn!(connection, "catalog refresh failed: {e}");
+            }
+        }
+        for target in self.history.iter().filter(|t| t.connection == connection) {
+            let progress = Arc::new(std::sync::atomic::AtomicU64::new(0));
+            if let Err(e) = sync::sync_history(store, target, progress).await {
+                tracing::warn!(connection, "history refresh failed: {e}");
+            }
+        }
+        if let Ok(mut running) = self.running.lock() {
+            running.remove(connection);
+        }
+    }
+
+    fn claim(&self, connection: &str) -> bool {
+        self.running
+            .lock()
+            .map(|mut running| running.insert(connection.to_string()))
+            .unwrap_or(false)
+    }
+}
+
+/// `POST /connections/{name}/refresh`, then back to the connection's status page.
+pub(crate) async fn refresh(
+    State(s): State<AppState>,
+    Path(name): Path<String>,
+    headers: HeaderMap,
+) -> Result<Redirect, AppError> {
+    if !same_origin(&headers) {
+        return Err(AppError::Forbidden(
+            "refresh only from this site's own pages".into(),
+        ));
+    }
+    s.store.connection(&name).await?;
+    let refresher = s.refresher.clone().ok_or_else(|| {
+        AppError::Forbidden("this server was started without sources to refresh".into())
+    })?;
+    refresher.run(&s.store, &name).await;
+    Ok(Redirect::to(&format!(
+        "/connections/{}/status",
+        crate::format::segment(&name)
+    )))
+}
+
+/// Whether a state-changing request comes from this site's own pages.
+fn same_origin(headers: &HeaderMap) -> bool {
+    let value = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    if let Some(site) = value("sec-fetch-site") {
+        return site == "same-origin";
+    }
+    match (value(header::ORIGIN.as_str()), value(header::HOST.as_str())) {
+        (Some(origin), Some(host)) => origin
+            .split_once("://")
+            .is_some_and(|(_, rest)| rest.trim_end_matches('/') == host),
+        _ => false,
+    }
+}
