@@ -55,14 +55,23 @@ pub(crate) struct RelationPages<'a> {
     page: Vec<Relation>,
     /// The relation whose columns are still arriving.
     open: Option<Relation>,
+    /// What a relation needs once all its columns are in.
+    finish: fn(&mut Relation),
 }
 
 impl<'a> RelationPages<'a> {
     pub(crate) fn new(sink: &'a RelationSink) -> Self {
+        RelationPages::finishing(sink, |_| {})
+    }
+
+    /// Pages that apply `finish` to each relation built with [`RelationPages::column`]
+    /// once its last column is in.
+    pub(crate) fn finishing(sink: &'a RelationSink, finish: fn(&mut Relation)) -> Self {
         RelationPages {
             sink,
             page: Vec::with_capacity(PAGE),
             open: None,
+            finish,
         }
     }
 
@@ -71,11 +80,12 @@ impl<'a> RelationPages<'a> {
     pub(crate) async fn column(
         &mut self,
         name: &str,
-        start: impl FnOnce() -> Relation,
+        start: impl FnOnce() -> Result<Relation, IntrospectError>,
         column: Option<Column>,
     ) -> Result<(), IntrospectError> {
         if self.open.as_ref().is_none_or(|open| open.name != name) {
-            if let Some(done) = self.open.replace(start()) {
+            if let Some(mut done) = self.open.replace(start()?) {
+                (self.finish)(&mut done);
                 self.push(done).await?;
             }
         }
@@ -96,7 +106,8 @@ impl<'a> RelationPages<'a> {
 
     /// Sends what is left: the open relation and the last, partly filled page.
     pub(crate) async fn finish(mut self) -> Result<(), IntrospectError> {
-        if let Some(done) = self.open.take() {
+        if let Some(mut done) = self.open.take() {
+            (self.finish)(&mut done);
             self.page.push(done);
         }
         if !self.page.is_empty() {

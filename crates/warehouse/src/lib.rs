@@ -7,6 +7,8 @@
 #![deny(missing_docs)]
 
 mod api;
+pub mod bigquery;
+pub mod databricks;
 pub mod postgres;
 pub mod snowflake;
 

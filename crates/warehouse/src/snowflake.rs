@@ -200,14 +200,16 @@ impl Introspect for SnowflakeCatalog {
                 let cells = Cells::new(&call, row, 7)?;
                 let name = cells.required(0, "TABLE_NAME")?;
                 let row_estimate = cells.integer(3, "ROW_COUNT")?;
-                let start = || Relation {
-                    database: schema.database.clone(),
-                    schema: schema.schema.clone(),
-                    name: name.clone(),
-                    kind: kind(cells.text(1).unwrap_or_default()),
-                    comment: cells.text(2).map(str::to_string),
-                    row_estimate,
-                    columns: Vec::new(),
+                let start = || {
+                    Ok(Relation {
+                        database: schema.database.clone(),
+                        schema: schema.schema.clone(),
+                        name: name.clone(),
+                        kind: kind(cells.text(1).unwrap_or_default()),
+                        comment: cells.text(2).map(str::to_string),
+                        row_estimate,
+                        columns: Vec::new(),
+                    })
                 };
                 pages.column(&name, start, column(&cells)).await?;
             }
