@@ -82,6 +82,13 @@ async fn browser() -> Browser {
 /// Serves the demo on a free loopback port.
 async fn serve_demo() -> (String, tempfile::TempDir) {
     let (state, dir) = demo_app().await;
+    serve_state(state, dir).await
+}
+
+async fn serve_state(
+    state: server::AppState,
+    dir: tempfile::TempDir,
+) -> (String, tempfile::TempDir) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     tokio::spawn(async move { axum::serve(listener, server::app(state)).await.unwrap() });
@@ -231,5 +238,71 @@ async fn script_in_a_description_never_runs() {
     assert_eq!(scripts, serde_json::json!(0));
     let description = visible_text(c, "#description").await;
     assert!(!description.is_empty());
+    c.clone().close().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_tree_shows_the_warehouse_as_it_is() {
+    let (state, dir) = demo_app().await;
+    // The warehouse's marts schema has fct_orders and a table dbt does not manage, but no
+    // dim_customers (and no other marts model).
+    let marts = store::StoredSchema {
+        database: "analytics".into(),
+        schema: "marts".into(),
+        changed_at: None,
+    };
+    let table = |name: &str, columns: &[&str]| store::WarehouseRelation {
+        database: "analytics".into(),
+        schema: "marts".into(),
+        name: name.into(),
+        rel_key: format!("analytics.marts.{name}"),
+        kind: "table".into(),
+        comment: Some("Exported by finance <script>alert(1)</script>".into()),
+        row_estimate: Some(1200),
+        columns: columns
+            .iter()
+            .map(|c| (c.to_string(), "text".to_string(), None))
+            .collect(),
+    };
+    let relations = vec![
+        table("fct_orders", &["order_id", "status"]),
+        table("scratch_export", &["id", "amount"]),
+    ];
+    state
+        .store
+        .replace_warehouse_schema("jaffle_warehouse", &marts, &relations)
+        .await
+        .unwrap();
+    let (base, _dir) = serve_state(state, dir).await;
+    let b = browser().await;
+    let c = &b.client;
+    c.goto(&format!("{base}/connections/jaffle_warehouse"))
+        .await
+        .unwrap();
+    let tree = visible_text(c, ".tree").await;
+    assert!(tree.contains("scratch_export"), "{tree}");
+    assert!(tree.contains("not built"), "{tree}");
+    screenshot(c, "tree-with-warehouse").await;
+    c.goto(&format!(
+        "{base}/connections/jaffle_warehouse/tables/analytics/marts/scratch_export"
+    ))
+    .await
+    .unwrap();
+    let page = visible_text(c, "main").await;
+    assert!(
+        page.contains("Not managed by dbt") && page.contains("amount"),
+        "{page}"
+    );
+    assert!(
+        page.contains("<script>alert(1)</script>"),
+        "comments show as text: {page}"
+    );
+    c.goto(&format!(
+        "{base}/connections/jaffle_warehouse/tables/analytics/marts/dim_customers"
+    ))
+    .await
+    .unwrap();
+    let not_built = visible_text(c, "#not-built").await;
+    assert!(not_built.contains("Not built"), "{not_built}");
     c.clone().close().await.unwrap();
 }
