@@ -10,7 +10,10 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use store::ConnectionRecord;
 use sync::{DbtSource, HistoryTarget, IntrospectTarget, SyncTarget};
+use warehouse::bigquery::{BigQueryCatalog, BigQueryCatalogConfig, BigQueryCredentials};
+use warehouse::databricks::{DatabricksCatalog, DatabricksCatalogConfig};
 use warehouse::postgres::PostgresCatalog;
+use warehouse::snowflake::{SnowflakeCatalog, SnowflakeCatalogConfig, SnowflakeTokenType};
 use warehouse::Introspect;
 
 /// The example config, embedded so `downstream default-config` prints it anywhere.
@@ -256,16 +259,81 @@ fn introspect_target(c: &RawConnection) -> Result<Option<IntrospectTarget>> {
     let Some(access) = &c.warehouse else {
         return Ok(None);
     };
-    let source: Arc<dyn Introspect> = match (c.kind.as_str(), &access.url_env) {
-        ("postgres" | "postgresql" | "redshift", Some(variable)) => {
-            Arc::new(PostgresCatalog::from_env(variable.clone()))
-        }
-        _ => return Ok(None),
+    let source = match catalog_source(&c.kind, access) {
+        Ok(Some(source)) => source,
+        Ok(None) => return Ok(None),
+        // A missing secret shows on the connection at each sync instead of stopping serve.
+        Err(missing) => Arc::new(crate::catalog::Misconfigured(missing)),
     };
     Ok(Some(IntrospectTarget {
         connection: c.name.clone(),
         source,
     }))
+}
+
+/// `Ok(None)`: not enough access configured to read the catalog; `Err`: a named secret is
+/// missing from the environment.
+fn catalog_source(kind: &str, a: &WarehouseAccess) -> Result<Option<Arc<dyn Introspect>>, String> {
+    let secret = |variable: &Option<String>| -> Result<Option<history::Secret>, String> {
+        match variable {
+            None => Ok(None),
+            Some(v) => match std::env::var(v) {
+                Ok(value) if !value.trim().is_empty() => {
+                    Ok(Some(history::Secret::new(value.trim())))
+                }
+                _ => Err(format!("${v} is not set in the environment")),
+            },
+        }
+    };
+    Ok(match kind {
+        "postgres" | "postgresql" | "redshift" => a
+            .url_env
+            .as_ref()
+            .map(|v| Arc::new(PostgresCatalog::from_env(v.clone())) as Arc<dyn Introspect>),
+        "snowflake" => match (&a.account, secret(&a.token_env)?) {
+            (Some(account), Some(token)) => {
+                let mut config = SnowflakeCatalogConfig::new(
+                    account.clone(),
+                    token,
+                    SnowflakeTokenType::ProgrammaticAccessToken,
+                );
+                config.role = a.role.clone();
+                config.warehouse = a.warehouse.clone();
+                Some(Arc::new(SnowflakeCatalog::new(config)))
+            }
+            _ => None,
+        },
+        "bigquery" => {
+            let credentials = match (secret(&a.credentials_env)?, secret(&a.token_env)?) {
+                (Some(key), _) => Some(BigQueryCredentials::ServiceAccountKey(key)),
+                (None, Some(token)) => Some(BigQueryCredentials::AccessToken(token)),
+                (None, None) => None,
+            };
+            match (&a.project, credentials) {
+                (Some(project), Some(credentials)) => {
+                    let region = a
+                        .location
+                        .clone()
+                        .unwrap_or_else(|| "us".into())
+                        .to_lowercase();
+                    let config = BigQueryCatalogConfig::new(
+                        vec![project.clone()],
+                        vec![region],
+                        credentials,
+                    );
+                    Some(Arc::new(BigQueryCatalog::new(config)))
+                }
+                _ => None,
+            }
+        }
+        "databricks" => match (&a.host, secret(&a.token_env)?) {
+            (Some(host), Some(token)) => Some(Arc::new(DatabricksCatalog::new(
+                DatabricksCatalogConfig::new(host.clone(), token),
+            ))),
+            _ => None,
+        },
+        _ => None,
+    })
 }
 
 fn dbt_source(name: &str, d: RawDbt, base: &Path) -> Result<DbtSource> {

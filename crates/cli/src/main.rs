@@ -1,5 +1,6 @@
 //! The `downstream` binary: wires configuration, sources, the store and the server together.
 
+mod catalog;
 mod config;
 mod demo;
 mod history;

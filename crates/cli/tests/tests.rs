@@ -424,3 +424,20 @@ fn a_history_source_without_its_secret_names_the_variable() {
         "{printed}"
     );
 }
+
+#[test]
+fn a_catalog_without_its_secret_fails_on_the_connection_not_the_server() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("downstream.toml"),
+        "[store]\nlocation = \"s.sqlite\"\n\n[[connections]]\nname = \"sf\"\nkind = \"snowflake\"\n\n[connections.warehouse]\naccount = \"acme\"\ntoken_env = \"DOWNSTREAM_TEST_NO_SUCH_TOKEN\"\n",
+    )
+    .unwrap();
+    let out = run(&["sync"], dir.path());
+    assert_eq!(out.status.code(), Some(1));
+    let printed = text(&out);
+    assert!(
+        printed.contains("sf: warehouse catalog failed, keeping the last good one: configuration: $DOWNSTREAM_TEST_NO_SUCH_TOKEN is not set"),
+        "{printed}"
+    );
+}
