@@ -1,1 +1,7 @@
 //! Integration tests of warehouse introspection.
+
+mod mock;
+
+mod bigquery;
+mod databricks;
+mod snowflake;
