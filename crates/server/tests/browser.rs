@@ -250,6 +250,7 @@ async fn the_tree_shows_the_warehouse_as_it_is() {
         database: "analytics".into(),
         schema: "marts".into(),
         changed_at: None,
+        synced_at: String::new(),
     };
     let table = |name: &str, columns: &[&str]| store::WarehouseRelation {
         database: "analytics".into(),

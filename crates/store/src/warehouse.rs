@@ -35,6 +35,8 @@ pub struct StoredSchema {
     pub schema: String,
     /// The warehouse's change time when it was read, if the warehouse keeps one.
     pub changed_at: Option<String>,
+    /// When it was last read (RFC 3339); empty for a schema about to be written.
+    pub synced_at: String,
 }
 
 impl Store {
@@ -43,18 +45,19 @@ impl Store {
         &self,
         connection: &str,
     ) -> Result<Vec<StoredSchema>, StoreError> {
-        let rows: Vec<(String, String, Option<String>)> = sqlx::query_as(
-            "SELECT database_name, schema_name, changed_at FROM warehouse_schemas WHERE connection = $1",
+        let rows: Vec<(String, String, Option<String>, String)> = sqlx::query_as(
+            "SELECT database_name, schema_name, changed_at, synced_at FROM warehouse_schemas WHERE connection = $1",
         )
         .bind(connection)
         .fetch_all(&self.pool)
         .await?;
         Ok(rows
             .into_iter()
-            .map(|(database, schema, changed_at)| StoredSchema {
+            .map(|(database, schema, changed_at, synced_at)| StoredSchema {
                 database,
                 schema,
                 changed_at,
+                synced_at,
             })
             .collect())
     }

@@ -214,6 +214,7 @@ async fn the_warehouse_catalog_adds_unmanaged_tables_not_built_nodes_and_drift()
         database: "analytics".into(),
         schema: "marts".into(),
         changed_at: None,
+        synced_at: String::new(),
     };
     // fct_orders lacks `coupon_amount` and has an undocumented `legacy_flag`; dim_customers
     // and the other marts models are missing; `scratch_export` is not dbt's.

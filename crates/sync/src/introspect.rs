@@ -46,9 +46,22 @@ pub struct IntrospectSummary {
     pub seconds: f64,
 }
 
+/// How often every schema is read again, changed or not.
+const FULL_READ_HOURS: i64 = 6;
+
 /// Why introspection failed.
 #[derive(Debug, thiserror::Error)]
 pub enum IntrospectSyncError {
+    /// Some schemas could not be read; the others were stored.
+    #[error("{failed} of {listed} schemas could not be read (the others were updated): {detail}")]
+    Partial {
+        /// Schemas that failed.
+        failed: usize,
+        /// Schemas listed.
+        listed: usize,
+        /// Each failure.
+        detail: String,
+    },
     /// The warehouse failed.
     #[error("{0}")]
     Source(#[from] IntrospectError),
@@ -81,12 +94,15 @@ async fn run(
 ) -> Result<IntrospectSummary, IntrospectSyncError> {
     let started = Instant::now();
     let listed = target.source.schemas().await?;
-    let stored: HashMap<(String, String), Option<String>> = store
+    let stored: HashMap<(String, String), StoredSchema> = store
         .warehouse_schemas(&target.connection)
         .await?
         .into_iter()
-        .map(|s| ((s.database, s.schema), s.changed_at))
+        .map(|s| ((s.database.clone(), s.schema.clone()), s))
         .collect();
+    let recent = (chrono::Utc::now() - chrono::Duration::hours(FULL_READ_HOURS))
+        .to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
+    let mut failures: Vec<String> = Vec::new();
     let mut summary = IntrospectSummary {
         schemas: listed.len() as u64,
         ..IntrospectSummary::default()
@@ -94,11 +110,19 @@ async fn run(
     for schema in &listed {
         let changed_at = schema.changed_at.map(|t| t.to_rfc3339());
         let key = (schema.database.clone(), schema.schema.clone());
-        if changed_at.is_some() && stored.get(&key) == Some(&changed_at) {
+        if unchanged(stored.get(&key), &changed_at, &recent) {
             summary.unchanged += 1;
             continue;
         }
-        let relations = read_schema(target, schema).await?;
+        // One schema the role may not read must not hide the others.
+        let relations = match read_schema(target, schema).await {
+            Ok(relations) => relations,
+            Err(IntrospectError::Cancelled) => return Err(IntrospectError::Cancelled.into()),
+            Err(e) => {
+                failures.push(format!("{}.{}: {e}", schema.database, schema.schema));
+                continue;
+            }
+        };
         summary.read += 1;
         summary.relations += relations.len() as u64;
         summary.columns += relations
@@ -109,6 +133,7 @@ async fn run(
             database: schema.database.clone(),
             schema: schema.schema.clone(),
             changed_at,
+            synced_at: String::new(),
         };
         store
             .replace_warehouse_schema(&target.connection, &record, &relations)
@@ -126,7 +151,23 @@ async fn run(
         }
     }
     summary.seconds = started.elapsed().as_secs_f64();
+    if !failures.is_empty() {
+        return Err(IntrospectSyncError::Partial {
+            failed: failures.len(),
+            listed: listed.len(),
+            detail: failures.join("; "),
+        });
+    }
     Ok(summary)
+}
+
+/// Schemas whose change time the warehouse reports and that did not move are skipped, but
+/// re-read every [`FULL_READ_HOURS`] anyway: a schema's change time may not move when only
+/// its tables change.
+fn unchanged(stored: Option<&StoredSchema>, changed_at: &Option<String>, recent: &str) -> bool {
+    stored.is_some_and(|s| {
+        changed_at.is_some() && &s.changed_at == changed_at && s.synced_at.as_str() >= recent
+    })
 }
 
 /// One schema's relations, streamed from the source.
@@ -170,5 +211,40 @@ fn record(r: Relation) -> WarehouseRelation {
         database: r.database,
         schema: r.schema,
         name: r.name,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn stored(changed_at: Option<&str>, synced_at: &str) -> StoredSchema {
+        StoredSchema {
+            database: "db".into(),
+            schema: "s".into(),
+            changed_at: changed_at.map(str::to_string),
+            synced_at: synced_at.into(),
+        }
+    }
+
+    #[test]
+    fn only_recently_read_schemas_with_an_unmoved_change_time_are_skipped() {
+        let when = Some("2026-11-01T00:00:00+00:00".to_string());
+        let recent = "2026-11-23T09:00:00.000000Z";
+        let fresh = stored(when.as_deref(), "2026-11-23T12:00:00.000000Z");
+        assert!(unchanged(Some(&fresh), &when, recent));
+        let old = stored(when.as_deref(), "2026-11-23T01:00:00.000000Z");
+        assert!(
+            !unchanged(Some(&old), &when, recent),
+            "re-read every few hours anyway"
+        );
+        let moved = Some("2026-11-22T00:00:00+00:00".to_string());
+        assert!(!unchanged(Some(&fresh), &moved, recent));
+        assert!(!unchanged(
+            Some(&stored(None, "2026-11-23T12:00:00.000000Z")),
+            &None,
+            recent
+        ));
+        assert!(!unchanged(None, &when, recent));
     }
 }
