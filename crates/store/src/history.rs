@@ -273,7 +273,7 @@ impl Store {
         live_since: &str,
     ) -> Result<Vec<HexUse>, StoreError> {
         let rows = sqlx::query::<Any>(
-            "SELECT r.project_id, r.cell_id, r.context, r.user_name, SUM(r.runs) AS runs,
+            "SELECT r.project_id, r.cell_id, r.context, r.user_name, CAST(SUM(r.runs) AS BIGINT) AS runs,
                     MAX(r.last_seen) AS last_seen, p.name, p.url, t.columns
                FROM query_tables t
                JOIN hex_runs r ON r.connection = t.connection AND r.query_key = t.query_key

@@ -152,9 +152,9 @@ impl Store {
         for node in nodes {
             let rows: Vec<(String, i64, i64, i64)> = sqlx::query_as(
                 "SELECT MAX(r.completed_at) AS at,
-                        SUM(CASE WHEN r.status = 'pass' THEN 1 ELSE 0 END),
-                        SUM(CASE WHEN r.status = 'warn' THEN 1 ELSE 0 END),
-                        SUM(CASE WHEN r.status IN ('fail', 'error') THEN 1 ELSE 0 END)
+                        CAST(SUM(CASE WHEN r.status = 'pass' THEN 1 ELSE 0 END) AS BIGINT),
+                        CAST(SUM(CASE WHEN r.status = 'warn' THEN 1 ELSE 0 END) AS BIGINT),
+                        CAST(SUM(CASE WHEN r.status IN ('fail', 'error') THEN 1 ELSE 0 END) AS BIGINT)
                    FROM dbt_runs r
                    JOIN dbt_test_targets g ON g.connection = r.connection AND g.test_id = r.unique_id
                   WHERE g.connection = $1 AND g.node_id = $2
