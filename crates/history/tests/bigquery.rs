@@ -166,10 +166,10 @@ async fn exchanges_a_key_polls_the_job_and_follows_pages() {
             Some(format!("Bearer {ACCESS_TOKEN}").as_str())
         );
     }
-    assert_eq!(seen[2].param("location", false).as_deref(), Some("US"));
-    assert_eq!(seen[2].param("pageToken", false), None);
-    assert_eq!(seen[4].param("pageToken", false).as_deref(), Some("page-2"));
-    assert_eq!(seen[4].param("maxResults", false).as_deref(), Some("2"));
+    assert_eq!(seen[2].param("location").as_deref(), Some("US"));
+    assert_eq!(seen[2].param("pageToken"), None);
+    assert_eq!(seen[4].param("pageToken").as_deref(), Some("page-2"));
+    assert_eq!(seen[4].param("maxResults").as_deref(), Some("2"));
     check_query(&seen[1].json(), "acme-analytics");
     check_query(&seen[5].json(), "acme-web");
 
@@ -219,10 +219,10 @@ async fn exchanges_a_key_polls_the_job_and_follows_pages() {
 /// The token request is a JWT-bearer grant signed by the service account's key.
 fn check_assertion(request: &crate::mock::Seen) {
     assert_eq!(
-        request.param("grant_type", true).as_deref(),
+        request.form_param("grant_type").as_deref(),
         Some("urn:ietf:params:oauth:grant-type:jwt-bearer")
     );
-    let assertion = request.param("assertion", true).unwrap();
+    let assertion = request.form_param("assertion").unwrap();
     let key = jsonwebtoken::DecodingKey::from_rsa_pem(TEST_ONLY_PUBLIC_KEY.as_bytes()).unwrap();
     let mut validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::RS256);
     let audience = format!("http://{}/token", request.header("host").unwrap());

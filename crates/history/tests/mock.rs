@@ -1,174 +1,18 @@
-//! A local HTTP server standing in for a warehouse API: it answers with scripted replies in
-//! order and records every request, so a test can check both what a source sent and what it
-//! made of the answers. Also the error cases every HTTP source must handle alike.
+//! What the query-history tests share beyond the local HTTP server of [`mockhttp`]: the
+//! window they read, the rows they get, and the error cases every HTTP source must handle
+//! alike.
 
-use axum::body::Body;
-use axum::extract::{Request, State};
-use axum::http::{HeaderMap, StatusCode};
-use axum::response::Response;
 use chrono::{DateTime, TimeZone, Utc};
 use history::{Checkpoint, HistoryError, HistoryRequest, HistoryRow, HttpOptions, QueryHistory};
-use serde_json::Value;
-use std::collections::VecDeque;
-use std::io::Write;
-use std::sync::{Arc, Mutex};
+pub use mockhttp::{Mock, Reply, Seen, TOKEN};
 use std::time::{Duration, Instant};
 
-/// The token every test source sends; no error may contain it.
-pub const TOKEN: &str = "test-token-do-not-leak";
-
-/// One scripted answer.
-pub struct Reply {
-    status: u16,
-    headers: Vec<(&'static str, String)>,
-    body: Vec<u8>,
-    delay: Option<Duration>,
-}
-
-impl Reply {
-    pub fn json(status: u16, body: Value) -> Reply {
-        Reply::raw(status, body.to_string()).header("content-type", "application/json")
-    }
-
-    /// The JSON gzip-compressed, with `Content-Encoding: gzip`.
-    pub fn gzip_json(status: u16, body: Value) -> Reply {
-        let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
-        encoder.write_all(body.to_string().as_bytes()).unwrap();
-        Reply {
-            body: encoder.finish().unwrap(),
-            ..Reply::json(status, Value::Null)
-        }
-        .header("content-encoding", "gzip")
-    }
-
-    pub fn raw(status: u16, body: impl Into<String>) -> Reply {
-        Reply {
-            status,
-            headers: Vec::new(),
-            body: body.into().into_bytes(),
-            delay: None,
-        }
-    }
-
-    /// An answer that never comes in a test's lifetime.
-    pub fn hang() -> Reply {
-        Reply {
-            delay: Some(Duration::from_secs(30)),
-            ..Reply::raw(200, "{}")
-        }
-    }
-
-    pub fn header(mut self, name: &'static str, value: impl Into<String>) -> Reply {
-        self.headers.push((name, value.into()));
-        self
-    }
-}
-
-/// A request the server saw.
-#[derive(Clone, Debug)]
-pub struct Seen {
-    pub method: String,
-    pub path: String,
-    pub query: String,
-    pub headers: HeaderMap,
-    pub body: String,
-}
-
-impl Seen {
-    pub fn json(&self) -> Value {
-        serde_json::from_str(&self.body).unwrap()
-    }
-
-    pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.get(name).and_then(|v| v.to_str().ok())
-    }
-
-    /// A query (or form) parameter, decoded.
-    pub fn param(&self, name: &str, form: bool) -> Option<String> {
-        let source = if form { &self.body } else { &self.query };
-        let url = reqwest::Url::parse(&format!("http://mock/?{source}")).unwrap();
-        url.query_pairs()
-            .find(|(key, _)| key == name)
-            .map(|(_, value)| value.into_owned())
-    }
-}
-
-#[derive(Default)]
-struct Script {
-    replies: Mutex<VecDeque<Reply>>,
-    seen: Mutex<Vec<Seen>>,
-}
-
-pub struct Mock {
-    pub url: String,
-    script: Arc<Script>,
-}
-
-impl Mock {
-    pub async fn start(replies: Vec<Reply>) -> Mock {
-        let script = Arc::new(Script {
-            replies: Mutex::new(replies.into()),
-            seen: Mutex::default(),
-        });
-        let app = axum::Router::new()
-            .fallback(answer)
-            .with_state(script.clone());
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let url = format!("http://{}", listener.local_addr().unwrap());
-        tokio::spawn(async move { axum::serve(listener, app).await });
-        Mock { url, script }
-    }
-
-    pub fn seen(&self) -> Vec<Seen> {
-        self.script.seen.lock().unwrap().clone()
-    }
-
-    /// `METHOD PATH` of each request, in order.
-    pub fn calls(&self) -> Vec<String> {
-        self.seen()
-            .iter()
-            .map(|s| format!("{} {}", s.method, s.path))
-            .collect()
-    }
-}
-
-async fn answer(State(script): State<Arc<Script>>, request: Request) -> Response {
-    let (parts, body) = request.into_parts();
-    let body = axum::body::to_bytes(body, usize::MAX)
-        .await
-        .unwrap_or_default();
-    script.seen.lock().unwrap().push(Seen {
-        method: parts.method.to_string(),
-        path: parts.uri.path().to_string(),
-        query: parts.uri.query().unwrap_or("").to_string(),
-        headers: parts.headers,
-        body: String::from_utf8_lossy(&body).into_owned(),
-    });
-    let reply = script.replies.lock().unwrap().pop_front();
-    let Some(reply) = reply else {
-        return Response::builder()
-            .status(StatusCode::NOT_IMPLEMENTED)
-            .body(Body::from("mock: no reply scripted for this request"))
-            .unwrap();
-    };
-    if let Some(delay) = reply.delay {
-        tokio::time::sleep(delay).await;
-    }
-    let mut response = Response::builder().status(reply.status);
-    for (name, value) in reply.headers {
-        response = response.header(name, value);
-    }
-    response.body(Body::from(reply.body)).unwrap()
-}
+/// Attempts per request: a hanging endpoint is tried this many times.
+const ATTEMPTS: u32 = 3;
 
 /// HTTP options that keep the tests fast: short timeout, quick retries.
 pub fn fast_http() -> HttpOptions {
-    HttpOptions {
-        timeout: Duration::from_millis(300),
-        attempts: 3,
-        backoff: Duration::from_millis(10),
-        max_backoff: Duration::from_secs(2),
-    }
+    mockhttp::fast_http(ATTEMPTS)
 }
 
 pub fn at(day: u32, hour: u32, minute: u32) -> DateTime<Utc> {
@@ -230,8 +74,7 @@ impl ErrorCases {
 
     /// The call as errors name it: `METHOD http://127.0.0.1:port/path`.
     fn call(&self, mock: &Mock) -> String {
-        let (method, path) = self.first_call.split_once(' ').unwrap();
-        format!("{method} {}{path}", mock.url)
+        mock.call(self.first_call)
     }
 
     pub async fn unauthorized(&self) {

@@ -129,7 +129,7 @@ async fn polls_a_running_statement_and_reads_every_partition() {
         ]
     );
     let seen = mock.seen();
-    assert_eq!(seen[3].param("partition", false).as_deref(), Some("1"));
+    assert_eq!(seen[3].param("partition").as_deref(), Some("1"));
     for request in &seen {
         assert_eq!(
             request.header("authorization"),
