@@ -16,7 +16,7 @@
 use crate::rows::{latest_checkpoint, Pager};
 use crate::{Checkpoint, HistoryError, HistoryRequest, HistoryRow, QueryHistory, RowSink};
 use async_trait::async_trait;
-use chrono::{DateTime, NaiveDateTime, Utc};
+use chrono::{DateTime, NaiveDateTime, Timelike, Utc};
 use serde::Deserialize;
 use std::borrow::Cow;
 use std::io::{BufRead, BufReader};
@@ -263,16 +263,44 @@ pub fn shifted(jsonl: &str, by: chrono::Duration) -> Result<String, String> {
     Ok(out)
 }
 
-/// RFC 3339, or `YYYY-MM-DD HH:MM:SS[.frac]` read as UTC.
+/// RFC 3339, `YYYY-MM-DD HH:MM:SS[.frac]` read as UTC (or with ` UTC`/` GMT`), or with a
+/// numeric zone such as ` +03` or ` -05:30` (PostgreSQL logs in `log_timezone`). Kept to
+/// microseconds, the precision checkpoints store, so a re-read never sees a row as newer.
 pub fn parse_time(text: &str) -> Option<DateTime<Utc>> {
     let text = text.trim();
-    if let Ok(t) = DateTime::parse_from_rfc3339(text) {
-        return Some(t.with_timezone(&Utc));
-    }
-    let naive = text.trim_end_matches(" UTC").replace(' ', "T");
-    NaiveDateTime::parse_from_str(&naive, "%Y-%m-%dT%H:%M:%S%.f")
+    let parsed = DateTime::parse_from_rfc3339(text)
+        .map(|t| t.with_timezone(&Utc))
         .ok()
-        .map(|t| t.and_utc())
+        .or_else(|| with_offset(text))
+        .or_else(|| {
+            let naive = text
+                .trim_end_matches(" UTC")
+                .trim_end_matches(" GMT")
+                .replace(' ', "T");
+            NaiveDateTime::parse_from_str(&naive, "%Y-%m-%dT%H:%M:%S%.f")
+                .ok()
+                .map(|t| t.and_utc())
+        })?;
+    parsed.with_nanosecond(parsed.nanosecond() / 1_000 * 1_000)
+}
+
+/// `2026-11-23 10:00:00.123 +03` and `… -05:30`.
+fn with_offset(text: &str) -> Option<DateTime<Utc>> {
+    let (stamp, zone) = text.rsplit_once(' ')?;
+    let sign = zone
+        .strip_prefix('+')
+        .map(|z| (1, z))
+        .or_else(|| zone.strip_prefix('-').map(|z| (-1, z)));
+    let (sign, zone) = sign?;
+    let (hours, minutes) = zone.split_once(':').unwrap_or((zone, "0"));
+    let offset = sign * (hours.parse::<i32>().ok()? * 3600 + minutes.parse::<i32>().ok()? * 60);
+    let naive =
+        NaiveDateTime::parse_from_str(&stamp.replace(' ', "T"), "%Y-%m-%dT%H:%M:%S%.f").ok()?;
+    let zone = chrono::FixedOffset::east_opt(offset)?;
+    naive
+        .and_local_timezone(zone)
+        .single()
+        .map(|t| t.with_timezone(&Utc))
 }
 
 /// Pages of rows on their way to the sync, and the latest start time among them.
@@ -303,6 +331,15 @@ mod tests {
         ] {
             assert_eq!(parse_time(text), Some(want), "{text}");
         }
+        assert_eq!(parse_time("2026-11-20 13:00:00.123 +03"), Some(want));
+        assert_eq!(parse_time("2026-11-20 04:30:00.123 -05:30"), Some(want));
+        let nanos = parse_time("2026-11-20T10:00:00.123456789Z").unwrap();
+        assert_eq!(
+            nanos.nanosecond(),
+            123_456_000,
+            "kept to microseconds like checkpoints"
+        );
+        assert_eq!(parse_time("2026-11-20 10:00:00 CET"), None);
         assert_eq!(parse_time("yesterday"), None);
     }
 }

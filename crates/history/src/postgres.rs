@@ -40,7 +40,10 @@ struct Calls {
     calls: HashMap<String, i64>,
 }
 
-const STAT_QUERY: &str = "SELECT s.queryid::text, s.query, s.calls, d.datname, r.rolname
+/// An entry is identified by role, database and query id (and top-level-ness), not query
+/// id alone: the same statement run by two roles is two entries with their own `calls`.
+const STAT_QUERY: &str = "SELECT s.userid::text || '/' || s.dbid::text || '/' || s.queryid::text || '/' || s.toplevel::text,
+       s.query, s.calls, d.datname, r.rolname
   FROM pg_stat_statements s
   JOIN pg_database d ON d.oid = s.dbid
   LEFT JOIN pg_roles r ON r.oid = s.userid
@@ -225,7 +228,7 @@ impl LogReader {
         sink: &RowSink,
     ) -> Result<Option<DateTime<Utc>>, HistoryError> {
         let mut latest = None;
-        let mut page = Vec::with_capacity(self.page);
+        let mut pager = Pager::open(sink, self.page)?;
         for path in files {
             let file = std::fs::File::open(path).map_err(|e| HistoryError::File {
                 path: path.display().to_string(),
@@ -238,17 +241,10 @@ impl LogReader {
                 })?;
                 let Some(row) = self.row(&line) else { continue };
                 latest = latest.max(row.last_seen);
-                page.push(row);
-                if page.len() >= self.page {
-                    sink.blocking_send(std::mem::take(&mut page))
-                        .map_err(|_| HistoryError::Cancelled)?;
-                }
+                pager.push_blocking(row)?;
             }
         }
-        if !page.is_empty() {
-            sink.blocking_send(page)
-                .map_err(|_| HistoryError::Cancelled)?;
-        }
+        pager.finish_blocking()?;
         Ok(latest)
     }
 
@@ -264,7 +260,16 @@ impl LogReader {
             return None;
         }
         let text = statement_of(entry.message.as_deref()?)?;
-        let at = parse_time(entry.timestamp.as_deref()?)?;
+        let stamp = entry.timestamp.as_deref().unwrap_or("");
+        let Some(at) = parse_time(stamp) else {
+            // A zone name (CET, PST…) cannot be read reliably: say so instead of dropping rows.
+            return Some(HistoryRow {
+                problem: Some(format!(
+                    "log timestamp in a named zone: set log_timezone = 'UTC' on the server (saw {stamp:?})"
+                )),
+                ..HistoryRow::default()
+            });
+        };
         if at < self.since || self.after.is_some_and(|a| at <= a) {
             return None;
         }
@@ -284,13 +289,17 @@ impl LogReader {
 
 /// The SQL of `statement: …`, `duration: 1.2 ms  statement: …` or `execute <name>: …`.
 fn statement_of(message: &str) -> Option<&str> {
-    if let Some(at) = message.find("statement: ") {
-        return Some(&message[at + "statement: ".len()..]);
+    // Only the forms PostgreSQL writes at the start of the message (after an optional
+    // duration), so SQL that contains "statement: " itself is not cut.
+    let rest = match message.strip_prefix("duration: ") {
+        Some(timed) => timed.split_once(" ms  ")?.1,
+        None => message,
+    };
+    if let Some(sql) = rest.strip_prefix("statement: ") {
+        return Some(sql);
     }
-    let at = message.find("execute ")?;
-    let rest = &message[at + "execute ".len()..];
-    let colon = rest.find(": ")?;
-    Some(&rest[colon + 2..])
+    let named = rest.strip_prefix("execute ")?;
+    named.split_once(": ").map(|(_, sql)| sql)
 }
 
 #[cfg(test)]
@@ -309,6 +318,10 @@ mod tests {
             Some("select $1")
         );
         assert_eq!(statement_of("connection authorized: user=x"), None);
+        assert_eq!(
+            statement_of("execute s1: select 'statement: x' as t"),
+            Some("select 'statement: x' as t")
+        );
     }
 
     #[test]
