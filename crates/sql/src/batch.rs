@@ -137,9 +137,9 @@ fn run_parallel(
     let in_flight = (threads * IN_FLIGHT_PER_WORKER) as u64;
     let (work_tx, work_rx) = sync_channel::<Chunk>(threads * 2);
     let (done_tx, done_rx) = sync_channel::<Done>(threads * 2);
-    let work_rx = Arc::new(Mutex::new(work_rx));
     let progress = Arc::new(Progress::default());
     thread::scope(|scope| {
+        let work_rx = Arc::new(Mutex::new(work_rx));
         for _ in 0..threads {
             let work_rx = Arc::clone(&work_rx);
             let done_tx = done_tx.clone();
@@ -147,6 +147,9 @@ fn run_parallel(
                 .stack_size(WORKER_STACK)
                 .spawn_scoped(scope, move || worker(&work_rx, &done_tx, settings))?;
         }
+        // Only workers may hold the work queue: once they stop (the output failed), the
+        // reader's next send fails instead of waiting forever.
+        drop(work_rx);
         drop(done_tx);
         let reader_progress = Arc::clone(&progress);
         let reader = scope.spawn(move || read_chunks(input, &work_tx, &reader_progress, in_flight));
@@ -381,6 +384,36 @@ mod tests {
             assert_eq!(line["id"], i);
             assert_eq!(line["reads"][0], format!("db.public.t{i}"));
         }
+    }
+
+    /// Output that fails after a few lines, like `| head` closing the pipe.
+    struct ClosedAfter(usize);
+
+    impl Write for ClosedAfter {
+        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+            if self.0 == 0 {
+                return Err(io::Error::new(io::ErrorKind::BrokenPipe, "closed"));
+            }
+            self.0 -= 1;
+            Ok(buf.len())
+        }
+
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_closed_output_stops_the_batch_instead_of_hanging() {
+        let input: String = (0..50_000)
+            .map(|i| format!("{{\"id\": {i}, \"sql\": \"select * from t{i}\"}}\n"))
+            .collect();
+        let settings = Settings {
+            dialect: Some(Dialect::Postgres),
+            ..Settings::default()
+        };
+        let error = run(input.as_bytes(), ClosedAfter(2), &settings, 2).unwrap_err();
+        assert_eq!(error.kind(), io::ErrorKind::BrokenPipe);
     }
 
     #[test]
