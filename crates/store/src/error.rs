@@ -23,6 +23,9 @@ pub enum StoreError {
     /// A connection the caller named is not in the store.
     #[error("no connection named {0:?}")]
     NotFound(String),
+    /// Another writer changed what this write was based on; nothing was written.
+    #[error("{0}")]
+    Conflict(String),
 }
 
 /// `postgres://user:secret@host/db` → `postgres://user:***@host/db`.

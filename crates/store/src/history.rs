@@ -76,6 +76,9 @@ pub struct HistoryBatch {
     pub environment: String,
     /// Where the next sync resumes.
     pub checkpoint: String,
+    /// The checkpoint this sync started from: the write goes through only if it is still the
+    /// stored one, so two overlapping syncs of a source never add the same runs twice.
+    pub previous_checkpoint: Option<String>,
     /// Newly parsed statements.
     pub queries: Vec<QueryRecord>,
     /// Runs to add.
@@ -158,22 +161,11 @@ impl Store {
     /// Writes one history sync in one transaction: a failure leaves the store as it was.
     pub async fn write_history(&self, batch: &HistoryBatch) -> Result<HistoryCounts, StoreError> {
         let mut tx = self.pool.begin().await?;
+        advance_checkpoint(&mut tx, batch).await?;
         let new_queries = write_queries(&mut tx, &batch.connection, &batch.queries).await?;
         let (new_runs, updated_runs) = self.write_runs(&mut tx, batch).await?;
         let new_edges = write_edges(&mut tx, &batch.connection, &batch.started_at).await?;
         write_projects(&mut tx, &batch.projects).await?;
-        sqlx::query::<Any>(
-            "INSERT INTO history_checkpoints (connection, environment, checkpoint, updated_at)
-             VALUES ($1, $2, $3, $4)
-             ON CONFLICT (connection, environment) DO UPDATE SET checkpoint = excluded.checkpoint,
-               updated_at = excluded.updated_at",
-        )
-        .bind(batch.connection.clone())
-        .bind(batch.environment.clone())
-        .bind(batch.checkpoint.clone())
-        .bind(now())
-        .execute(&mut *tx)
-        .await?;
         let source = format!("history:{}", batch.environment);
         insert_sync(
             &mut tx,
@@ -449,6 +441,47 @@ async fn write_projects(
     )
     .await?;
     Ok(())
+}
+
+/// Moves the source's checkpoint from the one the sync started at to the new one; fails if
+/// another sync moved it meanwhile (its runs are already counted).
+async fn advance_checkpoint(
+    conn: &mut sqlx::AnyConnection,
+    batch: &HistoryBatch,
+) -> Result<(), StoreError> {
+    let moved = match &batch.previous_checkpoint {
+        None => sqlx::query::<Any>(
+            "INSERT INTO history_checkpoints (connection, environment, checkpoint, updated_at)
+             VALUES ($1, $2, $3, $4) ON CONFLICT (connection, environment) DO NOTHING",
+        )
+        .bind(batch.connection.clone())
+        .bind(batch.environment.clone())
+        .bind(batch.checkpoint.clone())
+        .bind(now())
+        .execute(&mut *conn)
+        .await?
+        .rows_affected(),
+        Some(previous) => sqlx::query::<Any>(
+            "UPDATE history_checkpoints SET checkpoint = $3, updated_at = $4
+              WHERE connection = $1 AND environment = $2 AND checkpoint = $5",
+        )
+        .bind(batch.connection.clone())
+        .bind(batch.environment.clone())
+        .bind(batch.checkpoint.clone())
+        .bind(now())
+        .bind(previous.clone())
+        .execute(&mut *conn)
+        .await?
+        .rows_affected(),
+    };
+    if moved == 1 {
+        Ok(())
+    } else {
+        Err(StoreError::Conflict(format!(
+            "another sync of history source {:?} finished first; its runs are kept and this one wrote nothing",
+            batch.environment
+        )))
+    }
 }
 
 /// Adds the (table, project, cell) edges of the runs this sync touched; returns how many

@@ -157,6 +157,10 @@ async fn run(
         "history read and aggregated"
     );
     let (batch, mut summary) = aggregator.finish(target, checkpoint, started_at);
+    let batch = HistoryBatch {
+        previous_checkpoint: previous.map(|c| c.0),
+        ..batch
+    };
     let mut batch = batch;
     summary.seconds = started.elapsed().as_secs_f64();
     batch.summary = serde_json::to_string(&summary).unwrap_or_default();
@@ -493,6 +497,7 @@ impl Aggregator {
             connection: target.connection.clone(),
             environment: target.environment.clone(),
             checkpoint: checkpoint.0,
+            previous_checkpoint: None,
             queries: self.queries.into_values().collect(),
             runs,
             projects: self.projects.into_values().collect(),

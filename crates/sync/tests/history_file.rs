@@ -186,3 +186,31 @@ async fn a_failed_source_keeps_the_last_good_data_and_records_why() {
             .as_deref()
             .is_some_and(|e| e.contains("cannot open"))));
 }
+
+#[tokio::test]
+async fn overlapping_syncs_of_one_source_never_count_runs_twice() {
+    let (store, _dir) = store_with("wh", WarehouseKind::Snowflake).await;
+    let sql = format!(
+        "{REVENUE}\n{}",
+        hex_comment("p1", "c1", "SCHEDULED_RUN", "ana@acme.com")
+    );
+    let file = export(&[
+        line(&sql, "2026-11-01T10:00:00Z", "HEX"),
+        line(&sql, "2026-11-02T10:00:00Z", "HEX"),
+    ]);
+    let (first, second) = (target(file.path()), target(file.path()));
+    let (a, b) = tokio::join!(
+        sync_history(&store, &first, Arc::new(AtomicU64::new(0))),
+        sync_history(&store, &second, Arc::new(AtomicU64::new(0))),
+    );
+    let lost = [&a, &b].iter().filter(|r| r.is_err()).count();
+    if lost == 1 {
+        let error = a.err().or(b.err()).unwrap().to_string();
+        assert!(error.contains("another sync of history source"), "{error}");
+    }
+    let uses = store
+        .hex_usage("wh", "ANALYTICS.RAW.PAYMENTS", "2026-01-01")
+        .await
+        .unwrap();
+    assert_eq!(uses[0].runs, 2, "two executions, whichever sync wrote them");
+}
