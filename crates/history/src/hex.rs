@@ -298,29 +298,32 @@ fn project_from_url(url: &str) -> Option<String> {
     parts.next().filter(|id| !id.is_empty()).map(str::to_string)
 }
 
-/// Hex's link to a cell.
+/// Hex's link to a cell: the project's logic view with the cell selected.
 pub fn cell_url(project_url: &str, cell_id: &str) -> String {
-    let base = project_url.split(['?', '#']).next().unwrap_or(project_url);
-    let base = base.trim_end_matches('/');
-    let logic = if base.ends_with("/logic") {
-        base.to_string()
-    } else {
-        format!("{}/draft/logic", project_base(base))
-    };
-    format!("{logic}?selectedCellId={cell_id}")
+    format!(
+        "{}/draft/logic?selectedCellId={cell_id}",
+        project_base(project_url)
+    )
 }
 
-/// `https://app.hex.tech/<workspace>/hex/<project id>` from any URL of the project.
-pub fn project_base(url: &str) -> &str {
+/// `https://app.hex.tech/<workspace>/hex/<project id>` from any URL of the project, the
+/// published app's (`…/<workspace>/app/<project id>/latest`) included.
+pub fn project_base(url: &str) -> String {
     let path = url.split(['?', '#']).next().unwrap_or(url);
-    match path.find("/hex/") {
-        Some(at) => {
-            let after = &path[at + 5..];
-            let id_end = after.find('/').map_or(path.len(), |i| at + 5 + i);
-            &path[..id_end]
+    for marker in ["/hex/", "/app/"] {
+        if let Some(at) = path.find(marker) {
+            let after = &path[at + marker.len()..];
+            let id = after.split('/').next().unwrap_or(after);
+            return format!("{}/hex/{id}", &path[..at]);
         }
-        None => path,
     }
+    path.trim_end_matches('/').to_string()
+}
+
+/// Whether a URL from a comment may be shown as a link: anyone who can run SQL can write a
+/// Hex comment, so only `https://` links are trusted.
+pub fn linkable(url: &str) -> bool {
+    url.starts_with("https://")
 }
 
 #[cfg(test)]
@@ -406,5 +409,10 @@ mod tests {
             "https://app.hex.tech/acme/hex/1b2c3d4e/draft/logic?selectedCellId=c1"
         );
         assert_eq!(project_base(URL), "https://app.hex.tech/acme/hex/1b2c3d4e");
+        assert_eq!(
+            project_base("https://app.hex.tech/acme/app/1b2c3d4e/latest"),
+            "https://app.hex.tech/acme/hex/1b2c3d4e"
+        );
+        assert!(linkable(URL) && !linkable("javascript:alert(1)") && !linkable("http://evil"));
     }
 }

@@ -418,13 +418,18 @@ impl HexRow {
                 .project_name
                 .clone()
                 .unwrap_or_else(|| u.project_id.clone()),
-            project_link: u.project_url.clone(),
+            project_link: u
+                .project_url
+                .clone()
+                .filter(|url| history::hex::linkable(url)),
             cell: u
                 .cell_id
                 .clone()
                 .unwrap_or_else(|| "(no cell id)".to_string()),
             cell_link: match (&u.project_url, &u.cell_id) {
-                (Some(url), Some(cell)) => Some(history_cell_url(url, cell)),
+                (Some(url), Some(cell)) if history::hex::linkable(url) => {
+                    Some(history::hex::cell_url(url, &format::query_escape(cell)))
+                }
                 _ => None,
             },
             live: u.live,
@@ -438,15 +443,6 @@ impl HexRow {
             columns: u.columns.join(", "),
         }
     }
-}
-
-/// Hex's link to a cell: the project's logic view with the cell selected.
-fn history_cell_url(project_url: &str, cell_id: &str) -> String {
-    let base = project_url.trim_end_matches('/');
-    format!(
-        "{base}/draft/logic?selectedCellId={}",
-        format::query_escape(cell_id)
-    )
 }
 
 pub(crate) async fn table(
@@ -475,6 +471,7 @@ pub(crate) async fn table(
             ConnHeader::with(&overview, s.refresher.is_some()),
             w,
             s.window_days,
+            q.hex.as_deref() == Some("live"),
         );
     };
     let live_only = q.hex.as_deref() == Some("live");
@@ -506,14 +503,20 @@ fn warehouse_table_page(
     conn: ConnHeader,
     t: store::WarehouseTable,
     window_days: u32,
+    live_only: bool,
 ) -> Result<Html<String>, AppError> {
     let now = Utc::now();
     let page = WarehouseTablePage {
         conn,
-        hex: t.hex.iter().map(|u| HexRow::new(u, now)).collect(),
+        hex: t
+            .hex
+            .iter()
+            .filter(|u| u.live || !live_only)
+            .map(|u| HexRow::new(u, now))
+            .collect(),
         t,
         window_days,
-        stale_hidden: false,
+        stale_hidden: live_only,
     };
     Ok(Html(page.render()?))
 }

@@ -247,7 +247,8 @@ impl Store {
             batch::insert(conn, "hex_runs", &columns, &tail, rows).await?;
         }
         let (new,): (i64,) = sqlx::query_as(
-            "SELECT COUNT(*) FROM hex_runs WHERE connection = $1 AND first_synced_at = $2",
+            // New rows carry this sync in both columns; last_synced_at leads an index.
+            "SELECT COUNT(*) FROM hex_runs WHERE connection = $1 AND last_synced_at = $2 AND first_synced_at = $2",
         )
         .bind(batch.connection.clone())
         .bind(synced)

@@ -108,6 +108,28 @@ impl Store {
         Ok(counts)
     }
 
+    /// Records a successful sync of a source that writes in several transactions (the
+    /// warehouse catalog), so the status page shows it and a past failure no longer does.
+    pub async fn record_success(
+        &self,
+        connection: &str,
+        source: &str,
+        started_at: &str,
+        summary: &str,
+    ) -> Result<(), StoreError> {
+        let mut conn = self.pool.acquire().await?;
+        insert_sync(
+            &mut conn,
+            connection,
+            source,
+            started_at,
+            None,
+            &[],
+            summary,
+        )
+        .await
+    }
+
     /// Records a failed sync; the data of the last good one stays as it is.
     pub async fn record_failure(
         &self,

@@ -224,7 +224,8 @@ struct Aggregator {
     bodies: HashMap<u128, Arc<str>>,
     queries: HashMap<Arc<str>, QueryRecord>,
     runs: HashMap<u128, (RunKey, RunStats)>,
-    projects: HashMap<String, ProjectRecord>,
+    /// Each project as its newest run's comment describes it, with that run's time.
+    projects: HashMap<String, (Option<DateTime<Utc>>, ProjectRecord)>,
     summary: HistorySummary,
     progress: Progress,
     threads: usize,
@@ -323,7 +324,8 @@ impl Aggregator {
             .map(|(r, k)| (r, k.is_some()))
             .collect();
         parallel_map(&rows, self.threads, |(row, hex)| {
-            let (_, payload) = history::hex::split(&row.text).filter(|_| *hex)?;
+            // Only rows `keys` found a marker in: the others are not searched again.
+            let (_, payload) = hex.then(|| history::hex::split(&row.text)).flatten()?;
             Some(comment_info(parse_payload(payload)))
         })
     }
@@ -366,7 +368,7 @@ impl Aggregator {
             known: &self.known,
             parsed: &self.queries,
         };
-        let results = parallel_map(&pending, self.threads, |p| context.body(p));
+        let results = parallel_map(&pending, self.threads, |p| context.body_or_error(p));
         for body in results {
             if let Some(query) = body.query {
                 // Two bodies of one page may share a shape: keep the first parse.
@@ -448,20 +450,25 @@ impl Aggregator {
         stats.runs += row.executions as i64;
         stats.first = earliest(stats.first, row.first_seen);
         stats.last = stats.last.max(row.last_seen);
-        if !self.projects.contains_key(&hex.project_id) {
-            self.projects.insert(
-                hex.project_id.clone(),
-                ProjectRecord {
-                    project_id: hex.project_id.clone(),
-                    name: hex.project_name.clone(),
-                    url: hex
-                        .project_url
-                        .as_deref()
-                        .map(|u| history::hex::project_base(u).to_string()),
-                    status: hex.status.clone(),
-                    categories: hex.categories.clone(),
-                },
-            );
+        // The newest run's comment has the project's current name, URL and status.
+        let newer = self
+            .projects
+            .get(&hex.project_id)
+            .is_none_or(|(seen, _)| row.last_seen >= *seen);
+        if newer {
+            let record = ProjectRecord {
+                project_id: hex.project_id.clone(),
+                name: hex.project_name.clone(),
+                url: hex
+                    .project_url
+                    .as_deref()
+                    .filter(|u| history::hex::linkable(u))
+                    .map(history::hex::project_base),
+                status: hex.status.clone(),
+                categories: hex.categories.clone(),
+            };
+            self.projects
+                .insert(hex.project_id.clone(), (row.last_seen, record));
         }
     }
 
@@ -500,7 +507,7 @@ impl Aggregator {
             previous_checkpoint: None,
             queries: self.queries.into_values().collect(),
             runs,
-            projects: self.projects.into_values().collect(),
+            projects: self.projects.into_values().map(|(_, p)| p).collect(),
             started_at: started_at.to_string(),
             summary: String::new(),
             warnings,
@@ -597,6 +604,31 @@ struct Understanding<'a> {
 }
 
 impl Understanding<'_> {
+    /// [`Understanding::body`], with a parser panic turned into that statement's error: one
+    /// bad text must not stop a source forever (its checkpoint would never move).
+    fn body_or_error(&self, pending: &PendingBody<'_>) -> UnderstoodBody {
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.body(pending)))
+            .unwrap_or_else(|_| {
+                let query_key = query_key(
+                    &format!("{:032x}", pending.hash),
+                    pending.database,
+                    pending.schema,
+                );
+                UnderstoodBody {
+                    hash: pending.hash,
+                    query: Some(QueryRecord {
+                        query_key: query_key.to_string(),
+                        sql_text: sample(pending.sql),
+                        statement_kind: "error".into(),
+                        tables_from: "parsed".into(),
+                        error: Some("internal error while parsing this SQL".into()),
+                        tables: Vec::new(),
+                    }),
+                    query_key,
+                }
+            })
+    }
+
     fn body(&self, pending: &PendingBody<'_>) -> UnderstoodBody {
         let fingerprint = sql::fingerprint(pending.sql, self.dialect);
         let query_key = query_key(&fingerprint, pending.database, pending.schema);

@@ -79,11 +79,19 @@ pub async fn sync_warehouse(
 ) -> Result<IntrospectSummary, IntrospectSyncError> {
     let started_at = store::now();
     let result = run(store, target).await;
-    if let Err(error) = &result {
-        let message = format!("{}: {error}", target.source.describe());
-        store
-            .record_failure(&target.connection, "warehouse", &started_at, &message)
-            .await?;
+    match &result {
+        Ok(summary) => {
+            let summary = serde_json::to_string(summary).unwrap_or_default();
+            store
+                .record_success(&target.connection, "warehouse", &started_at, &summary)
+                .await?;
+        }
+        Err(error) => {
+            let message = format!("{}: {error}", target.source.describe());
+            store
+                .record_failure(&target.connection, "warehouse", &started_at, &message)
+                .await?;
+        }
     }
     result
 }

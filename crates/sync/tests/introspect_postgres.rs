@@ -142,4 +142,8 @@ async fn a_failed_introspection_keeps_the_last_tree_and_says_why() {
     assert_eq!(names(&store.tree("pg").await.unwrap(), "wh_keep").len(), 1);
     let syncs = store.syncs("pg", 5).await.unwrap();
     assert!(syncs.iter().any(|s| s.source == "warehouse" && !s.ok));
+    // Recovering clears the warning: the successful read is the newest sync.
+    sync_warehouse(&store, &good).await.unwrap();
+    let latest = &store.syncs("pg", 1).await.unwrap()[0];
+    assert!(latest.source == "warehouse" && latest.ok, "{latest:?}");
 }

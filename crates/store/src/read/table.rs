@@ -148,35 +148,33 @@ impl Store {
         connection: &str,
         nodes: &[String],
     ) -> Result<Vec<TestRound>, StoreError> {
-        let mut rounds: Vec<TestRound> = Vec::new();
+        // One round per dbt invocation, over the tests of every node naming the relation.
+        let placeholders: Vec<String> = (0..nodes.len()).map(|i| format!("${}", i + 2)).collect();
+        let sql = format!(
+            "SELECT MAX(r.completed_at) AS at,
+                    CAST(SUM(CASE WHEN r.status = 'pass' THEN 1 ELSE 0 END) AS BIGINT),
+                    CAST(SUM(CASE WHEN r.status = 'warn' THEN 1 ELSE 0 END) AS BIGINT),
+                    CAST(SUM(CASE WHEN r.status IN ('fail', 'error') THEN 1 ELSE 0 END) AS BIGINT)
+               FROM dbt_runs r
+               JOIN dbt_test_targets g ON g.connection = r.connection AND g.test_id = r.unique_id
+              WHERE g.connection = $1 AND g.node_id IN ({})
+              GROUP BY r.invocation_id ORDER BY at DESC LIMIT 10",
+            placeholders.join(", ")
+        );
+        let mut query = sqlx::query_as::<Any, (String, i64, i64, i64)>(&sql).bind(connection);
         for node in nodes {
-            let rows: Vec<(String, i64, i64, i64)> = sqlx::query_as(
-                "SELECT MAX(r.completed_at) AS at,
-                        CAST(SUM(CASE WHEN r.status = 'pass' THEN 1 ELSE 0 END) AS BIGINT),
-                        CAST(SUM(CASE WHEN r.status = 'warn' THEN 1 ELSE 0 END) AS BIGINT),
-                        CAST(SUM(CASE WHEN r.status IN ('fail', 'error') THEN 1 ELSE 0 END) AS BIGINT)
-                   FROM dbt_runs r
-                   JOIN dbt_test_targets g ON g.connection = r.connection AND g.test_id = r.unique_id
-                  WHERE g.connection = $1 AND g.node_id = $2
-                  GROUP BY r.invocation_id ORDER BY at DESC LIMIT 10",
-            )
-            .bind(connection)
-            .bind(node.clone())
-            .fetch_all(&self.pool)
-            .await?;
-            rounds.extend(
-                rows.into_iter()
-                    .map(|(completed_at, pass, warn, fail)| TestRound {
-                        completed_at,
-                        pass,
-                        warn,
-                        fail,
-                    }),
-            );
+            query = query.bind(node.clone());
         }
-        rounds.sort_by(|a, b| b.completed_at.cmp(&a.completed_at));
-        rounds.truncate(10);
-        Ok(rounds)
+        let rows = query.fetch_all(&self.pool).await?;
+        Ok(rows
+            .into_iter()
+            .map(|(completed_at, pass, warn, fail)| TestRound {
+                completed_at,
+                pass,
+                warn,
+                fail,
+            })
+            .collect())
     }
 
     async fn freshness_history(
