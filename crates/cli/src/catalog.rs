@@ -1,7 +1,9 @@
-//! A catalog source whose configuration cannot work: each sync reports why, on the
-//! connection's status page, instead of the whole server refusing to start.
+//! A source whose configuration cannot work (a secret missing from the environment): each
+//! sync reports why, on the connection's status page, instead of every command refusing to
+//! start.
 
 use async_trait::async_trait;
+use history::{Checkpoint, HistoryError, HistoryRequest, QueryHistory, RowSink};
 use warehouse::{Introspect, IntrospectError, RelationSink, SchemaRef};
 
 /// Carries the configuration problem, e.g. a secret missing from the environment.
@@ -22,5 +24,24 @@ impl Introspect for Misconfigured {
 
     async fn relations(&self, _: &SchemaRef, _: &RelationSink) -> Result<(), IntrospectError> {
         self.schemas().await.map(|_| ())
+    }
+}
+
+#[async_trait]
+impl QueryHistory for Misconfigured {
+    fn describe(&self) -> String {
+        "query history".to_string()
+    }
+
+    async fn read(
+        &self,
+        _: &HistoryRequest,
+        _: Option<&Checkpoint>,
+        _: &RowSink,
+    ) -> Result<Checkpoint, HistoryError> {
+        Err(HistoryError::File {
+            path: "configuration".into(),
+            message: self.0.clone(),
+        })
     }
 }

@@ -74,7 +74,15 @@ pub fn target(
     if raw.name.trim().is_empty() {
         bail!("connection {connection:?}: a [[connections.history]] entry has an empty name");
     }
-    let source = source(&raw, base).with_context(|| what.clone())?;
+    let source = match source(&raw, base) {
+        Ok(source) => source,
+        // A missing secret fails this source at each sync (shown on the connection), not
+        // every command that loads the config.
+        Err(e) if e.downcast_ref::<MissingSecret>().is_some() => {
+            Arc::new(crate::catalog::Misconfigured(format!("{what}: {e}"))) as Arc<dyn QueryHistory>
+        }
+        Err(e) => return Err(e.context(what)),
+    };
     Ok(HistoryTarget {
         connection: connection.to_string(),
         kind,
@@ -178,8 +186,12 @@ fn need<'a, T>(value: &'a Option<T>, field: &str) -> Result<&'a T> {
 /// The secret held by the environment variable that `field` names.
 fn secret(variable: &Option<String>, field: &str) -> Result<Secret> {
     let variable = need(variable, field)?;
-    match std::env::var(variable) {
-        Ok(value) if !value.trim().is_empty() => Ok(Secret::new(value.trim())),
-        _ => bail!("{field} names ${variable}, which is not set in the environment"),
-    }
+    Secret::from_env(variable)
+        .map_err(|missing| MissingSecret(format!("{field}: {missing}")).into())
 }
+
+/// A secret the config names but the environment lacks: the source fails at each sync
+/// instead of the whole config.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+struct MissingSecret(String);

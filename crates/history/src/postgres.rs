@@ -185,7 +185,7 @@ impl QueryHistory for ServerLog {
             after,
             page: request.page_size.max(1),
         };
-        let files = log_files(&self.path)?;
+        let files = log_files(&self.path, after)?;
         let sink = sink.clone();
         let latest = tokio::task::spawn_blocking(move || reader.files(&files, &sink))
             .await
@@ -197,7 +197,9 @@ impl QueryHistory for ServerLog {
     }
 }
 
-fn log_files(path: &Path) -> Result<Vec<PathBuf>, HistoryError> {
+/// The log files that may hold lines after `after`: a file last written before it has been
+/// read by an earlier sync.
+fn log_files(path: &Path, after: Option<DateTime<Utc>>) -> Result<Vec<PathBuf>, HistoryError> {
     let error = |message: String| HistoryError::File {
         path: path.display().to_string(),
         message,
@@ -210,9 +212,16 @@ fn log_files(path: &Path) -> Result<Vec<PathBuf>, HistoryError> {
     let mut files: Vec<PathBuf> = entries
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        .filter(|p| written_since(p, after))
         .collect();
     files.sort();
     Ok(files)
+}
+
+fn written_since(path: &Path, after: Option<DateTime<Utc>>) -> bool {
+    let Some(after) = after else { return true };
+    let modified = std::fs::metadata(path).and_then(|m| m.modified());
+    modified.map_or(true, |m| DateTime::<Utc>::from(m) >= after)
 }
 
 struct LogReader {

@@ -12,6 +12,14 @@ impl Secret {
         Secret(value.into())
     }
 
+    /// The value of environment variable `variable`, trimmed; the error names the variable.
+    pub fn from_env(variable: &str) -> Result<Self, String> {
+        match std::env::var(variable) {
+            Ok(value) if !value.trim().is_empty() => Ok(Secret(value.trim().to_string())),
+            _ => Err(format!("${variable} is not set in the environment")),
+        }
+    }
+
     /// The value, for the one place that sends it.
     pub fn expose(&self) -> &str {
         &self.0

@@ -40,10 +40,12 @@ impl Refresher {
 
     /// Runs every source of `connection`; failures are recorded on its status page by the
     /// syncs themselves. A second click while one runs does not start another.
-    async fn run(&self, store: &store::Store, connection: &str) {
-        if !self.claim(connection) {
+    async fn run(self: Arc<Self>, store: store::Store, connection: String) {
+        let Some(_claim) = Claim::take(&self, &connection) else {
             return;
-        }
+        };
+        let connection = connection.as_str();
+        let store = &store;
         for target in self.dbt.iter().filter(|t| t.connection.name == connection) {
             if let Err(e) = sync::sync_dbt(store, target).await {
                 tracing::warn!(connection, "dbt refresh failed: {e}");
@@ -60,16 +62,30 @@ impl Refresher {
                 tracing::warn!(connection, "history refresh failed: {e}");
             }
         }
-        if let Ok(mut running) = self.running.lock() {
-            running.remove(connection);
-        }
     }
+}
 
-    fn claim(&self, connection: &str) -> bool {
-        self.running
-            .lock()
-            .map(|mut running| running.insert(connection.to_string()))
-            .unwrap_or(false)
+/// A connection marked as refreshing until this is dropped, however the run ends.
+struct Claim<'a> {
+    refresher: &'a Refresher,
+    connection: String,
+}
+
+impl<'a> Claim<'a> {
+    fn take(refresher: &'a Refresher, connection: &str) -> Option<Self> {
+        let mut running = refresher.running.lock().ok()?;
+        running.insert(connection.to_string()).then(|| Claim {
+            refresher,
+            connection: connection.to_string(),
+        })
+    }
+}
+
+impl Drop for Claim<'_> {
+    fn drop(&mut self) {
+        if let Ok(mut running) = self.refresher.running.lock() {
+            running.remove(&self.connection);
+        }
     }
 }
 
@@ -88,7 +104,9 @@ pub(crate) async fn refresh(
     let refresher = s.refresher.clone().ok_or_else(|| {
         AppError::Forbidden("this server was started without sources to refresh".into())
     })?;
-    refresher.run(&s.store, &name).await;
+    // Its own task: a browser that gives up waiting does not cut a sync short.
+    let run = tokio::spawn(refresher.run(s.store.clone(), name.clone()));
+    let _ = run.await;
     Ok(Redirect::to(&format!(
         "/connections/{}/status",
         crate::format::segment(&name)

@@ -46,15 +46,12 @@ impl PostgresCatalog {
     async fn connect(&self) -> Result<PgConnection, IntrospectError> {
         let url = match &self.url {
             Url::Given(url) => url.clone(),
-            Url::Env(variable) => match std::env::var(variable) {
-                Ok(value) if !value.trim().is_empty() => Secret::new(value.trim()),
-                _ => {
-                    return Err(IntrospectError::Failed {
-                        call: "connecting".into(),
-                        message: format!("${variable} is not set in the environment: set it to the warehouse's postgres:// URL"),
-                    })
-                }
-            },
+            Url::Env(variable) => {
+                Secret::from_env(variable).map_err(|missing| IntrospectError::Failed {
+                    call: "connecting".into(),
+                    message: format!("{missing}: set it to the warehouse's postgres:// URL"),
+                })?
+            }
         };
         PgConnection::connect(url.expose())
             .await
