@@ -14,9 +14,12 @@ use sqlx::{Connection, PgConnection, Row};
 const PAGE: usize = 256;
 
 /// The catalog of the database a `postgres://` URL names.
-#[derive(Clone, Debug)]
+#[derive(Debug)]
 pub struct PostgresCatalog {
     url: Url,
+    /// The connection of the current sync: `schemas` opens it, each schema's read reuses it,
+    /// so a sync of hundreds of schemas costs one handshake.
+    conn: tokio::sync::Mutex<Option<PgConnection>>,
 }
 
 /// The URL, or the environment variable that will hold it when a sync runs (so a server
@@ -33,6 +36,7 @@ impl PostgresCatalog {
     pub fn new(url: Secret) -> Self {
         PostgresCatalog {
             url: Url::Given(url),
+            conn: tokio::sync::Mutex::new(None),
         }
     }
 
@@ -40,6 +44,7 @@ impl PostgresCatalog {
     pub fn from_env(variable: impl Into<String>) -> Self {
         PostgresCatalog {
             url: Url::Env(variable.into()),
+            conn: tokio::sync::Mutex::new(None),
         }
     }
 
@@ -84,9 +89,13 @@ impl Introspect for PostgresCatalog {
     }
 
     async fn schemas(&self) -> Result<Vec<SchemaRef>, IntrospectError> {
-        let mut conn = self.connect().await?;
+        let mut slot = self.conn.lock().await;
+        // Each sync starts here with a fresh connection: one left from the last sync, many
+        // minutes ago, may have been closed by the server.
+        *slot = None;
+        let conn = slot.insert(self.connect().await?);
         let rows = sqlx::query(SCHEMAS)
-            .fetch_all(&mut conn)
+            .fetch_all(&mut *conn)
             .await
             .map_err(|e| failed("listing schemas", &e))?;
         rows.iter()
@@ -105,36 +114,54 @@ impl Introspect for PostgresCatalog {
         schema: &SchemaRef,
         sink: &RelationSink,
     ) -> Result<(), IntrospectError> {
-        let mut conn = self.connect().await?;
-        let call = format!("reading schema {}", schema.schema);
-        let mut rows = sqlx::query(RELATIONS).bind(&schema.schema).fetch(&mut conn);
-        let mut page: Vec<Relation> = Vec::with_capacity(PAGE);
-        let mut current: Option<Relation> = None;
-        while let Some(row) = rows.try_next().await.map_err(|e| failed(&call, &e))? {
-            let name: String = row.try_get(0).map_err(|e| failed(&call, &e))?;
-            if current.as_ref().is_none_or(|r| r.name != name) {
-                if let Some(done) = current.take() {
-                    push(&mut page, done, sink).await?;
-                }
-                current = Some(relation(schema, name, &row).map_err(|e| failed(&call, &e))?);
-            }
-            if let (Some(relation), Some(column)) = (
-                current.as_mut(),
-                column(&row).map_err(|e| failed(&call, &e))?,
-            ) {
-                relation.columns.push(column);
-            }
+        let mut slot = self.conn.lock().await;
+        let conn = match slot.take() {
+            Some(conn) => slot.insert(conn),
+            None => slot.insert(self.connect().await?),
+        };
+        let read = read_schema(conn, schema, sink).await;
+        if read.is_err() {
+            // The connection may be what failed: the next schema opens a new one.
+            *slot = None;
         }
-        if let Some(done) = current.take() {
-            page.push(done);
-        }
-        if !page.is_empty() {
-            sink.send(page)
-                .await
-                .map_err(|_| IntrospectError::Cancelled)?;
-        }
-        Ok(())
+        read
     }
+}
+
+/// Streams one schema's relations, grouping column rows as they arrive.
+async fn read_schema(
+    conn: &mut PgConnection,
+    schema: &SchemaRef,
+    sink: &RelationSink,
+) -> Result<(), IntrospectError> {
+    let call = format!("reading schema {}", schema.schema);
+    let mut rows = sqlx::query(RELATIONS).bind(&schema.schema).fetch(conn);
+    let mut page: Vec<Relation> = Vec::with_capacity(PAGE);
+    let mut current: Option<Relation> = None;
+    while let Some(row) = rows.try_next().await.map_err(|e| failed(&call, &e))? {
+        let name: String = row.try_get(0).map_err(|e| failed(&call, &e))?;
+        if current.as_ref().is_none_or(|r| r.name != name) {
+            if let Some(done) = current.take() {
+                push(&mut page, done, sink).await?;
+            }
+            current = Some(relation(schema, name, &row).map_err(|e| failed(&call, &e))?);
+        }
+        if let (Some(relation), Some(column)) = (
+            current.as_mut(),
+            column(&row).map_err(|e| failed(&call, &e))?,
+        ) {
+            relation.columns.push(column);
+        }
+    }
+    if let Some(done) = current.take() {
+        page.push(done);
+    }
+    if !page.is_empty() {
+        sink.send(page)
+            .await
+            .map_err(|_| IntrospectError::Cancelled)?;
+    }
+    Ok(())
 }
 
 fn relation(
