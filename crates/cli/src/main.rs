@@ -25,7 +25,9 @@ use sync::SyncTarget;
     after_help = "Examples:
   downstream demo                     load the bundled example project and open the UI
   downstream default-config > downstream.toml
-  downstream sync                     load every connection's dbt metadata into the store
+  downstream sync                     load dbt metadata, warehouse catalogs and query history
+  downstream history import --connection wh --kind snowflake history.jsonl
+  downstream lineage sql --dialect snowflake query.sql
   downstream serve                    serve the UI and API, refreshing as dbt writes artifacts
 
 Exit codes: 0 success; 1 a sync failed (the last good data is kept); 2 bad usage or config."
@@ -65,7 +67,7 @@ enum Command {
         #[arg(long)]
         no_serve: bool,
     },
-    /// Load each configured connection's dbt metadata into the store.
+    /// Load each configured connection's dbt metadata, warehouse catalog and query history.
     #[command(
         after_help = "Examples:\n  downstream sync\n  downstream sync --connection analytics"
     )]
@@ -74,7 +76,7 @@ enum Command {
         #[arg(long = "connection")]
         connections: Vec<String>,
     },
-    /// Serve the UI and JSON API, reloading artifacts whenever dbt rewrites them.
+    /// Serve the UI and JSON API, refreshing dbt artifacts, catalogs and history on schedule.
     #[command(after_help = "Example:\n  downstream serve --bind 127.0.0.1:8400")]
     Serve {
         /// Address to bind, overriding [server].bind.
