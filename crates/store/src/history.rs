@@ -165,7 +165,7 @@ impl Store {
         let new_queries = write_queries(&mut tx, &batch.connection, &batch.queries).await?;
         let (new_runs, updated_runs) = self.write_runs(&mut tx, batch).await?;
         let new_edges = write_edges(&mut tx, &batch.connection, &batch.started_at).await?;
-        write_projects(&mut tx, &batch.projects).await?;
+        write_projects(&mut tx, &batch.connection, &batch.projects).await?;
         let source = format!("history:{}", batch.environment);
         insert_sync(
             &mut tx,
@@ -270,7 +270,7 @@ impl Store {
                     MAX(r.last_seen) AS last_seen, p.name, p.url, t.columns
                FROM query_tables t
                JOIN hex_runs r ON r.connection = t.connection AND r.query_key = t.query_key
-               LEFT JOIN hex_projects p ON p.project_id = r.project_id
+               LEFT JOIN hex_projects p ON p.connection = r.connection AND p.project_id = r.project_id
               WHERE t.connection = $1 AND t.table_key = $2
               GROUP BY r.project_id, r.cell_id, r.context, r.user_name, p.name, p.url, t.columns",
         )
@@ -413,6 +413,7 @@ async fn write_queries(
 
 async fn write_projects(
     conn: &mut sqlx::AnyConnection,
+    connection: &str,
     projects: &[ProjectRecord],
 ) -> Result<(), StoreError> {
     let updated_at = now();
@@ -420,6 +421,7 @@ async fn write_projects(
         .iter()
         .map(|p| {
             vec![
+                connection.into(),
                 p.project_id.as_str().into(),
                 p.name.clone().into(),
                 p.url.clone().into(),
@@ -434,8 +436,16 @@ async fn write_projects(
     batch::insert(
         conn,
         "hex_projects",
-        &["project_id", "name", "url", "status", "categories", "updated_at"],
-        "ON CONFLICT (project_id) DO UPDATE SET name = COALESCE(excluded.name, hex_projects.name),
+        &[
+            "connection",
+            "project_id",
+            "name",
+            "url",
+            "status",
+            "categories",
+            "updated_at",
+        ],
+        "ON CONFLICT (connection, project_id) DO UPDATE SET name = COALESCE(excluded.name, hex_projects.name),
            url = COALESCE(excluded.url, hex_projects.url), status = COALESCE(excluded.status, hex_projects.status),
            categories = excluded.categories, updated_at = excluded.updated_at",
         rows,

@@ -214,3 +214,49 @@ async fn overlapping_syncs_of_one_source_never_count_runs_twice() {
         .unwrap();
     assert_eq!(uses[0].runs, 2, "two executions, whichever sync wrote them");
 }
+
+#[tokio::test]
+async fn a_comment_in_one_warehouse_never_renames_a_project_in_another() {
+    let (store, _dir) = store_with("wh", WarehouseKind::Snowflake).await;
+    let other = store::ConnectionRecord {
+        name: "other".into(),
+        kind: WarehouseKind::Snowflake,
+        default_database: None,
+        default_schema: None,
+        docs_url: None,
+        dbt_source: None,
+        access: None,
+    };
+    store.upsert_connection(&other).await.unwrap();
+    let real = format!(
+        "{REVENUE}\n{}",
+        hex_comment("p1", "c1", "SCHEDULED_RUN", "ana@acme.com")
+    );
+    let forged = format!(
+        "{REVENUE}\n-- Hex query metadata: {{\"project_id\": \"p1\", \"project_name\": \"Forged\", \"context\": \"API\", \"user_email\": \"x@evil.io\", \"project_url\": \"https://evil.example/hex/p1\"}}"
+    );
+    let real_file = export(&[line(&real, "2026-11-01T10:00:00Z", "HEX")]);
+    let forged_file = export(&[line(&forged, "2026-11-02T10:00:00Z", "MALLORY")]);
+    sync_history(
+        &store,
+        &target(real_file.path()),
+        Arc::new(AtomicU64::new(0)),
+    )
+    .await
+    .unwrap();
+    let mut elsewhere = target(forged_file.path());
+    elsewhere.connection = other.name.clone();
+    sync_history(&store, &elsewhere, Arc::new(AtomicU64::new(0)))
+        .await
+        .unwrap();
+    let ours = store
+        .hex_usage("wh", "ANALYTICS.RAW.PAYMENTS", "2026-01-01")
+        .await
+        .unwrap();
+    assert_eq!(ours[0].project_name.as_deref(), Some("Project p1"));
+    let theirs = store
+        .hex_usage("other", "ANALYTICS.RAW.PAYMENTS", "2026-01-01")
+        .await
+        .unwrap();
+    assert_eq!(theirs[0].project_name.as_deref(), Some("Forged"));
+}

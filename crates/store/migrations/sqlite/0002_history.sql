@@ -30,13 +30,17 @@ CREATE TABLE query_tables (
 ) WITHOUT ROWID;
 CREATE INDEX query_tables_by_table ON query_tables (connection, table_key);
 
+-- Per connection: what a comment in one warehouse says about a project (anyone who can run
+-- SQL there can write one) never renames it in another.
 CREATE TABLE hex_projects (
-    project_id TEXT PRIMARY KEY,
+    connection TEXT NOT NULL,
+    project_id TEXT NOT NULL,
     name TEXT,
     url TEXT,
     status TEXT,
     categories TEXT NOT NULL,
-    updated_at TEXT NOT NULL
+    updated_at TEXT NOT NULL,
+    PRIMARY KEY (connection, project_id)
 );
 
 -- Runs add up across syncs; first and last seen widen. `run_key` hashes the identifying
