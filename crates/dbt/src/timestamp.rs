@@ -1,10 +1,10 @@
 //! dbt writes timestamps in several shapes; downstream stores one: RFC 3339 UTC, microseconds.
 
-use chrono::{DateTime, NaiveDateTime, SecondsFormat, Utc};
+use chrono::{DateTime, NaiveDateTime, Utc};
 
 /// Normalizes `2021-08-12T09:11:56.147256Z`, `...+00:00` and zone-less variants (taken as UTC).
 pub fn normalize(text: &str) -> Option<String> {
-    parse(text).map(|t| t.to_rfc3339_opts(SecondsFormat::Micros, true))
+    parse(text).map(model::stamp)
 }
 
 /// Parses any of dbt's timestamp shapes to UTC.

@@ -254,7 +254,7 @@ pub fn shifted(jsonl: &str, by: chrono::Duration) -> Result<String, String> {
         if let Some(at) = row.get("start_time").and_then(|v| v.as_str()) {
             let at =
                 parse_time(at).ok_or_else(|| format!("line {}: start_time {at:?}", number + 1))?;
-            let moved = (at + by).to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
+            let moved = model::stamp(at + by);
             row.insert("start_time".into(), moved.into());
         }
         out.push_str(&serde_json::Value::Object(row).to_string());

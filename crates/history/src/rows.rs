@@ -242,8 +242,7 @@ pub(crate) fn latest_checkpoint(
     latest: Option<DateTime<Utc>>,
     previous: Option<DateTime<Utc>>,
 ) -> crate::Checkpoint {
-    let stamp = |at: DateTime<Utc>| at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
-    crate::Checkpoint(latest.max(previous).map(stamp).unwrap_or_default())
+    crate::Checkpoint(latest.max(previous).map(model::stamp).unwrap_or_default())
 }
 
 #[cfg(test)]

@@ -14,6 +14,7 @@
 mod dbt;
 mod relation;
 mod secret;
+mod time;
 mod warehouse;
 
 pub use dbt::{
@@ -22,4 +23,5 @@ pub use dbt::{
 };
 pub use relation::{Ident, RelationName, RelationParseError};
 pub use secret::Secret;
+pub use time::stamp;
 pub use warehouse::WarehouseKind;

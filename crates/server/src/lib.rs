@@ -52,7 +52,7 @@ impl AppState {
     /// The start of the activity window, RFC 3339.
     pub fn live_since(&self) -> String {
         let since = chrono::Utc::now() - chrono::Duration::days(i64::from(self.window_days));
-        since.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
+        model::stamp(since)
     }
 }
 

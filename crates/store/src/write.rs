@@ -467,5 +467,5 @@ pub(crate) async fn insert_sync(
 
 /// The current time as stored: RFC 3339 UTC with microseconds.
 pub fn now() -> String {
-    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
+    model::stamp(chrono::Utc::now())
 }

@@ -496,8 +496,8 @@ impl Aggregator {
                 user_name: key.user,
                 hex_connection: stats.hex_connection,
                 runs: stats.runs,
-                first_seen: stats.first.map(stamp),
-                last_seen: stats.last.map(stamp),
+                first_seen: stats.first.map(model::stamp),
+                last_seen: stats.last.map(model::stamp),
             })
             .collect();
         let batch = HistoryBatch {
@@ -568,11 +568,6 @@ fn run_key(target: &HistoryTarget, key: &RunKey) -> String {
         hasher.update(&[0]);
     }
     format!("{:032x}", hasher.digest128())
-}
-
-/// Stored timestamps share one format, so text order is time order.
-fn stamp(t: DateTime<Utc>) -> String {
-    t.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
 }
 
 fn earliest(a: Option<DateTime<Utc>>, b: Option<DateTime<Utc>>) -> Option<DateTime<Utc>> {

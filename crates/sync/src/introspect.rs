@@ -108,8 +108,7 @@ async fn run(
         .into_iter()
         .map(|s| ((s.database.clone(), s.schema.clone()), s))
         .collect();
-    let recent = (chrono::Utc::now() - chrono::Duration::hours(FULL_READ_HOURS))
-        .to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
+    let recent = model::stamp(chrono::Utc::now() - chrono::Duration::hours(FULL_READ_HOURS));
     let mut failures: Vec<String> = Vec::new();
     let mut summary = IntrospectSummary {
         schemas: listed.len() as u64,
