@@ -214,6 +214,9 @@ struct RunStats {
 /// each execution's differs (`trace_id`).
 struct RowKeys {
     body: u128,
+    /// Where the SQL ends and the comment's payload sits in the text, found once per row.
+    body_len: usize,
+    payload: std::ops::Range<usize>,
 }
 
 struct Aggregator {
@@ -225,7 +228,7 @@ struct Aggregator {
     queries: HashMap<Arc<str>, QueryRecord>,
     runs: HashMap<u128, (RunKey, RunStats)>,
     /// Each project as its newest run's comment describes it, with that run's time.
-    projects: HashMap<String, (Option<DateTime<Utc>>, ProjectRecord)>,
+    projects: HashMap<String, (Option<DateTime<Utc>>, Arc<HexComment>)>,
     summary: HistorySummary,
     progress: Progress,
     threads: usize,
@@ -291,7 +294,8 @@ impl Aggregator {
         if row.problem.is_some() {
             return None;
         }
-        let (body, _) = history::hex::split(&row.text)?;
+        let (body, payload) = history::hex::split(&row.text)?;
+        let payload_at = payload.as_ptr() as usize - row.text.as_ptr() as usize;
         let database = row
             .database
             .as_deref()
@@ -309,6 +313,8 @@ impl Aggregator {
         }
         Some(RowKeys {
             body: hasher.digest128(),
+            body_len: body.len(),
+            payload: payload_at..payload_at + payload.len(),
         })
     }
 
@@ -318,15 +324,13 @@ impl Aggregator {
         page: &[HistoryRow],
         keys: &[Option<RowKeys>],
     ) -> Vec<Option<CommentInfo>> {
-        let rows: Vec<(&HistoryRow, bool)> = page
+        let payloads: Vec<Option<&str>> = page
             .iter()
             .zip(keys)
-            .map(|(r, k)| (r, k.is_some()))
+            .map(|(row, k)| k.as_ref().map(|k| &row.text[k.payload.clone()]))
             .collect();
-        parallel_map(&rows, self.threads, |(row, hex)| {
-            // Only rows `keys` found a marker in: the others are not searched again.
-            let (_, payload) = hex.then(|| history::hex::split(&row.text)).flatten()?;
-            Some(comment_info(parse_payload(payload)))
+        parallel_map(&payloads, self.threads, |payload| {
+            payload.map(|p| comment_info(parse_payload(p)))
         })
     }
 
@@ -348,10 +352,9 @@ impl Aggregator {
                 let attributable = matches!(comment, Some(CommentInfo::Hex(_)));
                 let fresh =
                     attributable && !self.bodies.contains_key(&keys.body) && seen.insert(keys.body);
-                let (sql, _) = history::hex::split(&row.text)?;
-                fresh.then_some(PendingBody {
+                fresh.then(|| PendingBody {
                     hash: keys.body,
-                    sql,
+                    sql: &row.text[..keys.body_len],
                     database: row.database.as_deref().or(self.defaults.0.as_deref()),
                     schema: row.schema.as_deref().or(self.defaults.1.as_deref()),
                     engine_tables: row.engine_tables.as_deref(),
@@ -397,7 +400,7 @@ impl Aggregator {
         self.summary.hex_rows += 1;
         let query_key = self.bodies.get(&keys.body).cloned();
         match (comment, query_key) {
-            (Some(CommentInfo::Hex(hex)), Some(query_key)) => self.attribute(row, &hex, query_key),
+            (Some(CommentInfo::Hex(hex)), Some(query_key)) => self.attribute(row, hex, query_key),
             (Some(CommentInfo::Failed(why)), _) => {
                 *self.summary.failed.entry(why.to_string()).or_default() += 1;
             }
@@ -411,7 +414,7 @@ impl Aggregator {
         }
     }
 
-    fn attribute(&mut self, row: &HistoryRow, hex: &HexComment, query_key: Arc<str>) {
+    fn attribute(&mut self, row: &HistoryRow, hex: Arc<HexComment>, query_key: Arc<str>) {
         let user = hex
             .user_email
             .as_deref()
@@ -450,25 +453,20 @@ impl Aggregator {
         stats.runs += row.executions as i64;
         stats.first = earliest(stats.first, row.first_seen);
         stats.last = stats.last.max(row.last_seen);
-        // The newest run's comment has the project's current name, URL and status.
-        let newer = self
-            .projects
-            .get(&hex.project_id)
-            .is_none_or(|(seen, _)| row.last_seen >= *seen);
-        if newer {
-            let record = ProjectRecord {
-                project_id: hex.project_id.clone(),
-                name: hex.project_name.clone(),
-                url: hex
-                    .project_url
-                    .as_deref()
-                    .filter(|u| history::hex::linkable(u))
-                    .map(history::hex::project_base),
-                status: hex.status.clone(),
-                categories: hex.categories.clone(),
-            };
-            self.projects
-                .insert(hex.project_id.clone(), (row.last_seen, record));
+        // The newest run's comment has the project's current name, URL and status. Only the
+        // comment is kept (an Arc): most rows are newer than the last, and building the record
+        // for each would allocate on every row.
+        match self.projects.get_mut(&hex.project_id) {
+            Some((seen, comment)) => {
+                if row.last_seen >= *seen {
+                    *seen = row.last_seen;
+                    *comment = hex;
+                }
+            }
+            None => {
+                self.projects
+                    .insert(hex.project_id.clone(), (row.last_seen, hex));
+            }
         }
     }
 
@@ -507,12 +505,31 @@ impl Aggregator {
             previous_checkpoint: None,
             queries: self.queries.into_values().collect(),
             runs,
-            projects: self.projects.into_values().map(|(_, p)| p).collect(),
+            projects: self
+                .projects
+                .into_values()
+                .map(|(_, hex)| project_record(&hex))
+                .collect(),
             started_at: started_at.to_string(),
             summary: String::new(),
             warnings,
         };
         (batch, self.summary)
+    }
+}
+
+/// What the store keeps of a project, from the comment of its newest run.
+fn project_record(hex: &HexComment) -> ProjectRecord {
+    ProjectRecord {
+        project_id: hex.project_id.clone(),
+        name: hex.project_name.clone(),
+        url: hex
+            .project_url
+            .as_deref()
+            .filter(|u| history::hex::linkable(u))
+            .map(history::hex::project_base),
+        status: hex.status.clone(),
+        categories: hex.categories.clone(),
     }
 }
 
