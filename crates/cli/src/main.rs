@@ -1,5 +1,10 @@
 //! The `downstream` binary: wires configuration, sources, the store and the server together.
 
+// History syncs allocate rows on the reader thread and free them on the aggregator's; glibc's
+// allocator spent a quarter of a 1M-row import there (perf), mimalloc handles it far better.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 mod catalog;
 mod config;
 mod demo;
