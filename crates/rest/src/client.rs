@@ -4,13 +4,18 @@
 //! names the call as `METHOD URL`. Tokens travel only in the `Authorization` header: they are
 //! never logged and never part of an error.
 
+use crate::RateLimiter;
 use crate::RestError;
 use chrono::{DateTime, Utc};
 use model::Secret;
 use reqwest::header::{HeaderMap, AUTHORIZATION, RETRY_AFTER, USER_AGENT};
 use reqwest::{Method, StatusCode, Url};
 use serde::de::DeserializeOwned;
+use std::future::Future;
+use std::path::Path;
+use std::sync::Arc;
 use std::time::Duration;
+use tokio::io::AsyncWriteExt;
 
 /// How an HTTP source talks to its API: time limits and retries.
 #[derive(Clone, Debug)]
@@ -50,7 +55,7 @@ pub struct Request<'a> {
     url: String,
     query: Vec<(&'static str, String)>,
     headers: Vec<(&'static str, String)>,
-    bearer: Option<&'a Secret>,
+    auth: Option<(&'static str, &'a Secret)>,
     body: Body,
     grant: &'a str,
 }
@@ -77,7 +82,7 @@ impl<'a> Request<'a> {
             url: url.into(),
             query: Vec::new(),
             headers: Vec::new(),
-            bearer: None,
+            auth: None,
             body,
             grant: "",
         }
@@ -97,7 +102,13 @@ impl<'a> Request<'a> {
 
     /// Sends `Authorization: Bearer <token>`.
     pub fn bearer(mut self, token: &'a Secret) -> Self {
-        self.bearer = Some(token);
+        self.auth = Some(("Bearer", token));
+        self
+    }
+
+    /// Sends `Authorization: Token <token>`, the scheme dbt Cloud documents.
+    pub fn token(mut self, token: &'a Secret) -> Self {
+        self.auth = Some(("Token", token));
         self
     }
 
@@ -130,11 +141,12 @@ pub struct Answer<T> {
 pub struct HttpClient {
     client: reqwest::Client,
     options: HttpOptions,
+    limiter: Option<Arc<RateLimiter>>,
 }
 
 /// What one attempt came to.
-enum Outcome {
-    Done(StatusCode, Vec<u8>),
+enum Outcome<T> {
+    Done(T),
     Retry {
         error: RestError,
         wait: Option<Duration>,
@@ -151,7 +163,15 @@ impl HttpClient {
         HttpClient {
             client: reqwest::Client::new(),
             options,
+            limiter: None,
         }
+    }
+
+    /// Every attempt, retries included, first waits for a turn under `limiter`; a 429 holds
+    /// the limiter for everyone sharing it.
+    pub fn with_limiter(mut self, limiter: Arc<RateLimiter>) -> Self {
+        self.limiter = Some(limiter);
+        self
     }
 
     /// Sends `request` (retrying as the module doc says) and parses the answer as JSON.
@@ -159,6 +179,41 @@ impl HttpClient {
         &self,
         request: &Request<'_>,
     ) -> Result<Answer<T>, RestError> {
+        let seconds = self.timeout_seconds();
+        self.retrying(request, |response, call| async move {
+            let status = response.status().as_u16();
+            match read_body(response, &call, seconds).await {
+                Outcome::Done(bytes) => match parse(&call, &bytes) {
+                    Ok(body) => Outcome::Done(Answer { status, body }),
+                    Err(error) => Outcome::Fail(error),
+                },
+                Outcome::Retry { error, wait } => Outcome::Retry { error, wait },
+                Outcome::Fail(error) => Outcome::Fail(error),
+            }
+        })
+        .await
+    }
+
+    /// Sends `request` and streams the answer's body into a new file at `path`, returning its
+    /// size. Large artifacts never sit in memory whole; a body cut off is retried.
+    pub async fn download(&self, request: &Request<'_>, path: &Path) -> Result<u64, RestError> {
+        let seconds = self.timeout_seconds();
+        self.retrying(request, |response, call| async move {
+            stream_to_file(response, &call, path, seconds).await
+        })
+        .await
+    }
+
+    /// The retry loop: one attempt per turn until success, a final error, or no attempts left.
+    async fn retrying<'r, T, F, Fut>(
+        &self,
+        request: &'r Request<'_>,
+        mut on_success: F,
+    ) -> Result<T, RestError>
+    where
+        F: FnMut(reqwest::Response, String) -> Fut,
+        Fut: Future<Output = Outcome<T>>,
+    {
         let url = match request.full_url() {
             Ok(url) => url,
             Err(detail) => return Err(no_answer(call_name(request, &request.url), detail)),
@@ -167,8 +222,12 @@ impl HttpClient {
         let attempts = self.options.attempts.max(1);
         let mut attempt = 1;
         loop {
-            match self.attempt(request, &url, &call).await {
-                Outcome::Done(status, bytes) => return parse(&call, status, &bytes),
+            let outcome = match self.attempt(request, &url, &call).await {
+                Ok(response) => on_success(response, call.clone()).await,
+                Err(outcome) => outcome,
+            };
+            match outcome {
+                Outcome::Done(value) => return Ok(value),
                 Outcome::Retry { error, wait } if attempt < attempts => {
                     let wait = wait
                         .unwrap_or_else(|| self.backoff(attempt))
@@ -182,32 +241,35 @@ impl HttpClient {
         }
     }
 
-    async fn attempt(&self, request: &Request<'_>, url: &Url, call: &str) -> Outcome {
+    /// One request: the successful response, or what its failure means.
+    async fn attempt<T>(
+        &self,
+        request: &Request<'_>,
+        url: &Url,
+        call: &str,
+    ) -> Result<reqwest::Response, Outcome<T>> {
+        if let Some(limiter) = &self.limiter {
+            limiter.acquire().await;
+        }
         let response = match self.build(request, url).send().await {
             Ok(response) => response,
-            Err(error) => return self.transport_failure(call, &error),
+            Err(error) => return Err(self.transport_failure(call, &error)),
         };
         let status = response.status();
-        let wait = retry_after(response.headers(), Utc::now());
-        let bytes = match response.bytes().await {
-            Ok(bytes) => bytes.to_vec(),
-            Err(error) if error.is_timeout() => return self.transport_failure(call, &error),
-            // A body that stops early is a network hiccup more often than a server bug.
-            Err(error) => {
-                return Outcome::Retry {
-                    error: RestError::Malformed {
-                        call: call.to_string(),
-                        detail: format!("the answer was cut off: {}", chain(&error)),
-                    },
-                    wait: None,
-                }
-            }
-        };
         if status.is_success() {
-            return Outcome::Done(status, bytes);
+            return Ok(response);
         }
+        let wait = retry_after(response.headers(), Utc::now());
+        if let (Some(limiter), StatusCode::TOO_MANY_REQUESTS) = (&self.limiter, status) {
+            limiter.hold(wait.unwrap_or(self.options.backoff));
+        }
+        let bytes = match read_body(response, call, self.timeout_seconds()).await {
+            Outcome::Done(bytes) => bytes,
+            Outcome::Retry { error, wait } => return Err(Outcome::Retry { error, wait }),
+            Outcome::Fail(error) => return Err(Outcome::Fail(error)),
+        };
         tracing::debug!(call, status = status.as_u16(), "HTTP error");
-        classify(call, status, &bytes, wait, request.grant)
+        Err(classify(call, status, &bytes, wait, request.grant))
     }
 
     fn build(&self, request: &Request<'_>, url: &Url) -> reqwest::RequestBuilder {
@@ -219,8 +281,8 @@ impl HttpClient {
                 USER_AGENT,
                 concat!("downstream/", env!("CARGO_PKG_VERSION")),
             );
-        if let Some(token) = request.bearer {
-            builder = builder.header(AUTHORIZATION, format!("Bearer {}", token.expose()));
+        if let Some((scheme, token)) = request.auth {
+            builder = builder.header(AUTHORIZATION, format!("{scheme} {}", token.expose()));
         }
         for (name, value) in &request.headers {
             builder = builder.header(*name, value);
@@ -233,7 +295,7 @@ impl HttpClient {
     }
 
     /// No HTTP answer: a timeout, a refused or dropped connection, a TLS failure.
-    fn transport_failure(&self, call: &str, error: &reqwest::Error) -> Outcome {
+    fn transport_failure<T>(&self, call: &str, error: &reqwest::Error) -> Outcome<T> {
         // A request that cannot be built (a header value with a newline) fails the same way
         // every time.
         if error.is_builder() {
@@ -242,12 +304,16 @@ impl HttpClient {
         let error = if error.is_timeout() {
             RestError::Timeout {
                 call: call.to_string(),
-                seconds: self.options.timeout.as_secs_f64().ceil() as u64,
+                seconds: self.timeout_seconds(),
             }
         } else {
             no_answer(call.to_string(), chain(error))
         };
         Outcome::Retry { error, wait: None }
+    }
+
+    fn timeout_seconds(&self) -> u64 {
+        self.options.timeout.as_secs_f64().ceil() as u64
     }
 
     /// Exponential backoff with jitter, so that clients that failed together do not all
@@ -294,13 +360,13 @@ fn no_answer(call: String, detail: String) -> RestError {
 }
 
 /// Decides what a non-2xx status means.
-fn classify(
+fn classify<T>(
     call: &str,
     status: StatusCode,
     body: &[u8],
     wait: Option<Duration>,
     grant: &str,
-) -> Outcome {
+) -> Outcome<T> {
     let call = call.to_string();
     match status.as_u16() {
         401 => Outcome::Fail(RestError::Unauthorized {
@@ -328,16 +394,65 @@ fn classify(
     }
 }
 
-fn parse<T: DeserializeOwned>(
+/// The whole body; one that stops early is a network hiccup more often than a server bug.
+async fn read_body(response: reqwest::Response, call: &str, seconds: u64) -> Outcome<Vec<u8>> {
+    match response.bytes().await {
+        Ok(bytes) => Outcome::Done(bytes.to_vec()),
+        Err(error) => cut_off(call, &error, seconds),
+    }
+}
+
+/// Writes the body chunk by chunk; the file is created afresh on every attempt.
+async fn stream_to_file(
+    mut response: reqwest::Response,
     call: &str,
-    status: StatusCode,
-    bytes: &[u8],
-) -> Result<Answer<T>, RestError> {
-    match serde_json::from_slice(bytes) {
-        Ok(body) => Ok(Answer {
-            status: status.as_u16(),
-            body,
+    path: &Path,
+    seconds: u64,
+) -> Outcome<u64> {
+    let written = async {
+        let mut file = tokio::fs::File::create(path).await?;
+        let mut size = 0u64;
+        loop {
+            match response.chunk().await {
+                Ok(Some(chunk)) => {
+                    file.write_all(&chunk).await?;
+                    size += chunk.len() as u64;
+                }
+                Ok(None) => break,
+                Err(error) => return Ok(Err(error)),
+            }
+        }
+        file.flush().await?;
+        Ok::<_, std::io::Error>(Ok(size))
+    };
+    match written.await {
+        Ok(Ok(size)) => Outcome::Done(size),
+        Ok(Err(error)) => cut_off(call, &error, seconds),
+        Err(error) => Outcome::Fail(RestError::Malformed {
+            call: call.to_string(),
+            detail: format!("cannot write {}: {error}", path.display()),
         }),
+    }
+}
+
+fn cut_off<T>(call: &str, error: &reqwest::Error, seconds: u64) -> Outcome<T> {
+    let error = if error.is_timeout() {
+        RestError::Timeout {
+            call: call.to_string(),
+            seconds,
+        }
+    } else {
+        RestError::Malformed {
+            call: call.to_string(),
+            detail: format!("the answer was cut off: {}", chain(error)),
+        }
+    };
+    Outcome::Retry { error, wait: None }
+}
+
+fn parse<T: DeserializeOwned>(call: &str, bytes: &[u8]) -> Result<T, RestError> {
+    match serde_json::from_slice(bytes) {
+        Ok(body) => Ok(body),
         Err(error) => Err(RestError::Malformed {
             call: call.to_string(),
             detail: json_problem(&error, bytes.len()),

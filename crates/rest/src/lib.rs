@@ -22,9 +22,11 @@
 
 pub mod bigquery;
 mod client;
+mod limit;
 pub mod snowflake;
 
 pub use client::{checked_id, Answer, HttpClient, HttpOptions, Request};
+pub use limit::{RateLimiter, Window};
 
 /// Why a call failed. Every variant names the call as `METHOD URL`.
 #[derive(Debug, thiserror::Error)]
