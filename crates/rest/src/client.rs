@@ -205,9 +205,9 @@ impl HttpClient {
     }
 
     /// The retry loop: one attempt per turn until success, a final error, or no attempts left.
-    async fn retrying<'r, T, F, Fut>(
+    async fn retrying<T, F, Fut>(
         &self,
-        request: &'r Request<'_>,
+        request: &Request<'_>,
         mut on_success: F,
     ) -> Result<T, RestError>
     where
