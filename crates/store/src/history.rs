@@ -4,8 +4,8 @@ use crate::batch::{self, Val};
 use crate::write::{insert_sync, now};
 use crate::{Backend, Store, StoreError};
 use serde::Serialize;
-use sqlx::{Any, Row};
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use sqlx::Any;
+use std::collections::HashSet;
 
 /// Runs written per statement batch.
 const RUN_CHUNK: usize = 5_000;
@@ -104,31 +104,6 @@ pub struct HistoryCounts {
     pub updated_runs: u64,
     /// (table, project, cell) edges that did not exist before.
     pub new_edges: u64,
-}
-
-/// One Hex cell (or project, when the cell is unknown) that reads a table.
-#[derive(Clone, Debug, Serialize, PartialEq)]
-pub struct HexUse {
-    /// The project.
-    pub project_id: String,
-    /// Its title, if known.
-    pub project_name: Option<String>,
-    /// Its URL, if known.
-    pub project_url: Option<String>,
-    /// The cell, if known.
-    pub cell_id: Option<String>,
-    /// Latest run, RFC 3339.
-    pub last_run: Option<String>,
-    /// Executions in all.
-    pub runs: i64,
-    /// Executions per context.
-    pub runs_by_context: BTreeMap<String, i64>,
-    /// Who ran it.
-    pub users: Vec<String>,
-    /// The table's columns it uses.
-    pub columns: Vec<String>,
-    /// Whether it ran within the activity window.
-    pub live: bool,
 }
 
 impl Store {
@@ -256,95 +231,6 @@ impl Store {
         .await?;
         let new = new as u64;
         Ok((new, (batch.runs.len() as u64).saturating_sub(new)))
-    }
-
-    /// The Hex cells that read a table (by its relation key), newest run first.
-    pub async fn hex_usage(
-        &self,
-        connection: &str,
-        table_key: &str,
-        live_since: &str,
-    ) -> Result<Vec<HexUse>, StoreError> {
-        let rows = sqlx::query::<Any>(
-            "SELECT r.project_id, r.cell_id, r.context, r.user_name, CAST(SUM(r.runs) AS BIGINT) AS runs,
-                    MAX(r.last_seen) AS last_seen, p.name, p.url, t.columns
-               FROM query_tables t
-               JOIN hex_runs r ON r.connection = t.connection AND r.query_key = t.query_key
-               LEFT JOIN hex_projects p ON p.connection = r.connection AND p.project_id = r.project_id
-              WHERE t.connection = $1 AND t.table_key = $2
-              GROUP BY r.project_id, r.cell_id, r.context, r.user_name, p.name, p.url, t.columns",
-        )
-        .bind(connection)
-        .bind(table_key)
-        .fetch_all(&self.pool)
-        .await?;
-        let mut uses: BTreeMap<(String, String), UseBuilder> = BTreeMap::new();
-        for row in &rows {
-            let project: String = row.try_get(0)?;
-            let cell: String = row.try_get(1)?;
-            let entry = uses.entry((project, cell)).or_default();
-            entry.add(row)?;
-        }
-        let mut out: Vec<HexUse> = uses
-            .into_iter()
-            .map(|((project, cell), b)| b.finish(project, cell, live_since))
-            .collect();
-        out.sort_by(|a, b| {
-            b.last_run
-                .cmp(&a.last_run)
-                .then(a.project_id.cmp(&b.project_id))
-        });
-        Ok(out)
-    }
-}
-
-#[derive(Default)]
-struct UseBuilder {
-    name: Option<String>,
-    url: Option<String>,
-    last_run: Option<String>,
-    runs: i64,
-    by_context: BTreeMap<String, i64>,
-    users: BTreeSet<String>,
-    columns: BTreeSet<String>,
-}
-
-impl UseBuilder {
-    fn add(&mut self, row: &sqlx::any::AnyRow) -> Result<(), StoreError> {
-        let context: String = row.try_get(2)?;
-        let user: String = row.try_get(3)?;
-        let runs: i64 = row.try_get(4)?;
-        let last: Option<String> = row.try_get(5)?;
-        self.name = self.name.take().or(row.try_get(6)?);
-        self.url = self.url.take().or(row.try_get(7)?);
-        let columns: String = row.try_get(8)?;
-        self.runs += runs;
-        *self.by_context.entry(context).or_default() += runs;
-        if !user.is_empty() {
-            self.users.insert(user);
-        }
-        if last > self.last_run {
-            self.last_run = last;
-        }
-        let columns: Vec<String> = serde_json::from_str(&columns).unwrap_or_default();
-        self.columns.extend(columns);
-        Ok(())
-    }
-
-    fn finish(self, project_id: String, cell: String, live_since: &str) -> HexUse {
-        let live = self.last_run.as_deref().is_some_and(|l| l >= live_since);
-        HexUse {
-            project_id,
-            project_name: self.name,
-            project_url: self.url,
-            cell_id: (!cell.is_empty()).then_some(cell),
-            last_run: self.last_run,
-            runs: self.runs,
-            runs_by_context: self.by_context,
-            users: self.users.into_iter().collect(),
-            columns: self.columns.into_iter().collect(),
-            live,
-        }
     }
 }
 

@@ -15,15 +15,23 @@
 #![deny(missing_docs)]
 
 mod batch;
+mod dbt_cloud;
 mod error;
+mod hex_api;
 mod history;
 mod read;
+mod usage;
 mod views;
 mod warehouse;
 mod write;
 
+pub use dbt_cloud::CloudRunRecord;
 pub use error::StoreError;
-pub use history::{HexUse, HistoryBatch, HistoryCounts, ProjectRecord, QueryRecord, RunRecord};
+pub use hex_api::{
+    HexCellRecord, HexConnectionRecord, HexProjectCells, HexProjectRecord, HexWorkspaceRecord,
+};
+pub use history::{HistoryBatch, HistoryCounts, ProjectRecord, QueryRecord, RunRecord};
+pub use usage::HexUse;
 pub use views::*;
 pub use warehouse::{StoredSchema, WarehouseColumn, WarehouseRelation, WarehouseTable};
 pub use write::{now, ConnectionRecord, LoadCounts};
