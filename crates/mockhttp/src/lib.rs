@@ -2,10 +2,10 @@
 //! [`Reply`]s in order and records every request as a [`Seen`], so a test checks both what
 //! a source sent and what it made of the answers.
 //!
-//! Dev-only: the test suites of `downstream-history` and `downstream-warehouse` share it; each
-//! keeps its source-specific helpers (windows and rows, tables and relations) and the error
-//! cases its sources must report alike in its own `tests/mock.rs`. [`fast_http`] takes the
-//! number of attempts, which those error cases count.
+//! Dev-only: the test suites of `downstream-history`, `downstream-warehouse` and
+//! `downstream-hex` share it; each keeps its source-specific helpers (windows and rows, tables
+//! and relations) and the error cases its sources must report alike in its own `tests/mock.rs`.
+//! [`fast_http`] takes the number of attempts, which those error cases count.
 
 use axum::body::Body;
 use axum::extract::{Request, State};
@@ -16,7 +16,7 @@ use serde_json::Value;
 use std::collections::VecDeque;
 use std::io::Write;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// The token every test source sends; no error or `Debug` output may contain it.
 pub const TOKEN: &str = "test-token-do-not-leak";
@@ -88,6 +88,8 @@ pub struct Seen {
     pub query: String,
     pub headers: HeaderMap,
     pub body: String,
+    /// When the request arrived, before its body was read: rate-limit tests count arrivals.
+    pub at: Instant,
 }
 
 impl Seen {
@@ -167,6 +169,7 @@ impl Mock {
 }
 
 async fn answer(State(script): State<Arc<Script>>, request: Request) -> Response {
+    let at = Instant::now();
     let (parts, body) = request.into_parts();
     let body = axum::body::to_bytes(body, usize::MAX)
         .await
@@ -177,6 +180,7 @@ async fn answer(State(script): State<Arc<Script>>, request: Request) -> Response
         query: parts.uri.query().unwrap_or("").to_string(),
         headers: parts.headers,
         body: String::from_utf8_lossy(&body).into_owned(),
+        at,
     });
     let reply = script.replies.lock().unwrap().pop_front();
     let Some(reply) = reply else {
