@@ -1,5 +1,6 @@
 //! `downstream.toml`: parsed as written, then resolved against its directory and the environment.
 
+use crate::hex_config::{self, HexSource, RawHex};
 use crate::history_config::{self, RawHistory, RawHistorySettings};
 use anyhow::{bail, Context, Result};
 use dbt::ArtifactPaths;
@@ -31,6 +32,8 @@ struct RawConfig {
     connections: Vec<RawConnection>,
     #[serde(default)]
     history: RawHistorySettings,
+    #[serde(default)]
+    hex: Vec<RawHex>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -62,7 +65,7 @@ struct RawConnection {
 }
 
 /// How to reach a warehouse. Secrets are named by environment variable, never inlined.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct WarehouseAccess {
     /// Variable holding a postgres:// URL (PostgreSQL, Redshift).
@@ -150,6 +153,8 @@ pub struct Config {
     pub introspect: Vec<IntrospectTarget>,
     /// Seconds between warehouse catalog reads in `serve`.
     pub introspect_seconds: u64,
+    /// Hex workspaces.
+    pub hex: Vec<HexSource>,
 }
 
 /// Defaults, for commands run without a config file.
@@ -181,6 +186,7 @@ fn resolve(raw: RawConfig, base: &Path) -> Result<Config> {
     let mut targets = Vec::new();
     let mut history = Vec::new();
     let mut introspect = Vec::new();
+    let mut identities = Vec::new();
     let lookback = raw.history.lookback_days.unwrap_or(30).max(1);
     for mut c in raw.connections {
         if targets
@@ -194,7 +200,15 @@ fn resolve(raw: RawConfig, base: &Path) -> Result<Config> {
         }
         let entries = std::mem::take(&mut c.history);
         introspect.extend(introspect_target(&c)?);
+        let warehouse = c.warehouse.clone();
         let target = connection(c, base)?;
+        identities.push(hex_config::identity(
+            &target.connection.name,
+            target.connection.kind,
+            target.connection.default_database.as_deref(),
+            target.connection.default_schema.as_deref(),
+            warehouse.as_ref(),
+        ));
         let record = &target.connection;
         for entry in entries {
             let defaults = (
@@ -216,6 +230,19 @@ fn resolve(raw: RawConfig, base: &Path) -> Result<Config> {
         }
         targets.push(target);
     }
+    let hex = raw
+        .hex
+        .into_iter()
+        .map(|h| hex_config::resolve(h, &identities))
+        .collect::<Result<Vec<_>>>()?;
+    if let Some(dup) = hex.iter().enumerate().find_map(|(i, h)| {
+        hex[..i]
+            .iter()
+            .any(|o| o.target.workspace == h.target.workspace)
+            .then_some(&h.target.workspace)
+    }) {
+        bail!("two [[hex]] workspaces are named {dup:?}: give one a name");
+    }
     let store = raw.store.location.unwrap_or_else(|| DEFAULT_STORE.into());
     Ok(Config {
         store: relative_store(&store, base),
@@ -227,6 +254,7 @@ fn resolve(raw: RawConfig, base: &Path) -> Result<Config> {
         history_refresh_seconds: raw.history.refresh_seconds.unwrap_or(900).max(10),
         introspect,
         introspect_seconds: raw.server.introspect_seconds.unwrap_or(900).max(10),
+        hex,
     })
 }
 

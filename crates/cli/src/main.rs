@@ -8,9 +8,12 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 mod catalog;
 mod config;
 mod demo;
+mod hex_config;
+mod hex_sync;
 mod history;
 mod history_config;
 mod lineage;
+mod serve;
 
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
@@ -18,7 +21,6 @@ use config::Config;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::time::Duration;
 use store::Store;
 use sync::SyncTarget;
 
@@ -30,7 +32,7 @@ use sync::SyncTarget;
     after_help = "Examples:
   downstream demo                     load the bundled example project and open the UI
   downstream default-config > downstream.toml
-  downstream sync                     load dbt metadata, warehouse catalogs and query history
+  downstream sync                     load dbt metadata, warehouse catalogs, query history and Hex
   downstream history import --connection wh --kind snowflake history.jsonl
   downstream lineage sql --dialect snowflake query.sql
   downstream serve                    serve the UI and API, refreshing as dbt writes artifacts
@@ -72,7 +74,8 @@ enum Command {
         #[arg(long)]
         no_serve: bool,
     },
-    /// Load each configured connection's dbt metadata, warehouse catalog and query history.
+    /// Load each configured connection's dbt metadata, warehouse catalog and query history, and
+    /// each Hex workspace.
     #[command(
         after_help = "Examples:\n  downstream sync\n  downstream sync --connection analytics"
     )]
@@ -197,7 +200,8 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             }
             let catalog = introspect_all(&store, &catalogs).await;
             let history = history::run_all(&store, &history).await;
-            Ok([dbt, catalog, history]
+            let hex = hex_sync::run_all(&store, &config.hex).await;
+            Ok([dbt, catalog, history, hex]
                 .into_iter()
                 .find(|c| *c != ExitCode::SUCCESS)
                 .unwrap_or(ExitCode::SUCCESS))
@@ -225,42 +229,10 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Serve { bind, no_sync } => {
             let config = Config::load(&cli.config, true)?;
             let store = open_store(cli.store.as_deref().unwrap_or(&config.store)).await?;
-            if !no_sync {
-                sync_all(&store, &config.targets).await;
-                introspect_all(&store, &config.introspect).await;
-            }
-            let catalogs = tokio::spawn(refresh_catalogs(
-                store.clone(),
-                config.introspect.clone(),
-                Duration::from_secs(config.introspect_seconds),
-            ));
-            let refresher = server::Refresher::new(
-                config.targets.clone(),
-                config.introspect.clone(),
-                config.history.clone(),
-            );
-            let watcher = tokio::spawn(sync::watch(
-                store.clone(),
-                config.targets,
-                Duration::from_secs(config.refresh_seconds),
-            ));
-            // History refreshes on its own schedule; the first round runs at start-up.
-            let history = tokio::spawn(history::refresh(
-                store.clone(),
-                config.history,
-                Duration::from_secs(config.history_refresh_seconds),
-                no_sync,
-            ));
-            let state = server::AppState {
-                store,
-                window_days: config.window_days,
-                refresher: Some(std::sync::Arc::new(refresher)),
-            };
-            let served = serve(state, bind.unwrap_or(config.bind)).await;
-            watcher.abort();
-            history.abort();
-            catalogs.abort();
-            served.map(|_| ExitCode::SUCCESS)
+            let bind = bind.unwrap_or(config.bind);
+            serve::run(config, store, bind, no_sync)
+                .await
+                .map(|_| ExitCode::SUCCESS)
         }
     }
 }
@@ -270,7 +242,7 @@ async fn open_store(location: &str) -> Result<Store> {
 }
 
 /// Syncs every target, printing one line each; failures do not stop the others.
-async fn sync_all(store: &Store, targets: &[SyncTarget]) -> ExitCode {
+pub(crate) async fn sync_all(store: &Store, targets: &[SyncTarget]) -> ExitCode {
     let mut failed = false;
     for target in targets {
         let name = &target.connection.name;
@@ -345,7 +317,7 @@ fn selected_introspect(config: &Config, connections: &[String]) -> Vec<sync::Int
 }
 
 /// Reads each connection's warehouse catalog, printing one line each; exit 1 if any failed.
-async fn introspect_all(store: &Store, targets: &[sync::IntrospectTarget]) -> ExitCode {
+pub(crate) async fn introspect_all(store: &Store, targets: &[sync::IntrospectTarget]) -> ExitCode {
     let mut code = ExitCode::SUCCESS;
     for target in targets {
         match sync::sync_warehouse(store, target).await {
@@ -362,21 +334,6 @@ async fn introspect_all(store: &Store, targets: &[sync::IntrospectTarget]) -> Ex
     code
 }
 
-/// `serve`'s catalog loop: a new table shows up at the next round.
-async fn refresh_catalogs(store: Store, targets: Vec<sync::IntrospectTarget>, interval: Duration) {
-    if targets.is_empty() {
-        return;
-    }
-    loop {
-        tokio::time::sleep(interval).await;
-        for target in &targets {
-            if let Err(e) = sync::sync_warehouse(&store, target).await {
-                tracing::warn!(connection = %target.connection, "warehouse catalog failed, keeping the last good one: {e}");
-            }
-        }
-    }
-}
-
 /// History needs its connection in the store even before any dbt sync.
 async fn ensure_connections(store: &Store, config: &Config) -> Result<()> {
     for target in &config.targets {
@@ -385,7 +342,7 @@ async fn ensure_connections(store: &Store, config: &Config) -> Result<()> {
     Ok(())
 }
 
-async fn serve(state: server::AppState, addr: SocketAddr) -> Result<()> {
+pub(crate) async fn serve(state: server::AppState, addr: SocketAddr) -> Result<()> {
     if !addr.ip().is_loopback() {
         tracing::warn!("binding {addr}: the UI and API are reachable from other machines and have no login yet");
     }

@@ -58,8 +58,11 @@ pub struct ConnHeader {
     pub project: Option<String>,
     /// When dbt metadata was last loaded successfully.
     pub refreshed: Option<String>,
-    /// The latest sync's error, verbatim: shown behind a warning icon.
+    /// Each failing source's latest error, verbatim: shown behind a warning icon.
     pub error: Option<String>,
+    /// The dbt source's error: dbt-managed tables show it beside their name, since what they
+    /// show is the last good load.
+    pub dbt_error: Option<String>,
     /// Whether the refresh button shows (the server knows this connection's sources).
     pub refreshable: bool,
 }
@@ -91,14 +94,40 @@ impl ConnHeader {
                 .last_success_at
                 .as_deref()
                 .map(|t| format!("{} ({})", timestamp(t), ago(t, now))),
-            error: o
-                .last_sync
-                .as_ref()
-                .filter(|s| !s.ok)
+            error: (!o.failing.is_empty()).then(|| {
+                o.failing
+                    .iter()
+                    .map(|s| {
+                        format!(
+                            "{}: {}",
+                            source_name(&s.source),
+                            s.error.as_deref().unwrap_or("failed")
+                        )
+                    })
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            }),
+            dbt_error: o
+                .failing
+                .iter()
+                .find(|s| s.source == "dbt")
                 .and_then(|s| s.error.clone()),
             refreshable: false,
             name,
         }
+    }
+}
+
+/// How the status page and warnings name a sync's source.
+pub(crate) fn source_name(source: &str) -> String {
+    match source {
+        "dbt" => "dbt metadata".into(),
+        "hex" => "Hex API".into(),
+        "warehouse" => "warehouse catalog".into(),
+        other => match other.strip_prefix("history:") {
+            Some(environment) => format!("query history ({environment})"),
+            None => other.into(),
+        },
     }
 }
 
@@ -149,6 +178,8 @@ fn freshness_badge(c: &StatusCounts) -> Option<Badge> {
 /// A relation row in the tree.
 pub struct TreeRow {
     name: String,
+    /// dbt describes it (model, source, seed, snapshot), so a failed dbt sync concerns it.
+    dbt_managed: bool,
     url: String,
     node_kind: String,
     not_built: bool,
@@ -305,6 +336,7 @@ fn tree_row(connection: &str, t: store::TreeTable, now: chrono::DateTime<Utc>) -
         materialized: t.materialized.unwrap_or_default(),
         // Sources are loaded, not built: only dbt's own outputs can be missing.
         not_built: t.in_warehouse == Some(false) && t.node_kind != "source",
+        dbt_managed: !t.unique_id.is_empty(),
         node_kind: t.node_kind,
         name: t.name,
     }
@@ -391,9 +423,17 @@ pub struct TablePage {
 pub struct HexRow {
     project: String,
     project_link: Option<String>,
+    /// Owner, status, archived or trashed: what the Hex API says.
+    project_note: String,
     cell: String,
+    cell_id: String,
     cell_link: Option<String>,
     live: bool,
+    observed: bool,
+    /// Where the edge comes from when query history did not see it run.
+    evidence: &'static str,
+    /// What Hex's queriedTables says, when the workspace offers it.
+    confirmation: Option<(&'static str, &'static str)>,
     last_run: String,
     runs: String,
     users: String,
@@ -422,10 +462,17 @@ impl HexRow {
                 .project_url
                 .clone()
                 .filter(|url| history::hex::linkable(url)),
+            project_note: [u.owner.as_deref(), u.status.as_deref(), u.state.as_deref()]
+                .into_iter()
+                .flatten()
+                .collect::<Vec<_>>()
+                .join(" · "),
             cell: u
-                .cell_id
+                .cell_label
                 .clone()
+                .or_else(|| u.cell_id.clone())
                 .unwrap_or_else(|| "(no cell id)".to_string()),
+            cell_id: u.cell_id.clone().unwrap_or_default(),
             cell_link: match (&u.project_url, &u.cell_id) {
                 (Some(url), Some(cell)) if history::hex::linkable(url) => {
                     Some(history::hex::cell_url(url, &format::query_escape(cell)))
@@ -433,11 +480,22 @@ impl HexRow {
                 _ => None,
             },
             live: u.live,
-            last_run: u
-                .last_run
-                .as_deref()
-                .map(|t| format!("{} ({})", timestamp(t), ago(t, now)))
-                .unwrap_or_else(|| "unknown".into()),
+            observed: u.observed,
+            evidence: match (u.observed, u.in_project_sql) {
+                (true, _) => "",
+                (false, true) => "from the project's SQL, not observed",
+                (false, false) => "listed by Hex's queried tables, not observed",
+            },
+            confirmation: match u.hex_confirms {
+                Some(true) => Some(("pass", "Hex lists this table for the project")),
+                Some(false) => Some(("warn", "Hex's queried tables do not list it")),
+                None => None,
+            },
+            last_run: match (&u.last_run, u.observed) {
+                (Some(t), _) => format!("{} ({})", timestamp(t), ago(t, now)),
+                (None, false) => "not observed".into(),
+                (None, true) => "unknown".into(),
+            },
             runs,
             users,
             columns: u.columns.join(", "),
@@ -661,6 +719,10 @@ pub struct StatusPage {
     conn: ConnHeader,
     o: ConnectionOverview,
     syncs: Vec<SyncRow>,
+    cloud: Option<store::CloudRunRecord>,
+    hex_workspaces: Vec<store::HexWorkspaceRecord>,
+    /// Hex data connections that map here, or could not be mapped anywhere.
+    hex_connections: Vec<store::HexConnectionRecord>,
 }
 
 pub(crate) async fn status(
@@ -680,16 +742,26 @@ pub(crate) async fn status(
                 timestamp(&r.finished_at),
                 ago(&r.finished_at, now)
             ),
-            source: r.source,
+            source: source_name(&r.source),
             ok: r.ok,
             error: r.error.unwrap_or_default(),
             warnings: r.warnings,
             summary: summary_text(&r.summary),
         })
         .collect();
+    let hex_connections = s
+        .store
+        .hex_connections()
+        .await?
+        .into_iter()
+        .filter(|c| c.connection.as_deref().is_none_or(|c| c == name))
+        .collect();
     Ok(Html(
         StatusPage {
             conn: ConnHeader::with(&o, s.refresher.is_some()),
+            cloud: s.store.cloud_run(&name).await?,
+            hex_workspaces: s.store.hex_workspaces().await?,
+            hex_connections,
             o,
             syncs,
         }

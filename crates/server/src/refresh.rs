@@ -1,4 +1,4 @@
-//! The refresh button: runs a connection's dbt, catalog and history syncs now.
+//! The refresh button: runs a connection's dbt, catalog, history and Hex syncs now.
 //!
 //! Only same-origin form posts are accepted (the browser's `Sec-Fetch-Site`, or an `Origin`
 //! naming this host), so another site cannot make a visitor's browser start syncs.
@@ -9,7 +9,7 @@ use axum::http::{header, HeaderMap};
 use axum::response::Redirect;
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
-use sync::{HistoryTarget, IntrospectTarget, SyncTarget};
+use sync::{HexTarget, HistoryTarget, IntrospectTarget, SyncTarget};
 
 /// What `serve` can refresh, by connection.
 #[derive(Default, Debug)]
@@ -20,6 +20,8 @@ pub struct Refresher {
     pub catalogs: Vec<IntrospectTarget>,
     /// Query-history sources.
     pub history: Vec<HistoryTarget>,
+    /// Hex workspaces; each serves every connection its data connections map to.
+    pub hex: Vec<HexTarget>,
     running: Mutex<HashSet<String>>,
 }
 
@@ -34,8 +36,15 @@ impl Refresher {
             dbt,
             catalogs,
             history,
+            hex: Vec::new(),
             running: Mutex::new(HashSet::new()),
         }
+    }
+
+    /// Adds Hex workspaces to refresh with every connection.
+    pub fn with_hex(mut self, hex: Vec<HexTarget>) -> Self {
+        self.hex = hex;
+        self
     }
 
     /// Runs every source of `connection`; failures are recorded on its status page by the
@@ -60,6 +69,11 @@ impl Refresher {
             let progress = Arc::new(std::sync::atomic::AtomicU64::new(0));
             if let Err(e) = sync::sync_history(store, target, progress).await {
                 tracing::warn!(connection, "history refresh failed: {e}");
+            }
+        }
+        for target in &self.hex {
+            if let Err(e) = sync::sync_hex(store, target).await {
+                tracing::warn!(connection, "Hex refresh failed: {e}");
             }
         }
     }

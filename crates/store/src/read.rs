@@ -102,6 +102,7 @@ impl Store {
             freshness.add(Some(status));
         }
         let last_sync = self.syncs(&name, 1).await?.into_iter().next();
+        let failing = self.failing_syncs(&name).await?;
         let last_success_at: Option<String> = sqlx::query_scalar::<Any, Option<String>>(
             "SELECT max(finished_at) FROM syncs WHERE connection = $1 AND source = 'dbt' AND ok = 1",
         )
@@ -127,6 +128,7 @@ impl Store {
             tests,
             freshness,
             last_sync,
+            failing,
             last_success_at,
             name,
         })
@@ -142,21 +144,21 @@ impl Store {
         .bind(limit)
         .fetch_all(&self.pool)
         .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(SyncRecord {
-                    id: r.try_get("id")?,
-                    connection: text(r, "connection")?,
-                    source: text(r, "source")?,
-                    started_at: text(r, "started_at")?,
-                    finished_at: text(r, "finished_at")?,
-                    ok: r.try_get::<i64, _>("ok")? != 0,
-                    error: opt(r, "error")?,
-                    warnings: serde_json::from_str(&text(r, "warnings")?).unwrap_or_default(),
-                    summary: serde_json::from_str(&text(r, "summary")?).unwrap_or_default(),
-                })
-            })
-            .collect()
+        sync_records(&rows)
+    }
+
+    /// Sources of a connection whose latest sync failed: each keeps showing its error until it
+    /// succeeds again, whatever other sources did since.
+    pub async fn failing_syncs(&self, connection: &str) -> Result<Vec<SyncRecord>, StoreError> {
+        let rows = sqlx::query::<Any>(
+            "SELECT id, connection, source, started_at, finished_at, ok, error, warnings, summary
+               FROM syncs WHERE id IN (SELECT max(id) FROM syncs WHERE connection = $1 GROUP BY source)
+                AND ok = 0 ORDER BY source",
+        )
+        .bind(connection)
+        .fetch_all(&self.pool)
+        .await?;
+        sync_records(&rows)
     }
 
     /// Latest test statuses per node: `node_id → [status of each attached test]`.
@@ -417,3 +419,21 @@ fn place(tree: &mut Vec<TreeDatabase>, table: TreeTable) {
 
 mod search;
 mod table;
+
+fn sync_records(rows: &[AnyRow]) -> Result<Vec<SyncRecord>, StoreError> {
+    rows.iter()
+        .map(|r| {
+            Ok(SyncRecord {
+                id: r.try_get("id")?,
+                connection: text(r, "connection")?,
+                source: text(r, "source")?,
+                started_at: text(r, "started_at")?,
+                finished_at: text(r, "finished_at")?,
+                ok: r.try_get::<i64, _>("ok")? != 0,
+                error: opt(r, "error")?,
+                warnings: serde_json::from_str(&text(r, "warnings")?).unwrap_or_default(),
+                summary: serde_json::from_str(&text(r, "summary")?).unwrap_or_default(),
+            })
+        })
+        .collect()
+}

@@ -134,6 +134,8 @@ pub struct ConnectionOverview {
     pub freshness: StatusCounts,
     /// The latest sync of any source.
     pub last_sync: Option<SyncRecord>,
+    /// Sources whose latest sync failed, with their errors.
+    pub failing: Vec<SyncRecord>,
     /// When a dbt sync last succeeded.
     pub last_success_at: Option<String>,
 }

@@ -6,12 +6,13 @@
 //! earlier sync is never parsed again. Memory is bounded by distinct run groups; the text
 //! cache is dropped whenever it grows past [`TEXT_CACHE_LIMIT`].
 
+use crate::reads::{reads, table_key, Reads};
 use chrono::{DateTime, Duration as Span, Utc};
 use history::hex::{parse_payload, CommentError, HexComment};
 use history::{Checkpoint, HistoryRequest, HistoryRow, QueryHistory};
-use model::{RelationName, WarehouseKind};
+use model::WarehouseKind;
 use serde::Serialize;
-use sql::{Dialect, Options};
+use sql::Dialect;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -653,33 +654,22 @@ impl Understanding<'_> {
     }
 
     fn parse(&self, pending: &PendingBody<'_>, query_key: &str) -> QueryRecord {
-        let options = Options::new(self.dialect).with_defaults(pending.database, pending.schema);
-        let analysis = sql::analyze(pending.sql, &options, None);
-        let lineage = analysis.merged();
-        let kind = analysis
-            .statements
-            .iter()
-            .map(|s| s.kind)
-            .find(|k| *k != "other" && *k != "use")
-            .unwrap_or("other");
-        let mut tables: BTreeMap<String, Vec<String>> = lineage
-            .reads
-            .iter()
-            .map(|t| {
-                let columns = lineage
-                    .columns
-                    .read
-                    .get(t)
-                    .map(|c| c.iter().cloned().collect())
-                    .unwrap_or_default();
-                (self.table_key(t), columns)
-            })
-            .collect();
+        let Reads {
+            statement_kind,
+            mut tables,
+            error,
+        } = reads(
+            pending.sql,
+            self.dialect,
+            self.kind,
+            pending.database,
+            pending.schema,
+        );
         let tables_from = match pending.engine_tables {
             Some(engine) => {
                 let parsed = std::mem::take(&mut tables);
                 for table in engine {
-                    let key = self.table_key(table);
+                    let key = table_key(table, self.kind);
                     let columns = parsed.get(&key).cloned().unwrap_or_default();
                     tables.insert(key, columns);
                 }
@@ -690,26 +680,10 @@ impl Understanding<'_> {
         QueryRecord {
             query_key: query_key.to_string(),
             sql_text: sample(pending.sql),
-            statement_kind: kind.to_string(),
+            statement_kind: statement_kind.to_string(),
             tables_from: tables_from.to_string(),
-            error: analysis.error(),
+            error,
             tables: tables.into_iter().collect(),
-        }
-    }
-
-    /// The key the dbt side stores for the same relation (`RelationName::key`).
-    fn table_key(&self, dotted: &str) -> String {
-        let parts: Vec<&str> = dotted.split('.').collect();
-        match parts.as_slice() {
-            [db, schema, name] => RelationName {
-                database: Some((*db).to_string()),
-                schema: Some((*schema).to_string()),
-                name: (*name).to_string(),
-            }
-            .key(),
-            _ => RelationName::parse(dotted, self.kind)
-                .map(|r| r.key())
-                .unwrap_or_else(|_| dotted.to_string()),
         }
     }
 }

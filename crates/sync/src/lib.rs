@@ -5,10 +5,13 @@
 //! verbatim, against the connection.
 #![deny(missing_docs)]
 
+mod hex;
 mod history;
 mod introspect;
+mod reads;
 mod watch;
 
+pub use hex::{sync_hex, ConnectionIdentity, HexAccess, HexSummary, HexSyncError, HexTarget};
 pub use history::{sync_history, HistorySummary, HistorySyncError, HistoryTarget, Progress};
 pub use introspect::{sync_warehouse, IntrospectSummary, IntrospectSyncError, IntrospectTarget};
 pub use watch::watch;

@@ -1,0 +1,112 @@
+//! `downstream serve`: the server plus one refresh loop per source, each on its own schedule.
+//! Syncs write in single transactions, so pages keep answering from the last good data while
+//! a loop runs.
+
+use crate::config::Config;
+use crate::hex_config::HexSource;
+use anyhow::Result;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+use store::Store;
+use tokio::task::JoinHandle;
+
+/// Starts every loop, serves until Ctrl-C, then stops the loops.
+pub async fn run(config: Config, store: Store, bind: SocketAddr, no_sync: bool) -> Result<()> {
+    if !no_sync {
+        crate::sync_all(&store, &config.targets).await;
+        crate::introspect_all(&store, &config.introspect).await;
+    }
+    let refresher = server::Refresher::new(
+        config.targets.clone(),
+        config.introspect.clone(),
+        config.history.clone(),
+    )
+    .with_hex(config.hex.iter().map(|h| h.target.clone()).collect());
+    let mut loops = vec![
+        tokio::spawn(sync::watch(
+            store.clone(),
+            config.targets.clone(),
+            Duration::from_secs(config.refresh_seconds),
+        )),
+        tokio::spawn(crate::history::refresh(
+            store.clone(),
+            config.history.clone(),
+            Duration::from_secs(config.history_refresh_seconds),
+            no_sync,
+        )),
+    ];
+    loops.extend(catalog_loops(&store, &config));
+    loops.extend(config.hex.iter().map(|h| hex_loop(&store, h, no_sync)));
+    let state = server::AppState {
+        store,
+        window_days: config.window_days,
+        refresher: Some(Arc::new(refresher)),
+    };
+    let served = crate::serve(state, bind).await;
+    for task in loops {
+        task.abort();
+    }
+    served
+}
+
+/// Runs `job` every `interval`, the first time at once unless `wait_first`.
+fn every<F, Fut>(interval: Duration, wait_first: bool, mut job: F) -> JoinHandle<()>
+where
+    F: FnMut() -> Fut + Send + 'static,
+    Fut: Future<Output = ()> + Send,
+{
+    tokio::spawn(async move {
+        if wait_first {
+            tokio::time::sleep(interval).await;
+        }
+        loop {
+            job().await;
+            tokio::time::sleep(interval).await;
+        }
+    })
+}
+
+/// Catalogs were read at start-up with the dbt metadata: the loop waits a round first.
+fn catalog_loops(store: &Store, config: &Config) -> Vec<JoinHandle<()>> {
+    let interval = Duration::from_secs(config.introspect_seconds);
+    config
+        .introspect
+        .iter()
+        .map(|target| {
+            let (store, target) = (store.clone(), target.clone());
+            every(interval, true, move || {
+                let (store, target) = (store.clone(), target.clone());
+                async move {
+                    if let Err(e) = sync::sync_warehouse(&store, &target).await {
+                        tracing::warn!(connection = %target.connection, "warehouse catalog failed, keeping the last good one: {e}");
+                    }
+                }
+            })
+        })
+        .collect()
+}
+
+fn hex_loop(store: &Store, source: &HexSource, no_sync: bool) -> JoinHandle<()> {
+    let (store, target) = (store.clone(), source.target.clone());
+    every(
+        Duration::from_secs(source.refresh_seconds),
+        no_sync,
+        move || {
+            let (store, target) = (store.clone(), target.clone());
+            async move {
+                match sync::sync_hex(&store, &target).await {
+                    Ok(s) => tracing::info!(
+                        workspace = %target.workspace,
+                        projects = s.projects,
+                        read = s.projects_read,
+                        sql_edges = s.sql_edges,
+                        "Hex synced"
+                    ),
+                    Err(e) => tracing::warn!("Hex sync failed, keeping the last good data: {e}"),
+                }
+            }
+        },
+    )
+}

@@ -1,0 +1,596 @@
+//! Hex API sync: projects, data connections and cells of one workspace, merged with the
+//! lineage that query history observed.
+//!
+//! Hex allows 30 requests a minute, so the sync is incremental: the project list (100 a page)
+//! and the data connections are read every time, a project's cells and queried tables only
+//! after it was edited. Each project's cells are written in their own transaction, so a sync
+//! cut short keeps every project it finished and the next one carries on from there.
+
+use crate::reads::reads;
+use hex::{
+    Cell, DataConnection, HexClient, HexError, Project, ProjectKind, QueriedTables, Workspace,
+};
+use model::WarehouseKind;
+use serde::Serialize;
+use sql::Dialect;
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::Arc;
+use std::time::Instant;
+use store::{
+    HexCellRecord, HexConnectionRecord, HexProjectCells, HexProjectRecord, HexWorkspaceRecord,
+    Store, StoreError,
+};
+
+/// One of our connections, as a Hex data connection is matched against it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConnectionIdentity {
+    /// Our connection's name.
+    pub name: String,
+    /// Its warehouse.
+    pub kind: WarehouseKind,
+    /// Host, Snowflake account or BigQuery project, when configured.
+    pub host: Option<String>,
+    /// Default database.
+    pub database: Option<String>,
+    /// Default schema, for names a cell leaves unqualified.
+    pub schema: Option<String>,
+}
+
+/// One Hex workspace and how its data connections map to ours.
+#[derive(Clone)]
+pub struct HexTarget {
+    /// The workspace's name in the config.
+    pub workspace: String,
+    /// Where it lives.
+    pub location: Workspace,
+    /// The API client, with its rate limit, or why there is none.
+    pub client: HexAccess,
+    /// Our connections.
+    pub connections: Vec<ConnectionIdentity>,
+    /// Hex connection name or id → our connection, where matching by kind, host and
+    /// database cannot decide.
+    pub overrides: BTreeMap<String, String>,
+}
+
+/// Names and mappings only: the client holds the token.
+impl std::fmt::Debug for HexTarget {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HexTarget")
+            .field("workspace", &self.workspace)
+            .field("app_base", &self.location.app_base())
+            .field("ready", &matches!(self.client, HexAccess::Ready(_)))
+            .field("connections", &self.connections)
+            .field("overrides", &self.overrides)
+            .finish()
+    }
+}
+
+/// A workspace's client, or the configuration problem that keeps it from having one (a token
+/// variable not set): the problem shows on the connections at every sync instead of stopping
+/// `serve`.
+#[derive(Clone)]
+pub enum HexAccess {
+    /// Ready to call.
+    Ready(Arc<HexClient>),
+    /// What is missing.
+    Missing(String),
+}
+
+/// What a Hex sync did.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct HexSummary {
+    /// Projects listed (components, archived and trashed included).
+    pub projects: u64,
+    /// Projects whose cells were read this time (the rest were unchanged).
+    pub projects_read: u64,
+    /// Cells read.
+    pub cells: u64,
+    /// SQL cells parsed.
+    pub sql_cells: u64,
+    /// Of those, how many did not parse.
+    pub parse_failed: u64,
+    /// (table, cell) pairs from the projects' SQL.
+    pub sql_edges: u64,
+    /// Hex data connections, and how many matched one of ours.
+    pub data_connections: u64,
+    /// Matched ones.
+    pub matched_connections: u64,
+    /// `available`, or why queriedTables is not.
+    pub queried_tables: String,
+    /// Wall time.
+    pub seconds: f64,
+}
+
+/// Why a Hex sync failed.
+#[derive(Debug, thiserror::Error)]
+pub enum HexSyncError {
+    /// The Hex API failed.
+    #[error("Hex workspace {workspace:?}: {source}")]
+    Hex {
+        /// The workspace.
+        workspace: String,
+        /// The API's failure.
+        source: HexError,
+    },
+    /// The workspace is not configured well enough to call.
+    #[error("Hex workspace {workspace:?}: {message}")]
+    Config {
+        /// The workspace.
+        workspace: String,
+        /// What is missing.
+        message: String,
+    },
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Reads the workspace and stores what changed; the outcome is recorded on every connection
+/// the workspace serves.
+pub async fn sync_hex(store: &Store, target: &HexTarget) -> Result<HexSummary, HexSyncError> {
+    let started_at = store::now();
+    let clock = Instant::now();
+    let mut summary = HexSummary::default();
+    let mut warnings = Vec::new();
+    let outcome = run(store, target, &mut summary, &mut warnings).await;
+    summary.seconds = clock.elapsed().as_secs_f64();
+    let scope = served(store, target).await?;
+    match outcome {
+        Ok(()) => {
+            let json = serde_json::to_string(&summary).unwrap_or_default();
+            store
+                .record_hex_sync(&scope, &started_at, Ok(&json), &warnings)
+                .await?;
+            Ok(summary)
+        }
+        Err(HexSyncError::Store(error)) => Err(HexSyncError::Store(error)),
+        Err(failure) => {
+            store
+                .record_hex_sync(&scope, &started_at, Err(&failure.to_string()), &warnings)
+                .await?;
+            Err(failure)
+        }
+    }
+}
+
+async fn run(
+    store: &Store,
+    target: &HexTarget,
+    summary: &mut HexSummary,
+    warnings: &mut Vec<String>,
+) -> Result<(), HexSyncError> {
+    let client = match &target.client {
+        HexAccess::Ready(client) => client.as_ref(),
+        HexAccess::Missing(message) => {
+            return Err(HexSyncError::Config {
+                workspace: target.workspace.clone(),
+                message: message.clone(),
+            })
+        }
+    };
+    let hex_error = |source| HexSyncError::Hex {
+        workspace: target.workspace.clone(),
+        source,
+    };
+    let projects = client.projects().await.map_err(hex_error)?;
+    let hex_connections = client.data_connections().await.map_err(hex_error)?;
+    let observed = store.hex_connection_names().await?;
+    let matched = match_connections(&hex_connections, target, &observed);
+    summary.projects = projects.len() as u64;
+    summary.data_connections = matched.len() as u64;
+    summary.matched_connections = matched.iter().filter(|c| c.connection.is_some()).count() as u64;
+    let workspace = HexWorkspaceRecord {
+        workspace: target.workspace.clone(),
+        app_base: target.location.app_base().to_string(),
+        queried_tables: None,
+    };
+    let records: Vec<HexProjectRecord> = projects
+        .iter()
+        .map(|p| project_record(p, &target.location))
+        .collect();
+    store
+        .write_hex_workspace(&workspace, &records, &matched, &store::now())
+        .await?;
+    let marks = store.hex_cells_read(&target.workspace).await?;
+    let queried_state = store
+        .hex_workspaces()
+        .await?
+        .into_iter()
+        .find(|w| w.workspace == target.workspace)
+        .and_then(|w| w.queried_tables);
+    let mut cells = CellReader {
+        target,
+        client,
+        connections: matched,
+        queried: queried_state,
+        summary,
+        warnings,
+    };
+    for project in projects.iter().filter(|p| needs_read(p, &marks)) {
+        let read = cells.read(project).await.map_err(hex_error)?;
+        store.write_hex_cells(&target.workspace, &read).await?;
+    }
+    let state = cells.queried.clone().unwrap_or_else(|| "available".into());
+    store
+        .set_hex_queried_tables(&target.workspace, &state)
+        .await?;
+    cells.summary.queried_tables = state;
+    Ok(())
+}
+
+/// Projects whose cells changed since they were read; trashed ones are not worth requests.
+fn needs_read(project: &Project, marks: &HashMap<String, Option<String>>) -> bool {
+    if project.trashed_at.is_some() {
+        return false;
+    }
+    let edited = project.last_edited_at.map(model::stamp).unwrap_or_default();
+    marks.get(&project.id).map(|m| m.as_deref().unwrap_or("")) != Some(edited.as_str())
+}
+
+/// The connections a workspace's outcome is shown on: those its data connections map to,
+/// or every connection when none does (a 401 says nothing about the mapping).
+async fn served(store: &Store, target: &HexTarget) -> Result<Vec<String>, StoreError> {
+    let mapped: std::collections::BTreeSet<String> = store
+        .hex_connections()
+        .await?
+        .into_iter()
+        .filter_map(|c| c.connection)
+        .filter(|c| target.connections.iter().any(|o| &o.name == c))
+        .collect();
+    Ok(if mapped.is_empty() {
+        target.connections.iter().map(|c| c.name.clone()).collect()
+    } else {
+        mapped.into_iter().collect()
+    })
+}
+
+struct CellReader<'a> {
+    target: &'a HexTarget,
+    client: &'a HexClient,
+    connections: Vec<HexConnectionRecord>,
+    /// None while unknown, then `available` or why not.
+    queried: Option<String>,
+    summary: &'a mut HexSummary,
+    warnings: &'a mut Vec<String>,
+}
+
+impl CellReader<'_> {
+    async fn read(&mut self, project: &Project) -> Result<HexProjectCells, HexError> {
+        let cells = self.client.cells(&project.id).await?;
+        self.summary.projects_read += 1;
+        self.summary.cells += cells.len() as u64;
+        let labels: HashSet<String> = cells
+            .iter()
+            .filter_map(|c| c.label.as_deref())
+            .map(str::to_lowercase)
+            .collect();
+        let records = cells.iter().map(|c| self.cell(c, &labels)).collect();
+        let queried = self.queried_tables(&project.id).await?;
+        Ok(HexProjectCells {
+            project_id: project.id.clone(),
+            read_at_edit: Some(project.last_edited_at.map(model::stamp).unwrap_or_default()),
+            cells: records,
+            queried,
+        })
+    }
+
+    /// Hex's own list of tables, once the plan is known to offer it; a 403 is said once.
+    async fn queried_tables(
+        &mut self,
+        project_id: &str,
+    ) -> Result<Option<Vec<(String, String)>>, HexError> {
+        if self.queried.as_deref().is_some_and(|q| q != "available") {
+            return Ok(None);
+        }
+        match self.client.queried_tables(project_id).await? {
+            QueriedTables::Tables(tables) => {
+                self.queried = Some("available".into());
+                Ok(Some(
+                    tables
+                        .iter()
+                        .filter_map(|t| self.queried_key(&t.data_connection_id, &t.table_name))
+                        .collect(),
+                ))
+            }
+            QueriedTables::Unavailable(why) => {
+                self.warnings.push(format!(
+                    "{why}; lineage comes from query history and the projects' SQL instead"
+                ));
+                self.queried = Some(why);
+                Ok(None)
+            }
+        }
+    }
+
+    fn queried_key(&self, hex_connection: &str, table: &str) -> Option<(String, String)> {
+        let ours = self.ours(Some(hex_connection))?;
+        let reads = reads(
+            &format!("SELECT * FROM {table}"),
+            Dialect::from(ours.kind),
+            ours.kind,
+            ours.database.as_deref(),
+            ours.schema.as_deref(),
+        );
+        let key = reads.tables.into_keys().next()?;
+        Some((ours.name.clone(), key))
+    }
+
+    fn ours(&self, hex_connection: Option<&str>) -> Option<&ConnectionIdentity> {
+        let hex_connection = hex_connection?;
+        let name = self
+            .connections
+            .iter()
+            .find(|c| c.hex_connection_id == hex_connection)?
+            .connection
+            .as_deref()?;
+        self.target.connections.iter().find(|c| c.name == name)
+    }
+
+    fn cell(&mut self, cell: &Cell, labels: &HashSet<String>) -> HexCellRecord {
+        let ours = self.ours(cell.data_connection_id.as_deref()).cloned();
+        let mut record = HexCellRecord {
+            cell_id: cell.id.clone(),
+            cell_type: cell.cell_type.clone(),
+            label: cell.label.clone(),
+            hex_connection_id: cell.data_connection_id.clone(),
+            connection: ours.as_ref().map(|o| o.name.clone()),
+            sql_text: cell.sql.clone(),
+            parse_error: None,
+            tables: Vec::new(),
+        };
+        let (Some(sql), Some(ours)) = (&cell.sql, ours) else {
+            return record;
+        };
+        if cell.queries_dataframes {
+            return record;
+        }
+        self.summary.sql_cells += 1;
+        let parsed = reads(
+            &without_templates(sql),
+            Dialect::from(ours.kind),
+            ours.kind,
+            ours.database.as_deref(),
+            ours.schema.as_deref(),
+        );
+        if parsed.error.is_some() {
+            self.summary.parse_failed += 1;
+        }
+        record.parse_error = parsed.error;
+        record.tables = parsed
+            .tables
+            .into_iter()
+            .filter(|(key, _)| !names_a_dataframe(key, labels))
+            .collect();
+        self.summary.sql_edges += record.tables.len() as u64;
+        record
+    }
+}
+
+/// Hex SQL is Jinja: `{{ value }}` becomes a NULL literal and `{% … %}` / `{# … #}` tags go,
+/// which keeps the statement's shape (and its tables) parseable.
+fn without_templates(sql: &str) -> String {
+    let mut out = String::with_capacity(sql.len());
+    let mut rest = sql;
+    while let Some(at) = rest.find('{') {
+        out.push_str(&rest[..at]);
+        let tail = &rest[at..];
+        let close = match tail.get(..2) {
+            Some("{{") => Some(("}}", "NULL")),
+            Some("{%") => Some(("%}", " ")),
+            Some("{#") => Some(("#}", " ")),
+            _ => None,
+        };
+        match close.and_then(|(end, with)| tail.find(end).map(|e| (e + end.len(), with))) {
+            Some((end, with)) => {
+                out.push_str(with);
+                rest = &tail[end..];
+            }
+            None => {
+                out.push('{');
+                rest = &tail[1..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// SQL cells may query earlier cells' results by name (`dataframe_3`, or a label): those are
+/// dataframes, not warehouse tables.
+fn names_a_dataframe(key: &str, labels: &HashSet<String>) -> bool {
+    let name = key.rsplit('.').next().unwrap_or(key).to_lowercase();
+    let numbered = name.strip_prefix("dataframe").is_some_and(|n| {
+        n.trim_start_matches('_')
+            .chars()
+            .all(|c| c.is_ascii_digit())
+    });
+    numbered || labels.contains(&name)
+}
+
+fn project_record(p: &Project, workspace: &Workspace) -> HexProjectRecord {
+    let stamp = |t: Option<chrono::DateTime<chrono::Utc>>| t.map(model::stamp);
+    HexProjectRecord {
+        project_id: p.id.clone(),
+        title: p.title.clone(),
+        description: p.description.clone(),
+        kind: kind_name(&p.kind),
+        status: p.status.clone(),
+        categories: p.categories.clone(),
+        owner_email: p.owner_email.clone(),
+        creator_email: p.creator_email.clone(),
+        app_views_all_time: p.app_views.all_time.map(|v| v as i64),
+        app_views_30d: p.app_views.last_thirty_days.map(|v| v as i64),
+        last_viewed_at: stamp(p.last_viewed_at),
+        last_edited_at: stamp(p.last_edited_at),
+        last_published_at: stamp(p.last_published_at),
+        created_at: stamp(p.created_at),
+        archived_at: stamp(p.archived_at),
+        trashed_at: stamp(p.trashed_at),
+        url: workspace.project_url(&p.id),
+    }
+}
+
+fn kind_name(kind: &ProjectKind) -> String {
+    match kind {
+        ProjectKind::Project => "PROJECT".into(),
+        ProjectKind::Component => "COMPONENT".into(),
+        ProjectKind::Other(other) => other.clone(),
+    }
+}
+
+/// Maps each Hex data connection to one of ours: an override first, then kind, host and
+/// database, then which of our connections' query history carries its name.
+fn match_connections(
+    hex: &[DataConnection],
+    target: &HexTarget,
+    observed: &[(String, String)],
+) -> Vec<HexConnectionRecord> {
+    hex.iter()
+        .map(|h| {
+            let (connection, matched_by) = match_one(h, target, observed);
+            HexConnectionRecord {
+                hex_connection_id: h.id.clone(),
+                name: h.name.clone(),
+                kind: h.kind.clone(),
+                host: h.host.clone(),
+                database: h.database.clone(),
+                connection,
+                matched_by,
+            }
+        })
+        .collect()
+}
+
+fn match_one(
+    h: &DataConnection,
+    target: &HexTarget,
+    observed: &[(String, String)],
+) -> (Option<String>, String) {
+    let configured = target
+        .overrides
+        .get(&h.name)
+        .or_else(|| target.overrides.get(&h.id));
+    if let Some(name) = configured {
+        return (Some(name.clone()), "configured in [hex.connections]".into());
+    }
+    let Some(kind) = hex_kind(&h.kind) else {
+        return (
+            None,
+            format!(
+                "Hex connection type {:?} is not a warehouse downstream reads",
+                h.kind
+            ),
+        );
+    };
+    let same_kind: Vec<&ConnectionIdentity> = target
+        .connections
+        .iter()
+        .filter(|c| c.kind == kind)
+        .collect();
+    let fitting: Vec<&&ConnectionIdentity> =
+        same_kind.iter().filter(|c| same_place(h, c)).collect();
+    match fitting.as_slice() {
+        [one] => (Some(one.name.clone()), "kind, host and database".into()),
+        [] if same_kind.is_empty() => (
+            None,
+            format!("no {} connection is configured", kind.as_str()),
+        ),
+        [] => (
+            None,
+            "no connection of this kind has its host and database".into(),
+        ),
+        many => {
+            let by_history: Vec<&&&ConnectionIdentity> = many
+                .iter()
+                .filter(|c| {
+                    observed
+                        .iter()
+                        .any(|(ours, name)| ours == &c.name && name == &h.name)
+                })
+                .collect();
+            match by_history.as_slice() {
+                [one] => (Some(one.name.clone()), "its name in query history".into()),
+                _ => (
+                    None,
+                    format!(
+                        "{} connections fit ({}): name one under [hex.connections]",
+                        many.len(),
+                        many.iter()
+                            .map(|c| c.name.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                ),
+            }
+        }
+    }
+}
+
+/// Hex's connection `type` as our warehouse kind.
+fn hex_kind(kind: &str) -> Option<WarehouseKind> {
+    kind.to_lowercase().parse().ok()
+}
+
+/// Host and database agree wherever both sides know them.
+fn same_place(h: &DataConnection, ours: &ConnectionIdentity) -> bool {
+    let host = h
+        .host
+        .as_deref()
+        .or_else(|| h.details.get("account").map(String::as_str))
+        .or_else(|| h.details.get("projectId").map(String::as_str));
+    let agree = |a: Option<&str>, b: Option<&str>, normalize: fn(&str) -> String| match (a, b) {
+        (Some(a), Some(b)) => normalize(a) == normalize(b),
+        _ => true,
+    };
+    agree(host, ours.host.as_deref(), normal_host)
+        && agree(h.database.as_deref(), ours.database.as_deref(), |d| {
+            d.to_lowercase()
+        })
+}
+
+/// `https://ACME-XY.snowflakecomputing.com:443/` and `acme-xy` name the same place.
+fn normal_host(host: &str) -> String {
+    let host = host.split("://").last().unwrap_or(host);
+    let host = host.split(['/', ':']).next().unwrap_or(host).to_lowercase();
+    host.strip_suffix(".snowflakecomputing.com")
+        .map(str::to_string)
+        .unwrap_or(host)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn templates_become_literals_and_go() {
+        assert_eq!(
+            without_templates("select * from t where d > {{ start }} {% if x %}and y{% endif %}"),
+            "select * from t where d > NULL  and y "
+        );
+        assert_eq!(without_templates("select '{' from t"), "select '{' from t");
+        assert_eq!(
+            without_templates("select 1 {{ unclosed"),
+            "select 1 {{ unclosed"
+        );
+    }
+
+    #[test]
+    fn dataframe_names_are_not_tables() {
+        let labels: HashSet<String> = ["monthly revenue".into(), "orders_df".into()].into();
+        assert!(names_a_dataframe("db.public.dataframe_3", &labels));
+        assert!(names_a_dataframe("db.public.dataframe", &labels));
+        assert!(names_a_dataframe("db.public.ORDERS_DF", &labels));
+        assert!(!names_a_dataframe("db.public.orders", &labels));
+        assert!(!names_a_dataframe("db.public.dataframes_archive", &labels));
+    }
+
+    #[test]
+    fn hosts_compare_without_scheme_port_or_snowflake_domain() {
+        assert_eq!(
+            normal_host("https://ACME-XY.snowflakecomputing.com:443/"),
+            "acme-xy"
+        );
+        assert_eq!(normal_host("acme-xy"), "acme-xy");
+        assert_eq!(normal_host("db.internal:5432"), "db.internal");
+    }
+}
