@@ -6,6 +6,7 @@
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 mod catalog;
+mod check;
 mod config;
 mod demo;
 mod hex_config;
@@ -32,6 +33,7 @@ use sync::SyncTarget;
     after_help = "Examples:
   downstream demo                     load the bundled example project and open the UI
   downstream default-config > downstream.toml
+  downstream check                    validate the config and every credential
   downstream sync                     load dbt metadata, warehouse catalogs, query history and Hex
   downstream history import --connection wh --kind snowflake history.jsonl
   downstream lineage sql --dialect snowflake query.sql
@@ -94,6 +96,14 @@ enum Command {
         #[arg(long)]
         no_sync: bool,
     },
+    /// Validate the config and try every source's credentials; one row per source.
+    #[command(
+        after_help = "Example:\n  downstream check --config /etc/downstream/downstream.toml
+
+Exit codes: 0 every source answered; 1 some source failed (its row says why); 2 the config is
+invalid."
+    )]
+    Check,
     /// Print an annotated example configuration.
     DefaultConfig,
     /// Lineage tools.
@@ -161,6 +171,10 @@ fn main() -> ExitCode {
 
 async fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
+        Command::Check => {
+            let config = Config::load(&cli.config, true)?;
+            Ok(check::run(&config).await)
+        }
         Command::DefaultConfig => {
             print!("{}", config::EXAMPLE);
             Ok(ExitCode::SUCCESS)

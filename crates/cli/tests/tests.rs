@@ -1,5 +1,7 @@
 //! The `downstream` binary as a user runs it.
 
+mod check;
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};

@@ -2,7 +2,8 @@
 //!
 //! Every manifest version from v1 (dbt 0.19) to v12 (dbt 1.8 and later) is read through one set
 //! of lenient typed structs; newer versions are read best effort with a warning. Each file is
-//! parsed once, straight into the fields downstream keeps.
+//! parsed once, straight into the fields downstream keeps. [`cloud`] downloads them from
+//! dbt Cloud.
 //!
 //! ```no_run
 //! use dbt::ArtifactPaths;
@@ -16,6 +17,7 @@
 #![deny(missing_docs)]
 
 mod catalog;
+pub mod cloud;
 mod error;
 mod json;
 mod manifest;

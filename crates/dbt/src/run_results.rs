@@ -5,6 +5,7 @@ use crate::timestamp;
 use crate::version::Metadata;
 use model::{NodeRun, RunStatus};
 use serde::Deserialize;
+use std::path::Path;
 
 /// Commands whose results say nothing about builds or tests. `dbt docs generate` is the trap:
 /// it is often a job's last step and overwrites `run_results.json` with compile results.
@@ -62,6 +63,34 @@ struct RawTiming {
     completed_at: Option<String>,
 }
 
+/// Only `args`, for a look at which command wrote a file.
+#[derive(Deserialize)]
+struct ArgsOnly {
+    #[serde(default)]
+    args: Option<RawArgs>,
+}
+
+/// `args.which` of the `run_results.json` at `path` ("unknown" when absent), reading nothing
+/// else into memory: the dbt Cloud client uses it to drop a last step that did not build or test.
+pub(crate) fn command_in(path: &Path) -> Result<String, crate::ArtifactError> {
+    let io = |source| crate::ArtifactError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let file = std::fs::File::open(path).map_err(io)?;
+    let head: ArgsOnly = serde_json::from_reader(std::io::BufReader::new(file))
+        .map_err(|e| crate::ArtifactError::json(path, e))?;
+    Ok(head
+        .args
+        .and_then(|a| a.which)
+        .unwrap_or_else(|| "unknown".into()))
+}
+
+/// Whether results of `command` (an `args.which`) say anything about builds or tests.
+pub(crate) fn builds_or_tests(command: &str) -> bool {
+    !NON_EXECUTING.contains(&command)
+}
+
 /// What an invocation's results amount to.
 pub(crate) enum Outcome {
     /// Results of an executing command.
@@ -80,7 +109,7 @@ impl RawRunResults {
 
     pub(crate) fn into_runs(self) -> Outcome {
         let command = self.command();
-        if NON_EXECUTING.contains(&command.as_str()) {
+        if !builds_or_tests(&command) {
             return Outcome::NotExecuting(command);
         }
         let invocation = self.metadata.invocation_id.clone().unwrap_or_default();

@@ -1,7 +1,9 @@
 //! Reads real artifacts: the project's own (written by dbt Core from examples/) and, when the
-//! shared folder is there, artifacts older dbt versions wrote.
+//! shared folder is there, artifacts older dbt versions wrote; fetches them from a stand-in
+//! for dbt Cloud.
 
 mod bad_input;
+mod cloud;
 mod older_versions;
 mod own_fixtures;
 
