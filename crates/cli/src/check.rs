@@ -94,6 +94,26 @@ async fn dbt_row(connection: &str, kind: model::WarehouseKind, source: &DbtSourc
                 Err(e) => row(false, format!("the artifact reader stopped: {e}")),
             }
         }
+        DbtSource::Cloud(cloud) => match &cloud.client {
+            Err(missing) => row(false, missing.clone()),
+            Ok(client) => match client.locate().await {
+                Ok(found) => row(
+                    true,
+                    format!(
+                        "{}: run {} of job {} {:?}{}",
+                        found.project_name.as_deref().unwrap_or("dbt Cloud project"),
+                        found.run_id,
+                        found.job_id,
+                        found.job_name,
+                        found
+                            .sources_run_id
+                            .map(|r| format!(", freshness from run {r}"))
+                            .unwrap_or_default()
+                    ),
+                ),
+                Err(e) => row(false, e.to_string()),
+            },
+        },
     }
 }
 

@@ -3,6 +3,7 @@
 use crate::hex_config::{self, HexSource, RawHex};
 use crate::history_config::{self, RawHistory, RawHistorySettings};
 use anyhow::{bail, Context, Result};
+use dbt::cloud::{CloudClient, CloudConfig};
 use dbt::ArtifactPaths;
 use model::WarehouseKind;
 use serde::Deserialize;
@@ -10,7 +11,7 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use store::ConnectionRecord;
-use sync::{DbtSource, HistoryTarget, IntrospectTarget, SyncTarget};
+use sync::{CloudSource, DbtSource, HistoryTarget, IntrospectTarget, SyncTarget};
 use warehouse::bigquery::{BigQueryCatalog, BigQueryCatalogConfig, BigQueryCredentials};
 use warehouse::databricks::{DatabricksCatalog, DatabricksCatalogConfig};
 use warehouse::postgres::PostgresCatalog;
@@ -60,8 +61,22 @@ struct RawConnection {
     #[serde(default)]
     warehouse: Option<WarehouseAccess>,
     dbt: Option<RawDbt>,
+    dbt_cloud: Option<RawDbtCloud>,
     #[serde(default)]
     history: Vec<RawHistory>,
+}
+
+/// `[connections.dbt_cloud]`: a dbt Cloud project as the connection's dbt source.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawDbtCloud {
+    access_url: Option<String>,
+    account_id: u64,
+    project_id: u64,
+    token_env: String,
+    job_id: Option<u64>,
+    refresh_seconds: Option<u64>,
+    artifacts_dir: Option<PathBuf>,
 }
 
 /// How to reach a warehouse. Secrets are named by environment variable, never inlined.
@@ -267,7 +282,15 @@ fn connection(c: RawConnection, base: &Path) -> Result<SyncTarget> {
         bail!("a connection has an empty name");
     }
     let docs_url = c.dbt.as_ref().and_then(|d| d.docs_url.clone());
-    let dbt = c.dbt.map(|d| dbt_source(&c.name, d, base)).transpose()?;
+    let dbt = match (c.dbt, c.dbt_cloud) {
+        (Some(_), Some(_)) => bail!(
+            "connection {:?}: has both [connections.dbt] and [connections.dbt_cloud]: keep one",
+            c.name
+        ),
+        (Some(d), None) => Some(dbt_source(&c.name, d, base)?),
+        (None, Some(cloud)) => Some(DbtSource::Cloud(cloud_source(&c.name, cloud, base)?)),
+        (None, None) => None,
+    };
     Ok(SyncTarget {
         connection: ConnectionRecord {
             name: c.name,
@@ -387,6 +410,66 @@ fn dbt_source(name: &str, d: RawDbt, base: &Path) -> Result<DbtSource> {
     Ok(DbtSource::Local(paths))
 }
 
+/// dbt Cloud checks for a new docs run this often by default: four small API calls.
+const CLOUD_REFRESH_SECONDS: u64 = 600;
+
+fn cloud_source(name: &str, raw: RawDbtCloud, base: &Path) -> Result<CloudSource> {
+    let access_url = raw
+        .access_url
+        .unwrap_or_else(|| "https://cloud.getdbt.com".into());
+    let label = format!(
+        "dbt Cloud {access_url}, account {}, project {}{}",
+        raw.account_id,
+        raw.project_id,
+        raw.job_id.map(|j| format!(", job {j}")).unwrap_or_default()
+    );
+    let client = match std::env::var(&raw.token_env) {
+        Ok(token) if !token.trim().is_empty() => {
+            let mut config = CloudConfig::new(
+                access_url,
+                raw.account_id,
+                raw.project_id,
+                model::Secret::new(token.trim()),
+            );
+            config.job_id = raw.job_id;
+            let client = CloudClient::new(config)
+                .with_context(|| format!("connection {name:?}: [connections.dbt_cloud]"))?;
+            Ok(Arc::new(client))
+        }
+        _ => Err(format!(
+            "${} is not set in the environment: create a dbt Cloud service token with the Metadata Only and Job Admin permissions and export it",
+            raw.token_env
+        )),
+    };
+    let dir = match raw.artifacts_dir {
+        Some(dir) if dir.is_absolute() => dir,
+        Some(dir) => base.join(dir),
+        None => base
+            .join(".downstream")
+            .join("dbt-cloud")
+            .join(file_name(name)),
+    };
+    Ok(CloudSource {
+        client,
+        dir,
+        label,
+        refresh_seconds: raw.refresh_seconds.unwrap_or(CLOUD_REFRESH_SECONDS).max(60),
+    })
+}
+
+/// A connection name as a folder name.
+fn file_name(name: &str) -> String {
+    name.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
 /// A relative SQLite path is relative to the config file, like every other path in it.
 fn relative_store(location: &str, base: &Path) -> String {
     if location.contains(':') || Path::new(location).is_absolute() || base.as_os_str().is_empty() {
@@ -406,7 +489,9 @@ mod tests {
         let config = resolve(raw, Path::new("/etc/downstream")).unwrap();
         assert_eq!(config.store, "/etc/downstream/downstream.sqlite");
         assert!(config.bind.ip().is_loopback());
-        let DbtSource::Local(paths) = config.targets[0].dbt.as_ref().unwrap();
+        let Some(DbtSource::Local(paths)) = config.targets[0].dbt.as_ref() else {
+            panic!("the example reads local artifacts");
+        };
         assert_eq!(
             paths.manifest,
             Path::new("/etc/downstream/../jaffle_analytics/target/manifest.json")

@@ -276,6 +276,9 @@ pub(crate) async fn sync_all(store: &Store, targets: &[SyncTarget]) -> ExitCode 
                     println!("{name}: warning: {w}");
                 }
             }
+            Ok(None) if target.dbt.is_some() => {
+                println!("{name}: dbt Cloud's latest run is already loaded")
+            }
             Ok(None) => println!("{name}: no dbt metadata configured"),
             Err(err) => {
                 failed = true;

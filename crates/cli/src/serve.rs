@@ -10,6 +10,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 use store::Store;
+use sync::DbtSource;
 use tokio::task::JoinHandle;
 
 /// Starts every loop, serves until Ctrl-C, then stops the loops.
@@ -38,6 +39,7 @@ pub async fn run(config: Config, store: Store, bind: SocketAddr, no_sync: bool) 
         )),
     ];
     loops.extend(catalog_loops(&store, &config));
+    loops.extend(cloud_loops(&store, &config));
     loops.extend(config.hex.iter().map(|h| hex_loop(&store, h, no_sync)));
     let state = server::AppState {
         store,
@@ -81,6 +83,32 @@ fn catalog_loops(store: &Store, config: &Config) -> Vec<JoinHandle<()>> {
                 async move {
                     if let Err(e) = sync::sync_warehouse(&store, &target).await {
                         tracing::warn!(connection = %target.connection, "warehouse catalog failed, keeping the last good one: {e}");
+                    }
+                }
+            })
+        })
+        .collect()
+}
+
+/// Each dbt Cloud connection checks for a new docs run on its own schedule; the start-up sync
+/// (or `--no-sync`) covers the first round.
+fn cloud_loops(store: &Store, config: &Config) -> Vec<JoinHandle<()>> {
+    config
+        .targets
+        .iter()
+        .filter_map(|target| match &target.dbt {
+            Some(DbtSource::Cloud(cloud)) => Some((target.clone(), cloud.refresh_seconds)),
+            _ => None,
+        })
+        .map(|(target, seconds)| {
+            let store = store.clone();
+            every(Duration::from_secs(seconds), true, move || {
+                let (store, target) = (store.clone(), target.clone());
+                async move {
+                    match sync::sync_dbt(&store, &target).await {
+                        Ok(Some(_)) => tracing::info!(connection = %target.connection.name, "new dbt Cloud run loaded"),
+                        Ok(None) => tracing::debug!(connection = %target.connection.name, "dbt Cloud run unchanged"),
+                        Err(e) => tracing::warn!(connection = %target.connection.name, "dbt Cloud refresh failed, keeping the last good data: {e}"),
                     }
                 }
             })

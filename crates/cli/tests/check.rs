@@ -110,3 +110,64 @@ fn a_missing_token_variable_is_a_failed_row_naming_it() {
         "{shown}"
     );
 }
+
+/// Runs the binary with the token in its environment and every log level on.
+async fn run_logged(dir: &Path, args: &'static [&'static str]) -> Output {
+    let dir = dir.to_path_buf();
+    tokio::task::spawn_blocking(move || {
+        crate::bin()
+            .args(args)
+            .current_dir(&dir)
+            .env_remove("DOWNSTREAM_CONFIG")
+            .env_remove("DOWNSTREAM_STORE")
+            .env("DOWNSTREAM_TEST_HEX_TOKEN", TOKEN)
+            .env("DOWNSTREAM_LOG", "trace")
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_token_never_reaches_logs_errors_or_pages_even_when_echoed() {
+    let echo = json!({"details": format!("rejected header Authorization: Bearer {TOKEN}"), "traceId": "t"});
+    let mut replies: Vec<Reply> = (0..4).map(|_| Reply::json(500, echo.clone())).collect();
+    replies.push(Reply::json(401, echo.clone()));
+    let hex = Mock::start(replies).await;
+    let dir = config_with_hex(&hex.url);
+
+    let synced = run_logged(dir.path(), &["sync"]).await;
+    let checked = run_logged(dir.path(), &["check"]).await;
+    assert_eq!(synced.status.code(), Some(1), "{}", text(&synced));
+    assert!(text(&synced).contains("HTTP 500"), "{}", text(&synced));
+    assert!(
+        text(&checked).contains("401 Unauthorized"),
+        "{}",
+        text(&checked)
+    );
+    assert!(
+        text(&synced).contains("[redacted]"),
+        "the echo is cut, not dropped"
+    );
+
+    let served = crate::serve(dir.path());
+    let mut shown = String::new();
+    for path in [
+        "/",
+        "/connections/wh",
+        "/connections/wh/status",
+        "/api/connections",
+        "/api/connections/wh",
+    ] {
+        shown.push_str(&crate::http_get(&served.url, path));
+    }
+    assert!(shown.contains("HTTP 500"), "the failure is on the pages");
+    for (what, output) in [
+        ("sync", text(&synced)),
+        ("check", text(&checked)),
+        ("pages", shown),
+    ] {
+        assert!(!output.contains(TOKEN), "{what} shows the token:\n{output}");
+    }
+}

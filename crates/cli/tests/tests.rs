@@ -149,7 +149,7 @@ impl Drop for Served {
     }
 }
 
-fn serve(dir: &Path) -> Served {
+pub(crate) fn serve(dir: &Path) -> Served {
     let mut child = bin()
         .args(["serve", "--no-sync", "--bind", "127.0.0.1:0"])
         .current_dir(dir)
@@ -180,7 +180,7 @@ fn serve(dir: &Path) -> Served {
 }
 
 /// A minimal HTTP/1.1 GET: the tests need no HTTP client crate.
-fn http_get(base: &str, path: &str) -> String {
+pub(crate) fn http_get(base: &str, path: &str) -> String {
     let host = base.trim_start_matches("http://");
     let mut stream = std::net::TcpStream::connect(host).unwrap();
     write!(

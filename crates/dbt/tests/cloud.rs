@@ -2,7 +2,7 @@
 //! serves the example project's artifacts as dbt Core 1.11 wrote them.
 
 use crate::repo_root;
-use dbt::cloud::{CloudClient, CloudConfig, CloudError, CloudFetch, SkipReason};
+use dbt::cloud::{CloudClient, CloudConfig, CloudError, CloudFetch, RunIds, SkipReason};
 use mockhttp::{Mock, Reply, Seen, TOKEN};
 use model::{RunStatus, Secret, WarehouseKind};
 use serde_json::{json, Value};
@@ -159,12 +159,12 @@ async fn fetch(replies: Vec<Reply>, dir: &Path) -> (Mock, Result<CloudFetch, Clo
 async fn fetch_with(
     replies: Vec<Reply>,
     dir: &Path,
-    previous_run: Option<u64>,
+    previous: Option<RunIds>,
     adjust: impl FnOnce(CloudConfig) -> CloudConfig,
 ) -> (Mock, Result<CloudFetch, CloudError>) {
     let mock = Mock::start(replies).await;
     let client = CloudClient::new(adjust(config(&mock))).unwrap();
-    let result = client.fetch(dir, previous_run).await;
+    let result = client.fetch(dir, previous).await;
     (mock, result)
 }
 
@@ -388,7 +388,11 @@ async fn a_pinned_job_is_the_only_one_asked() {
         job_id: Some(14),
         ..config
     };
-    let (mock, result) = fetch_with(replies, dir.path(), Some(RUN), pin).await;
+    let previous = RunIds {
+        docs: RUN,
+        sources: None,
+    };
+    let (mock, result) = fetch_with(replies, dir.path(), Some(previous), pin).await;
     let fetched = result.unwrap();
     assert_eq!((fetched.job_id, fetched.job_name.as_str()), (14, "Hourly"));
     assert_eq!(run_lookups(&mock), [14]);
@@ -407,7 +411,11 @@ async fn the_projects_docs_job_comes_before_other_docs_jobs() {
         ]),
         runs(Some(run(RUN, 14, "2024-05-01 06:10:31+00:00", true, false))),
     ];
-    let (mock, result) = fetch_with(replies, dir.path(), Some(RUN), |c| c).await;
+    let previous = RunIds {
+        docs: RUN,
+        sources: None,
+    };
+    let (mock, result) = fetch_with(replies, dir.path(), Some(previous), |c| c).await;
     let fetched = result.unwrap();
     assert_eq!(fetched.job_id, 14);
     assert_eq!(run_lookups(&mock), [14], "job 13 is not asked");
@@ -435,7 +443,11 @@ async fn without_a_run_of_the_projects_docs_job_the_newest_other_docs_run_wins()
             false,
         ))),
     ];
-    let (mock, result) = fetch_with(replies, dir.path(), Some(RUN), |c| c).await;
+    let previous = RunIds {
+        docs: RUN,
+        sources: None,
+    };
+    let (mock, result) = fetch_with(replies, dir.path(), Some(previous), |c| c).await;
     let fetched = result.unwrap();
     assert_eq!((fetched.job_id, fetched.run_id), (13, RUN));
     assert_eq!(run_lookups(&mock), [14, 13, 15]);
@@ -480,6 +492,52 @@ async fn sources_come_from_the_freshness_job() {
 }
 
 #[tokio::test]
+async fn a_newer_freshness_run_alone_downloads_again() {
+    let dir = tempfile::tempdir().unwrap();
+    earlier_fetch(dir.path());
+    let lookups = || {
+        vec![
+            project(None, Some(20)),
+            jobs(vec![
+                job(13, "Docs", true, false),
+                job(20, "Freshness", false, true),
+            ]),
+            runs(Some(run(RUN, 13, "2024-05-02 06:10:31+00:00", true, false))),
+            runs(Some(run(
+                8001,
+                20,
+                "2024-05-02 08:00:05+00:00",
+                false,
+                true,
+            ))),
+        ]
+    };
+    let same = RunIds {
+        docs: RUN,
+        sources: Some(8001),
+    };
+    let (mock, result) = fetch_with(lookups(), dir.path(), Some(same), |c| c).await;
+    assert!(result.unwrap().unchanged);
+    assert!(artifact_calls(&mock).is_empty());
+
+    let older = RunIds {
+        docs: RUN,
+        sources: Some(8000),
+    };
+    let mut replies = lookups();
+    replies.extend(docs_artifacts());
+    replies.push(artifact("sources.json"));
+    let (mock, result) = fetch_with(replies, dir.path(), Some(older), |c| c).await;
+    let fetched = result.unwrap();
+    assert!(!fetched.unchanged);
+    assert_eq!(fetched.ids(), same);
+    assert_eq!(
+        artifact_calls(&mock).last().unwrap().path,
+        artifact_path(8001, "sources.json")
+    );
+}
+
+#[tokio::test]
 async fn a_missing_catalog_is_a_warning_and_the_docs_run_may_hold_the_sources() {
     let dir = tempfile::tempdir().unwrap();
     // Left by an earlier fetch: it must not pass for this run's catalog.
@@ -520,7 +578,11 @@ async fn the_previous_run_again_downloads_nothing() {
         jobs(vec![job(13, "Docs", true, false)]),
         runs(Some(run(RUN, 13, "2024-05-02 06:10:31+00:00", true, false))),
     ];
-    let (mock, result) = fetch_with(replies, dir.path(), Some(RUN), |c| c).await;
+    let previous = RunIds {
+        docs: RUN,
+        sources: None,
+    };
+    let (mock, result) = fetch_with(replies, dir.path(), Some(previous), |c| c).await;
     let fetched = result.unwrap();
     assert!(fetched.unchanged);
     assert_eq!(fetched.run_id, RUN);
@@ -696,7 +758,11 @@ async fn too_many_requests_waits_for_retry_after() {
         runs(Some(run(RUN, 13, "2024-05-02 06:10:31+00:00", true, false))),
     ];
     let started = Instant::now();
-    let (mock, result) = fetch_with(replies, dir.path(), Some(RUN), |c| c).await;
+    let previous = RunIds {
+        docs: RUN,
+        sources: None,
+    };
+    let (mock, result) = fetch_with(replies, dir.path(), Some(previous), |c| c).await;
     assert!(result.unwrap().unchanged);
     assert!(
         started.elapsed() >= Duration::from_secs(1),

@@ -269,6 +269,7 @@ impl HttpClient {
             Outcome::Fail(error) => return Err(Outcome::Fail(error)),
         };
         tracing::debug!(call, status = status.as_u16(), "HTTP error");
+        let bytes = scrubbed(bytes, request.auth.map(|(_, token)| token));
         Err(classify(call, status, &bytes, wait, request.grant))
     }
 
@@ -342,6 +343,26 @@ pub fn checked_id<'i>(call: &str, field: &str, id: &'i str) -> Result<&'i str, R
             detail: format!("{field} {id:?} is not an id"),
         })
     }
+}
+
+/// An error body with the request's own token cut out: some servers echo the request, and
+/// error bodies end up in messages, logs and pages.
+fn scrubbed(body: Vec<u8>, token: Option<&Secret>) -> Vec<u8> {
+    let Some(token) = token
+        .map(|t| t.expose().as_bytes())
+        .filter(|t| t.len() >= 4)
+    else {
+        return body;
+    };
+    let mut out = Vec::with_capacity(body.len());
+    let mut rest = body.as_slice();
+    while let Some(at) = rest.windows(token.len()).position(|w| w == token) {
+        out.extend_from_slice(&rest[..at]);
+        out.extend_from_slice(b"[redacted]");
+        rest = &rest[at + token.len()..];
+    }
+    out.extend_from_slice(rest);
+    out
 }
 
 /// `METHOD URL`, the name every error carries.
@@ -602,6 +623,18 @@ mod tests {
         );
         assert_eq!(error_message(b"plain words", status), "plain words");
         assert_eq!(error_message(b"", status), "Unauthorized");
+    }
+
+    #[test]
+    fn echoed_tokens_are_cut_from_error_bodies() {
+        let token = Secret::new("tok-123456");
+        let body = br#"{"message": "bad header: Bearer tok-123456 (tok-123456)"}"#.to_vec();
+        let clean = scrubbed(body, Some(&token));
+        assert_eq!(
+            String::from_utf8(clean).unwrap(),
+            r#"{"message": "bad header: Bearer [redacted] ([redacted])"}"#
+        );
+        assert_eq!(scrubbed(b"abc".to_vec(), None), b"abc");
     }
 
     #[test]

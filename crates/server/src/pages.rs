@@ -411,6 +411,9 @@ pub struct TablePage {
     build: Option<(Badge, String, String)>,
     freshness: Option<(Badge, String, String)>,
     docs_link: Option<String>,
+    /// dbt Explorer's page, when the metadata comes from dbt Cloud.
+    explorer_link: Option<String>,
+    unique_id: String,
     parents: Vec<NodeLink>,
     children: Vec<NodeLink>,
     also: Vec<NodeLink>,
@@ -540,6 +543,11 @@ pub(crate) async fn table(
     );
     page.window_days = s.window_days;
     page.stale_hidden = live_only;
+    page.explorer_link = s
+        .store
+        .cloud_run(&name)
+        .await?
+        .map(|run| format!("{}{}", run.explorer_url, page.unique_id));
     if live_only {
         page.hex.retain(|h| h.live);
     }
@@ -686,6 +694,8 @@ fn table_page(conn: ConnHeader, docs_base: Option<&str>, t: TableDetail) -> Tabl
         description_html: markdown(&t.node.description),
         source_description_html: markdown(&t.node.source_description),
         docs_link: docs_base.map(|b| format::docs_url(b, &t.node.kind, &t.node.unique_id)),
+        explorer_link: None,
+        unique_id: format::query_escape(&t.node.unique_id),
         parents: t.parents.iter().map(link).collect(),
         children: t.children.iter().map(link).collect(),
         also: t.also.iter().map(link).collect(),

@@ -8,8 +8,10 @@ use sqlx::{Any, Row};
 /// A dbt Cloud run that was loaded.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CloudRunRecord {
-    /// The run id.
+    /// The docs run id.
     pub run_id: String,
+    /// The run `sources.json` came from, if any.
+    pub sources_run_id: Option<String>,
     /// The job that ran it (the one that generates docs).
     pub job_id: String,
     /// The job's name.
@@ -30,9 +32,10 @@ impl Store {
         run: &CloudRunRecord,
     ) -> Result<(), StoreError> {
         sqlx::query::<Any>(
-            "INSERT INTO dbt_cloud_runs (connection, run_id, job_id, job_name, finished_at, docs_url, explorer_url, fetched_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+            "INSERT INTO dbt_cloud_runs (connection, run_id, job_id, job_name, finished_at, docs_url, explorer_url, fetched_at, sources_run_id)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
              ON CONFLICT (connection) DO UPDATE SET run_id = excluded.run_id, job_id = excluded.job_id,
+               sources_run_id = excluded.sources_run_id,
                job_name = excluded.job_name, finished_at = excluded.finished_at, docs_url = excluded.docs_url,
                explorer_url = excluded.explorer_url, fetched_at = excluded.fetched_at",
         )
@@ -44,6 +47,7 @@ impl Store {
         .bind(run.docs_url.clone())
         .bind(run.explorer_url.clone())
         .bind(crate::now())
+        .bind(run.sources_run_id.clone())
         .execute(&self.pool)
         .await?;
         Ok(())
@@ -52,7 +56,7 @@ impl Store {
     /// The run `connection` holds, if it comes from dbt Cloud.
     pub async fn cloud_run(&self, connection: &str) -> Result<Option<CloudRunRecord>, StoreError> {
         let row = sqlx::query::<Any>(
-            "SELECT run_id, job_id, job_name, finished_at, docs_url, explorer_url
+            "SELECT run_id, job_id, job_name, finished_at, docs_url, explorer_url, sources_run_id
                FROM dbt_cloud_runs WHERE connection = $1",
         )
         .bind(connection.to_string())
@@ -66,6 +70,7 @@ impl Store {
                 finished_at: r.try_get(3)?,
                 docs_url: r.try_get(4)?,
                 explorer_url: r.try_get(5)?,
+                sources_run_id: r.try_get(6)?,
             })
         })
         .transpose()

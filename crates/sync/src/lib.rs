@@ -5,12 +5,14 @@
 //! verbatim, against the connection.
 #![deny(missing_docs)]
 
+mod dbt_cloud;
 mod hex;
 mod history;
 mod introspect;
 mod reads;
 mod watch;
 
+pub use dbt_cloud::CloudSource;
 pub use hex::{sync_hex, ConnectionIdentity, HexAccess, HexSummary, HexSyncError, HexTarget};
 pub use history::{sync_history, HistorySummary, HistorySyncError, HistoryTarget, Progress};
 pub use introspect::{sync_warehouse, IntrospectSummary, IntrospectSyncError, IntrospectTarget};
@@ -26,6 +28,8 @@ use store::{ConnectionRecord, LoadCounts, Store, StoreError};
 pub enum DbtSource {
     /// Artifacts on disk, from a dbt Core `target/` directory or explicit paths.
     Local(ArtifactPaths),
+    /// The latest docs run of a dbt Cloud project.
+    Cloud(CloudSource),
 }
 
 impl DbtSource {
@@ -33,6 +37,7 @@ impl DbtSource {
     pub fn describe(&self) -> String {
         match self {
             DbtSource::Local(paths) => format!("local artifacts: {}", paths.manifest.display()),
+            DbtSource::Cloud(cloud) => cloud.label.clone(),
         }
     }
 }
@@ -55,6 +60,9 @@ pub enum SyncError {
     /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// dbt Cloud failed; the message is the one the status page shows.
+    #[error("{0}")]
+    Cloud(String),
     /// The reader task died.
     #[error("artifact reader stopped unexpectedly: {0}")]
     Task(String),
@@ -75,15 +83,30 @@ pub struct DbtReport {
     pub store_time: Duration,
 }
 
-/// Registers the connection and loads its dbt metadata, if it has a source.
+/// Registers the connection and loads its dbt metadata, if it has a source. `Ok(None)` when
+/// there is none, or dbt Cloud's latest run is the one already loaded.
 pub async fn sync_dbt(store: &Store, target: &SyncTarget) -> Result<Option<DbtReport>, SyncError> {
     let mut record = target.connection.clone();
     record.dbt_source = target.dbt.as_ref().map(DbtSource::describe);
     store.upsert_connection(&record).await?;
-    let Some(DbtSource::Local(paths)) = &target.dbt else {
-        return Ok(None);
-    };
     let started_at = store::now();
+    match &target.dbt {
+        None => Ok(None),
+        Some(DbtSource::Local(paths)) => load_artifacts(store, &record, paths, &started_at)
+            .await
+            .map(Some),
+        Some(DbtSource::Cloud(cloud)) => dbt_cloud::sync(store, &record, cloud, &started_at).await,
+    }
+}
+
+/// Reads artifacts off the async runtime and replaces the connection's dbt data with them;
+/// a failure is recorded against the connection and changes nothing else.
+pub(crate) async fn load_artifacts(
+    store: &Store,
+    record: &ConnectionRecord,
+    paths: &ArtifactPaths,
+    started_at: &str,
+) -> Result<DbtReport, SyncError> {
     let name = &record.name;
     let parse_start = Instant::now();
     let (paths, kind) = (paths.clone(), record.kind);
@@ -94,19 +117,19 @@ pub async fn sync_dbt(store: &Store, target: &SyncTarget) -> Result<Option<DbtRe
         Ok(project) => project,
         Err(err) => {
             store
-                .record_failure(name, "dbt", &started_at, &err.to_string())
+                .record_failure(name, "dbt", started_at, &err.to_string())
                 .await?;
             return Err(err.into());
         }
     };
     let parse_time = parse_start.elapsed();
     let store_start = Instant::now();
-    let counts = match store.replace_dbt(name, &project, &started_at).await {
+    let counts = match store.replace_dbt(name, &project, started_at).await {
         Ok(counts) => counts,
         Err(err) => {
             // Best effort: the store may be the thing that is failing.
             let _ = store
-                .record_failure(name, "dbt", &started_at, &err.to_string())
+                .record_failure(name, "dbt", started_at, &err.to_string())
                 .await;
             return Err(err.into());
         }
@@ -114,11 +137,11 @@ pub async fn sync_dbt(store: &Store, target: &SyncTarget) -> Result<Option<DbtRe
     for w in &project.warnings {
         tracing::warn!(connection = %name, "{w}");
     }
-    Ok(Some(DbtReport {
+    Ok(DbtReport {
         connection: name.clone(),
         counts,
         warnings: project.warnings,
         parse_time,
         store_time: store_start.elapsed(),
-    }))
+    })
 }

@@ -1,4 +1,4 @@
-//! Keeps the store current: reloads a connection's artifacts whenever dbt rewrites them.
+//! Keeps the store current: reloads a connection's local artifacts whenever dbt rewrites them.
 
 use crate::{sync_dbt, DbtSource, SyncTarget};
 use std::collections::HashMap;
@@ -9,16 +9,20 @@ use store::Store;
 /// Size and modification time of every artifact: a cheap signal that dbt wrote new ones.
 type Fingerprint = Vec<(PathBuf, Option<(u64, SystemTime)>)>;
 
-fn fingerprint(source: &DbtSource) -> Fingerprint {
-    let DbtSource::Local(paths) = source;
-    paths
+/// None for dbt Cloud, which has its own schedule.
+fn fingerprint(source: &DbtSource) -> Option<Fingerprint> {
+    let DbtSource::Local(paths) = source else {
+        return None;
+    };
+    let stamps = paths
         .all()
         .map(|p| {
             let meta = std::fs::metadata(p).ok();
             let stamp = meta.and_then(|m| Some((m.len(), m.modified().ok()?)));
             (p.to_path_buf(), stamp)
         })
-        .collect()
+        .collect();
+    Some(stamps)
 }
 
 /// Checks every `interval` and syncs the connections whose artifacts changed since the previous
@@ -31,7 +35,7 @@ pub fn watch(
 ) -> impl std::future::Future<Output = ()> + Send {
     let seen: HashMap<String, Fingerprint> = targets
         .iter()
-        .filter_map(|t| Some((t.connection.name.clone(), fingerprint(t.dbt.as_ref()?))))
+        .filter_map(|t| Some((t.connection.name.clone(), fingerprint(t.dbt.as_ref()?)?)))
         .collect();
     poll(store, targets, interval, seen)
 }
@@ -47,8 +51,9 @@ async fn poll(
     loop {
         ticker.tick().await;
         for target in &targets {
-            let Some(source) = &target.dbt else { continue };
-            let now = fingerprint(source);
+            let Some(now) = target.dbt.as_ref().and_then(fingerprint) else {
+                continue;
+            };
             if seen.get(&target.connection.name) == Some(&now) {
                 continue;
             }

@@ -1,5 +1,6 @@
 //! Syncs end to end into a real store.
 
+mod dbt_cloud;
 mod hex_api;
 mod history_file;
 mod history_postgres;

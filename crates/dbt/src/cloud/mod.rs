@@ -15,6 +15,9 @@
 //! let token = Secret::from_env("DBT_CLOUD_TOKEN")?;
 //! let client = CloudClient::new(CloudConfig::new("https://cloud.getdbt.com", 1, 2, token))?;
 //! let fetched = client.fetch("cache/dbt".as_ref(), None).await?;
+//! // The next fetch downloads again only when a newer docs or freshness run exists.
+//! let again = client.fetch("cache/dbt".as_ref(), Some(fetched.ids())).await?;
+//! assert!(again.unchanged || again.run_id != fetched.run_id || again.sources_run_id != fetched.sources_run_id);
 //! let project = dbt::load(&fetched.paths, WarehouseKind::Snowflake)?;
 //! println!("run {} of {:?}: {} nodes", fetched.run_id, fetched.job_name, project.nodes.len());
 //! # Ok(())
@@ -35,6 +38,16 @@ use api::{Api, Job, Project, Run};
 use std::fmt;
 use std::path::Path;
 
+/// The runs a fetch took its artifacts from. Freshness jobs usually run more often than the
+/// docs job, so a new sources run alone is reason to download again.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RunIds {
+    /// The docs run: manifest, catalog and test results.
+    pub docs: u64,
+    /// The run `sources.json` came from, if any.
+    pub sources: Option<u64>,
+}
+
 /// What [`CloudClient::fetch`] found and where it put it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CloudFetch {
@@ -42,7 +55,9 @@ pub struct CloudFetch {
     pub run_id: u64,
     /// When it finished, as dbt Cloud wrote it.
     pub finished_at: Option<String>,
-    /// The run is `previous_run`: nothing was downloaded and `paths` are what `dir` holds.
+    /// The run whose `sources.json` was taken, if any.
+    pub sources_run_id: Option<u64>,
+    /// The runs are `previous`: nothing was downloaded and `paths` are what `dir` holds.
     pub unchanged: bool,
     /// The job the run belongs to.
     pub job_id: u64,
@@ -87,30 +102,50 @@ impl CloudClient {
         Ok(CloudClient { config, base, api })
     }
 
-    /// Finds the docs run and, unless it is `previous_run` and `dir` still holds a manifest,
-    /// downloads its artifacts into `dir` (made if missing). Files an earlier fetch left in
-    /// `dir` are replaced or removed.
+    /// Finds the docs and sources runs and, unless they are `previous` and `dir` still holds a
+    /// manifest, downloads their artifacts into `dir` (made if missing). Files an earlier
+    /// fetch left in `dir` are replaced or removed.
     pub async fn fetch(
         &self,
         dir: &Path,
-        previous_run: Option<u64>,
+        previous: Option<RunIds>,
     ) -> Result<CloudFetch, CloudError> {
-        let project = self.api.project().await?;
-        let jobs = self.api.jobs().await?;
-        let mut warnings = Vec::new();
-        let (job, run) = self.docs_run(&project, &jobs, &mut warnings).await?;
-        let mut fetch = self.describe(&project, job, &run, warnings);
-        if previous_run == Some(run.id) {
+        let (mut fetch, run) = self.find(&project_and_jobs(&self.api).await?).await?;
+        if previous == Some(fetch.ids()) {
             if let Some(paths) = download::present(dir) {
                 fetch.unchanged = true;
                 fetch.paths = paths;
                 return Ok(fetch);
             }
         }
-        let sources_run = self.sources_run(&project, &jobs, job, &run).await?;
-        fetch.paths =
-            download::artifacts(&self.api, dir, &run, sources_run, &mut fetch.warnings).await?;
+        fetch.paths = download::artifacts(
+            &self.api,
+            dir,
+            &run,
+            fetch.sources_run_id,
+            &mut fetch.warnings,
+        )
+        .await?;
         Ok(fetch)
+    }
+
+    /// Finds the runs [`CloudClient::fetch`] would download, downloading nothing: proves the
+    /// token, the ids and that a usable docs run exists (`downstream check`).
+    pub async fn locate(&self) -> Result<CloudFetch, CloudError> {
+        let (fetch, _) = self.find(&project_and_jobs(&self.api).await?).await?;
+        Ok(fetch)
+    }
+
+    async fn find(
+        &self,
+        (project, jobs): &(Project, Vec<Job>),
+    ) -> Result<(CloudFetch, Run), CloudError> {
+        let mut warnings = Vec::new();
+        let (job, run) = self.docs_run(project, jobs, &mut warnings).await?;
+        let sources_run = self.sources_run(project, jobs, job, &run).await?;
+        let mut fetch = self.describe(project, job, &run, warnings);
+        fetch.sources_run_id = sources_run;
+        Ok((fetch, run))
     }
 
     /// `{access}/accounts/{a}/jobs/{job}/docs/`.
@@ -139,6 +174,7 @@ impl CloudClient {
         CloudFetch {
             run_id: run.id,
             finished_at: run.finished_at.clone(),
+            sources_run_id: None,
             unchanged: false,
             job_id: job.id,
             job_name: job
@@ -204,6 +240,20 @@ impl CloudClient {
         }
         let newest = select::newest(found).map(|(_, run)| run.id);
         Ok(newest.or_else(|| docs_run.has_sources().then_some(docs_run.id)))
+    }
+}
+
+async fn project_and_jobs(api: &Api) -> Result<(Project, Vec<Job>), CloudError> {
+    Ok((api.project().await?, api.jobs().await?))
+}
+
+impl CloudFetch {
+    /// The runs this fetch stands for, to hand to the next one.
+    pub fn ids(&self) -> RunIds {
+        RunIds {
+            docs: self.run_id,
+            sources: self.sources_run_id,
+        }
     }
 }
 

@@ -4,6 +4,7 @@
 CREATE TABLE dbt_cloud_runs (
     connection TEXT PRIMARY KEY,
     run_id TEXT NOT NULL,
+    sources_run_id TEXT,
     job_id TEXT NOT NULL,
     job_name TEXT NOT NULL,
     finished_at TEXT,

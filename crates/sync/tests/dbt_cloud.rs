@@ -1,0 +1,204 @@
+//! dbt Cloud as a connection's dbt source, against a local server answering in the Admin API
+//! v2 envelope with the example project's artifacts: load, skip an unchanged run, and keep
+//! the last good data through the errors users know.
+
+use crate::store_with;
+use dbt::cloud::{CloudClient, CloudConfig};
+use mockhttp::{Mock, Reply, TOKEN};
+use model::{Secret, WarehouseKind};
+use serde_json::{json, Value};
+use std::path::PathBuf;
+use std::sync::Arc;
+use store::{ConnectionRecord, Store};
+use sync::{sync_dbt, CloudSource, DbtSource, SyncTarget};
+
+const RUN: u64 = 9001;
+
+fn artifacts() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../examples/jaffle_analytics/artifacts")
+}
+
+fn envelope(status: u16, data: Value) -> Reply {
+    Reply::json(
+        status,
+        json!({"status": {"code": status, "is_success": status < 300, "user_message": if status < 300 { "Success!" } else { "Invalid token." }, "developer_message": ""},
+               "data": data, "extra": {"pagination": {"count": 1, "total_count": 1}}}),
+    )
+}
+
+/// The lookups of one sync: the project, its jobs and the docs job's latest run.
+fn lookups() -> Vec<Reply> {
+    vec![
+        envelope(
+            200,
+            json!({"id": 2, "name": "Jaffle Analytics", "docs_job_id": 13, "freshness_job_id": null}),
+        ),
+        envelope(
+            200,
+            json!([{"id": 13, "project_id": 2, "name": "Nightly build", "generate_docs": true,
+                               "run_generate_sources": false, "state": 1, "execute_steps": ["dbt build", "dbt docs generate"]}]),
+        ),
+        envelope(
+            200,
+            json!([{"id": RUN, "job_definition_id": 13, "status": 10, "finished_at": "2026-11-23 06:10:31+00:00",
+                               "has_docs_generated": true, "has_sources_generated": false,
+                               "run_steps": [{"index": 3, "name": "Invoke dbt with `dbt build`", "status": 10},
+                                             {"index": 4, "name": "Invoke dbt with `dbt docs generate`", "status": 10}]}]),
+        ),
+    ]
+}
+
+fn file(name: &str) -> Reply {
+    Reply::raw(
+        200,
+        std::fs::read_to_string(artifacts().join(name)).unwrap(),
+    )
+}
+
+fn downloads() -> Vec<Reply> {
+    vec![
+        file("manifest.json"),
+        file("catalog.json"),
+        file("run_results.json"),
+    ]
+}
+
+fn target(mock: &Mock, dir: &std::path::Path) -> SyncTarget {
+    let mut config = CloudConfig::new(mock.url.clone(), 1, 2, Secret::new(TOKEN));
+    config.http = mockhttp::fast_http(2);
+    SyncTarget {
+        connection: ConnectionRecord {
+            name: "wh".into(),
+            kind: WarehouseKind::Postgres,
+            default_database: None,
+            default_schema: None,
+            docs_url: None,
+            dbt_source: None,
+            access: None,
+        },
+        dbt: Some(DbtSource::Cloud(CloudSource {
+            client: Ok(Arc::new(CloudClient::new(config).unwrap())),
+            dir: dir.join("cloud"),
+            label: "dbt Cloud test".into(),
+            refresh_seconds: 600,
+        })),
+    }
+}
+
+async fn nodes(store: &Store) -> i64 {
+    store.connection("wh").await.unwrap().models
+}
+
+#[tokio::test]
+async fn the_latest_docs_run_is_loaded_once_and_links_to_its_docs() {
+    let (store, dir) = store_with("wh", WarehouseKind::Postgres).await;
+    let mut replies = lookups();
+    replies.extend(downloads());
+    let mock = Mock::start(replies).await;
+    let report = sync_dbt(&store, &target(&mock, dir.path())).await.unwrap();
+    let report = report.expect("a new run is loaded");
+    assert!(report.counts.nodes > 10, "{:?}", report.counts);
+    let steps: Vec<String> = mock
+        .seen()
+        .iter()
+        .filter(|s| s.path.ends_with("run_results.json"))
+        .map(|s| s.param("step").unwrap_or_default())
+        .collect();
+    assert_eq!(
+        steps,
+        ["3"],
+        "the build step's results, not docs generate's"
+    );
+
+    let overview = store.connection("wh").await.unwrap();
+    assert_eq!(
+        overview.docs_url,
+        Some(format!("{}/accounts/1/jobs/13/docs", mock.url))
+    );
+    assert_eq!(overview.dbt_source.as_deref(), Some("dbt Cloud test"));
+    let run = store.cloud_run("wh").await.unwrap().unwrap();
+    assert_eq!(
+        (run.run_id.as_str(), run.job_name.as_str()),
+        ("9001", "Nightly build")
+    );
+    assert!(run
+        .explorer_url
+        .ends_with("/explore/1/projects/2/environments/production/details/"));
+    let tests = overview.tests;
+    assert!(
+        tests.pass > 0,
+        "test outcomes came with the build step: {tests:?}"
+    );
+
+    let again = Mock::start(lookups()).await;
+    let models = nodes(&store).await;
+    assert!(sync_dbt(&store, &target(&again, dir.path()))
+        .await
+        .unwrap()
+        .is_none());
+    assert_eq!(again.calls().len(), 3, "no downloads: {:?}", again.calls());
+    assert_eq!(nodes(&store).await, models);
+}
+
+#[tokio::test]
+async fn a_rejected_token_says_401_unauthorized_and_keeps_the_last_load() {
+    let (store, dir) = store_with("wh", WarehouseKind::Postgres).await;
+    let mut replies = lookups();
+    replies.extend(downloads());
+    sync_dbt(&store, &target(&Mock::start(replies).await, dir.path()))
+        .await
+        .unwrap();
+    let models = nodes(&store).await;
+
+    let bad = Mock::start(vec![envelope(401, Value::Null)]).await;
+    let error = sync_dbt(&store, &target(&bad, dir.path()))
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(error.contains("401 Unauthorized"), "{error}");
+    assert!(
+        error.contains("Metadata Only") && error.contains("Job Admin"),
+        "{error}"
+    );
+    assert!(!error.contains(TOKEN));
+    let failing = store.failing_syncs("wh").await.unwrap();
+    assert_eq!(failing.len(), 1);
+    assert_eq!(failing[0].error.as_deref(), Some(error.as_str()));
+    assert_eq!(nodes(&store).await, models, "the last good load stays");
+}
+
+#[tokio::test]
+async fn a_project_without_a_docs_run_says_no_jobs_found_and_why() {
+    let (store, dir) = store_with("wh", WarehouseKind::Postgres).await;
+    let mock = Mock::start(vec![
+        envelope(200, json!({"id": 2, "name": "Jaffle Analytics", "docs_job_id": null})),
+        envelope(200, json!([{"id": 14, "project_id": 2, "name": "Hourly run", "generate_docs": false, "state": 1, "execute_steps": ["dbt run"]}])),
+    ])
+    .await;
+    let error = sync_dbt(&store, &target(&mock, dir.path()))
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        error.starts_with("No jobs found for this project"),
+        "{error}"
+    );
+    assert!(
+        error.contains("Hourly run"),
+        "names the job it passed over: {error}"
+    );
+}
+
+#[tokio::test]
+async fn a_missing_token_variable_fails_on_the_connection() {
+    let (store, dir) = store_with("wh", WarehouseKind::Postgres).await;
+    let mock = Mock::start(vec![]).await;
+    let mut target = target(&mock, dir.path());
+    if let Some(DbtSource::Cloud(cloud)) = &mut target.dbt {
+        cloud.client = Err("$DBT_CLOUD_TOKEN is not set in the environment".into());
+    }
+    let error = sync_dbt(&store, &target).await.unwrap_err().to_string();
+    assert!(error.contains("$DBT_CLOUD_TOKEN"), "{error}");
+    assert!(mock.calls().is_empty());
+    assert_eq!(store.failing_syncs("wh").await.unwrap().len(), 1);
+}
