@@ -9,6 +9,7 @@ mod catalog;
 mod check;
 mod config;
 mod demo;
+mod demo_hex;
 mod hex_config;
 mod hex_sync;
 mod history;
@@ -303,6 +304,10 @@ async fn run_demo(dir: PathBuf, addr: SocketAddr, no_serve: bool) -> Result<Exit
     let mut code = sync_all(&store, std::slice::from_ref(&target)).await;
     if code == ExitCode::SUCCESS {
         code = history::run_target(&store, &demo::prepare_history(&dir)?).await;
+    }
+    if code == ExitCode::SUCCESS {
+        let hex = demo_hex::workspace(&target.connection.name, "analytics").await?;
+        code = hex_sync::run_target(&store, &hex).await;
     }
     println!("demo store: {}", db.display());
     if no_serve || code != ExitCode::SUCCESS {

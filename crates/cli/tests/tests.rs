@@ -86,6 +86,12 @@ fn demo_loads_the_bundled_project() {
     );
     assert!(out.status.success(), "{}", text(&out));
     assert!(text(&out).contains("loaded 25 nodes"), "{}", text(&out));
+    assert!(
+        text(&out).contains("Hex jaffle: 6 projects")
+            && text(&out).contains("1/1 data connections matched"),
+        "the recorded Hex API answers go through the real client: {}",
+        text(&out)
+    );
     assert!(dir.path().join("demo.sqlite").exists());
 }
 

@@ -99,8 +99,20 @@ async fn table_json_carries_hex_usage() {
     .await;
     assert_eq!(status, StatusCode::OK);
     let hex = body["hex"].as_array().unwrap();
-    assert_eq!(hex.len(), 1);
+    assert_eq!(hex.len(), 2, "{hex:#?}");
     assert_eq!(hex[0]["project_name"], "Revenue dashboard");
+    assert_eq!(hex[0]["cell_label"], "Monthly revenue");
+    assert_eq!(hex[0]["owner"], "ana@jaffle.shop");
+    assert_eq!(hex[0]["observed"], true);
+    assert_eq!(hex[0]["in_project_sql"], true);
+    assert_eq!(hex[0]["hex_confirms"], true);
+    // The archived deck's SQL reads the table; nobody ran it in the history.
+    assert_eq!(hex[1]["project_name"], "Q3 board deck");
+    assert_eq!(hex[1]["state"], "archived");
+    assert_eq!(hex[1]["observed"], false);
+    assert_eq!(hex[1]["in_project_sql"], true);
+    assert_eq!(hex[1]["hex_confirms"], false);
+    assert_eq!(hex[1]["live"], false);
     assert_eq!(hex[0]["runs"], 21);
     assert_eq!(hex[0]["runs_by_context"]["scheduled"], 14);
     assert_eq!(hex[0]["runs_by_context"]["app_view"], 7);

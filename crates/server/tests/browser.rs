@@ -307,3 +307,86 @@ async fn the_tree_shows_the_warehouse_as_it_is() {
     assert!(not_built.contains("Not built"), "{not_built}");
     c.clone().close().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hex_metadata_names_the_work_and_project_sql_shows_what_never_ran() {
+    let (base, _dir) = serve_demo().await;
+    let b = browser().await;
+    let c = &b.client;
+    c.goto(&format!(
+        "{base}/connections/jaffle_warehouse/tables/analytics/finance/customer_ltv"
+    ))
+    .await
+    .unwrap();
+    let hex = visible_text(c, "#hex").await;
+    assert!(
+        hex.contains("Customer lifetime value") && hex.contains("LTV tiers"),
+        "{hex}"
+    );
+    assert!(
+        hex.contains("cy@jaffle.shop"),
+        "the owner from the Hex API: {hex}"
+    );
+    assert!(
+        hex.contains("Hex lists this table for the project"),
+        "{hex}"
+    );
+    assert!(hex.contains("Churn early warning"), "{hex}");
+    assert!(
+        hex.contains("Lifetime value of the quiet ones")
+            && hex.contains("from the project's SQL, not observed"),
+        "a cell that never ran still shows: {hex}"
+    );
+    let link = c
+        .find(Locator::LinkText("Churn early warning"))
+        .await
+        .unwrap()
+        .attr("href")
+        .await
+        .unwrap();
+    assert_eq!(
+        link.as_deref(),
+        Some("https://app.hex.tech/jaffle/hex/ad5a6e2c-7f1b-4c9d-be85-4a6b1c2d3e54")
+    );
+    element_screenshot(c, "#hex", "used-in-hex-api").await;
+    c.clone().close().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_dbt_refresh_puts_a_warning_beside_each_dbt_table() {
+    let (state, dir) = demo_app().await;
+    let message = "No jobs found for this project: none of its 1 job(s) has generated docs in a successful run";
+    state
+        .store
+        .record_failure("jaffle_warehouse", "dbt", &store::now(), message)
+        .await
+        .unwrap();
+    let (base, _dir) = serve_state(state, dir).await;
+    let b = browser().await;
+    let c = &b.client;
+    c.goto(&format!("{base}/connections/jaffle_warehouse"))
+        .await
+        .unwrap();
+    let banner = visible_text(c, "#refresh-error").await;
+    assert!(
+        banner.contains("dbt metadata: No jobs found for this project"),
+        "{banner}"
+    );
+    let icons = c
+        .find_all(Locator::Css(".tables .warn-icon"))
+        .await
+        .unwrap();
+    assert!(
+        icons.len() > 10,
+        "one beside each dbt table, {} found",
+        icons.len()
+    );
+    let hover = icons[0].attr("title").await.unwrap().unwrap_or_default();
+    assert!(
+        hover.contains(message),
+        "the hover shows the message: {hover}"
+    );
+    icons[0].clone().click().await.ok();
+    screenshot(c, "dbt-error-in-tree").await;
+    c.clone().close().await.unwrap();
+}

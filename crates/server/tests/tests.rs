@@ -44,7 +44,42 @@ pub async fn demo_app() -> (server::AppState, tempfile::TempDir) {
         .await
         .unwrap();
     load_hex_history(&store, &artifacts, dir.path()).await;
+    load_hex_api(&store).await;
     (server::AppState::new(store), dir)
+}
+
+/// The demo's recorded Hex API answers, served in the order the sync asks for them.
+async fn load_hex_api(store: &store::Store) {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../examples/jaffle_analytics/hex/api.json");
+    let answers: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let reply = |key: &str| mockhttp::Reply::json(200, answers[key].clone());
+    let mut replies = vec![reply("/api/v1/projects"), reply("/api/v1/data-connections")];
+    for project in answers["/api/v1/projects"]["values"].as_array().unwrap() {
+        let id = project["id"].as_str().unwrap();
+        replies.push(reply(&format!("/api/v1/cells?projectId={id}")));
+        replies.push(reply(&format!("/api/v1/projects/{id}/queriedTables")));
+    }
+    let mock = mockhttp::Mock::start(replies).await;
+    let client = hex::HexClient::new(hex::HexConfig::new(
+        hex::Workspace::parse(&format!("{}/jaffle/", mock.url)).unwrap(),
+        model::Secret::new(mockhttp::TOKEN),
+    ));
+    let target = sync::HexTarget {
+        workspace: "jaffle".into(),
+        location: hex::Workspace::parse("https://app.hex.tech/jaffle/").unwrap(),
+        client: sync::HexAccess::Ready(std::sync::Arc::new(client)),
+        connections: vec![sync::ConnectionIdentity {
+            name: "jaffle_warehouse".into(),
+            kind: WarehouseKind::Postgres,
+            host: None,
+            database: Some("analytics".into()),
+            schema: None,
+        }],
+        overrides: Default::default(),
+    };
+    sync::sync_hex(store, &target).await.unwrap();
 }
 
 /// The demo's Hex history, replayed so its newest runs are from today.
