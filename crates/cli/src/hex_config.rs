@@ -8,12 +8,8 @@ use model::{Secret, WarehouseKind};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::sync::Arc;
-use std::time::Duration;
 use sync::{ConnectionIdentity, HexAccess, HexTarget};
 
-/// Hex allows 30 requests a minute and 1,800 an hour per token unless it agreed otherwise.
-const PER_MINUTE: u32 = 30;
-const PER_HOUR: u32 = 1_800;
 /// Cells are read again only after an edit, so an hourly round costs a few requests.
 const REFRESH_SECONDS: u64 = 3_600;
 
@@ -74,18 +70,19 @@ pub fn resolve(raw: RawHex, ours: &[ConnectionIdentity]) -> Result<HexSource> {
     })
 }
 
+/// Hex's own limits (30 a minute, 1,800 an hour), unless the workspace agreed on others.
 fn config(raw: &RawHex, workspace: Workspace, token: String) -> HexConfig {
     let mut config = HexConfig::new(workspace, Secret::new(token.trim()));
-    config.limits = vec![
-        rest::Window {
-            limit: raw.requests_per_minute.unwrap_or(PER_MINUTE),
-            window: Duration::from_secs(60),
-        },
-        rest::Window {
-            limit: raw.requests_per_hour.unwrap_or(PER_HOUR),
-            window: Duration::from_secs(3_600),
-        },
-    ];
+    for window in &mut config.limits {
+        let configured = match window.window.as_secs() {
+            60 => raw.requests_per_minute,
+            3_600 => raw.requests_per_hour,
+            _ => None,
+        };
+        if let Some(limit) = configured {
+            window.limit = limit;
+        }
+    }
     config
 }
 
@@ -157,6 +154,21 @@ mod tests {
             message.starts_with("$DOWNSTREAM_TEST_NO_HEX_TOKEN is not set"),
             "{message}"
         );
+    }
+
+    #[test]
+    fn configured_limits_replace_hex_defaults_one_window_at_a_time() {
+        let raw: RawHex = toml::from_str(
+            "workspace_url = \"https://app.hex.tech/acme/\"\ntoken_env = \"T\"\nrequests_per_minute = 10",
+        )
+        .unwrap();
+        let workspace = Workspace::parse(&raw.workspace_url).unwrap();
+        let limits: Vec<(u32, u64)> = config(&raw, workspace, "t".into())
+            .limits
+            .iter()
+            .map(|w| (w.limit, w.window.as_secs()))
+            .collect();
+        assert_eq!(limits, [(10, 60), (1_800, 3_600)]);
     }
 
     #[test]
