@@ -188,10 +188,16 @@ async fn run(
         .iter()
         .map(|p| project_record(p, &target.location))
         .collect();
+    let remapped = mapping_changed(&store.hex_connections().await?, &matched);
     store
         .write_hex_workspace(&workspace, &records, &matched, &store::now())
         .await?;
-    let marks = store.hex_cells_read(&target.workspace).await?;
+    // A cell's tables are resolved in the connection its Hex connection maps to: when a
+    // mapping moves, every project is read again, edited or not.
+    let marks = match remapped {
+        true => HashMap::new(),
+        false => store.hex_cells_read(&target.workspace).await?,
+    };
     let queried_state = store
         .hex_workspaces()
         .await?
@@ -216,6 +222,16 @@ async fn run(
         .await?;
     cells.summary.queried_tables = state;
     Ok(())
+}
+
+/// Whether any Hex connection now maps elsewhere than the stored mapping says.
+fn mapping_changed(stored: &[HexConnectionRecord], matched: &[HexConnectionRecord]) -> bool {
+    matched.iter().any(|m| {
+        stored
+            .iter()
+            .find(|s| s.hex_connection_id == m.hex_connection_id)
+            .is_none_or(|s| s.connection != m.connection)
+    })
 }
 
 /// Projects whose cells changed since they were read; trashed ones are not worth requests.

@@ -413,3 +413,59 @@ async fn several_fitting_connections_need_history_or_an_override() {
     let prod = matched.iter().find(|c| c.name == "Prod Snowflake").unwrap();
     assert_eq!(prod.connection.as_deref(), Some("wh2"));
 }
+
+#[tokio::test]
+async fn a_moved_mapping_reads_every_project_again_into_its_new_connection() {
+    let (store, _dir) = store().await;
+    let first = Mock::start(vec![
+        projects("2026-05-01T00:00:00Z"),
+        connections(),
+        p1_cells(),
+        forbidden(),
+        p2_cells(),
+    ])
+    .await;
+    let mut target = target(&first);
+    sync_hex(&store, &target).await.unwrap();
+    assert_eq!(
+        store
+            .hex_usage("wh", ORDERS, "2000-01-01")
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+
+    let mut twin = target.connections[0].clone();
+    twin.name = "wh2".into();
+    target.connections.push(twin);
+    target
+        .overrides
+        .insert("Prod Snowflake".into(), "wh2".into());
+    let unedited = Mock::start(vec![
+        projects("2026-05-01T00:00:00Z"),
+        connections(),
+        p1_cells(),
+        p2_cells(),
+    ])
+    .await;
+    target.client = client(&unedited);
+    let summary = sync_hex(&store, &target).await.unwrap();
+    assert_eq!(
+        summary.projects_read, 2,
+        "nothing was edited, the mapping moved"
+    );
+    assert!(store
+        .hex_usage("wh", ORDERS, "2000-01-01")
+        .await
+        .unwrap()
+        .is_empty());
+    assert_eq!(
+        store
+            .hex_usage("wh2", ORDERS, "2000-01-01")
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+}
