@@ -12,6 +12,7 @@
 #![deny(missing_docs)]
 
 mod dbt;
+pub mod graph;
 mod relation;
 mod secret;
 mod time;
