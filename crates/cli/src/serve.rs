@@ -41,11 +41,9 @@ pub async fn run(config: Config, store: Store, bind: SocketAddr, no_sync: bool) 
     loops.extend(catalog_loops(&store, &config));
     loops.extend(cloud_loops(&store, &config));
     loops.extend(config.hex.iter().map(|h| hex_loop(&store, h, no_sync)));
-    let state = server::AppState {
-        store,
-        window_days: config.window_days,
-        refresher: Some(Arc::new(refresher)),
-    };
+    let mut state = server::AppState::new(store);
+    state.window_days = config.window_days;
+    state.refresher = Some(Arc::new(refresher));
     let served = crate::serve(state, bind).await;
     for task in loops {
         task.abort();

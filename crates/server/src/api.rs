@@ -22,6 +22,8 @@ pub fn routes() -> Router<AppState> {
             get(table),
         )
         .route("/search", get(search))
+        .route("/lineage", get(crate::lineage::api))
+        .route("/graph", get(crate::lineage::export))
         .fallback(|| async {
             ApiError(AppError::NotFound(
                 "no such API route; see README.md#json-api".into(),

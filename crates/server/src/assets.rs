@@ -16,6 +16,16 @@ const ASSETS: &[(&str, &str, &str)] = &[
         include_str!("../assets/app.js"),
     ),
     (
+        "lineage.css",
+        "text/css; charset=utf-8",
+        include_str!("../assets/lineage.css"),
+    ),
+    (
+        "lineage.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../assets/lineage.js"),
+    ),
+    (
         "icon.svg",
         "image/svg+xml",
         include_str!("../assets/icon.svg"),

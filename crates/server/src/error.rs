@@ -13,6 +13,9 @@ pub enum AppError {
     /// The request is not allowed (e.g. a cross-site post).
     #[error("{0}")]
     Forbidden(String),
+    /// The request lacks what it needs; the message says what.
+    #[error("{0}")]
+    BadRequest(String),
     /// The store failed; details go to the log, not the page.
     #[error("internal error")]
     Internal(#[source] store::StoreError),
@@ -37,6 +40,7 @@ impl AppError {
         match self {
             AppError::NotFound(_) => StatusCode::NOT_FOUND,
             AppError::Forbidden(_) => StatusCode::FORBIDDEN,
+            AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             _ => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -45,7 +49,7 @@ impl AppError {
         match self {
             AppError::Internal(e) => tracing::error!("request failed: {e}"),
             AppError::Render(e) => tracing::error!("template failed: {e}"),
-            AppError::NotFound(_) | AppError::Forbidden(_) => {}
+            AppError::NotFound(_) | AppError::Forbidden(_) | AppError::BadRequest(_) => {}
         }
     }
 }

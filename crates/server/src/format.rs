@@ -71,6 +71,25 @@ pub fn query_escape(value: &str) -> String {
     utf8_percent_encode(value, SEGMENT).to_string()
 }
 
+/// `a=1&b=x%20y` → `[("a", "1"), ("b", "x y")]`, keys repeated as given (`+` is a space, as
+/// browsers send forms).
+pub fn query_pairs(query: &str) -> Vec<(String, String)> {
+    let decode = |text: &str| {
+        let spaced = text.replace('+', " ");
+        percent_encoding::percent_decode_str(&spaced)
+            .decode_utf8_lossy()
+            .into_owned()
+    };
+    query
+        .split('&')
+        .filter(|pair| !pair.is_empty())
+        .map(|pair| {
+            let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+            (decode(key), decode(value))
+        })
+        .collect()
+}
+
 /// Undoes [`segment`]'s `~` for empty names (axum already percent-decodes).
 pub fn unsegment(name: &str) -> &str {
     if name == "~" {
@@ -99,6 +118,20 @@ pub fn docs_url(base: &str, kind: &str, unique_id: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn query_pairs_decode_and_keep_repeats() {
+        assert_eq!(
+            query_pairs("node=dbt%3Awh%3Amodel.a&context=scheduled&context=app_view&q=a+b&flag"),
+            [
+                ("node".to_string(), "dbt:wh:model.a".to_string()),
+                ("context".into(), "scheduled".into()),
+                ("context".into(), "app_view".into()),
+                ("q".into(), "a b".into()),
+                ("flag".into(), String::new()),
+            ]
+        );
+    }
 
     #[test]
     fn markdown_is_rendered_and_sanitized() {

@@ -17,6 +17,8 @@ pub mod api;
 mod assets;
 mod error;
 pub mod format;
+mod layout;
+mod lineage;
 pub mod pages;
 mod refresh;
 
@@ -37,6 +39,8 @@ pub struct AppState {
     pub window_days: u32,
     /// The sources the refresh button runs (`None`: no button).
     pub refresher: Option<std::sync::Arc<Refresher>>,
+    /// The lineage graph, rebuilt after syncs.
+    graph_cache: std::sync::Arc<lineage::GraphCache>,
 }
 
 impl AppState {
@@ -46,6 +50,7 @@ impl AppState {
             store,
             window_days: 14,
             refresher: None,
+            graph_cache: Default::default(),
         }
     }
 
@@ -75,6 +80,7 @@ pub fn app(state: AppState) -> Router {
             "/connections/{name}/tables/{database}/{schema}/{table}",
             get(pages::table),
         )
+        .route("/lineage", get(lineage::page))
         .route("/assets/{file}", get(assets::serve))
         .nest("/api", api::routes())
         .fallback(|| async { AppError::NotFound("no such page".into()) })

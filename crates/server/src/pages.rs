@@ -413,6 +413,8 @@ pub struct TablePage {
     docs_link: Option<String>,
     /// dbt Explorer's page, when the metadata comes from dbt Cloud.
     explorer_link: Option<String>,
+    /// This node's lineage page.
+    lineage_link: String,
     unique_id: String,
     parents: Vec<NodeLink>,
     children: Vec<NodeLink>,
@@ -695,6 +697,10 @@ fn table_page(conn: ConnHeader, docs_base: Option<&str>, t: TableDetail) -> Tabl
         source_description_html: markdown(&t.node.source_description),
         docs_link: docs_base.map(|b| format::docs_url(b, &t.node.kind, &t.node.unique_id)),
         explorer_link: None,
+        lineage_link: format!(
+            "/lineage?node={}",
+            format::query_escape(&format!("dbt:{}:{}", t.connection, t.node.unique_id))
+        ),
         unique_id: format::query_escape(&t.node.unique_id),
         parents: t.parents.iter().map(link).collect(),
         children: t.children.iter().map(link).collect(),

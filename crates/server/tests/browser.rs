@@ -390,3 +390,67 @@ async fn a_failed_dbt_refresh_puts_a_warning_beside_each_dbt_table() {
     screenshot(c, "dbt-error-in-tree").await;
     c.clone().close().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_lineage_graph_reaches_hex_cells_and_follows_a_column() {
+    let (base, _dir) = serve_demo().await;
+    let b = browser().await;
+    let c = &b.client;
+    c.goto(&format!(
+        "{base}/connections/jaffle_warehouse/tables/analytics/finance/customer_ltv"
+    ))
+    .await
+    .unwrap();
+    c.find(Locator::Id("lineage-link"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.wait()
+        .for_element(Locator::Css("body[data-graph-ready]"))
+        .await
+        .unwrap();
+    screenshot(c, "lineage").await;
+    let graph = visible_text(c, "#lineage").await;
+    for expected in [
+        "customer_ltv",
+        "fct_payments",
+        "LTV tiers",
+        "Customer lifetime value",
+        "Churn early warning",
+    ] {
+        assert!(graph.contains(expected), "{expected} missing from\n{graph}");
+    }
+
+    c.find(Locator::LinkText("net_ltv"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let uses = visible_text(c, "#column-uses").await;
+    assert!(
+        uses.contains("LTV tiers") && uses.contains("Top customers"),
+        "{uses}"
+    );
+    assert!(uses.contains("Lifetime value of the quiet ones"), "{uses}");
+    let hits = c.find_all(Locator::Css(".lineage .n.hit")).await.unwrap();
+    assert!(
+        hits.len() >= 3,
+        "the cells using net_ltv are marked: {}",
+        hits.len()
+    );
+    screenshot(c, "lineage-column").await;
+
+    // Clicking a node refocuses the graph on it.
+    c.find(Locator::Css(".lineage .n.hex_project"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let title = visible_text(c, "h1").await;
+    assert!(title.contains("hex project"), "{title}");
+    c.clone().close().await.unwrap();
+}

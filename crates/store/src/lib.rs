@@ -17,6 +17,7 @@
 mod batch;
 mod dbt_cloud;
 mod error;
+mod graph;
 mod hex_api;
 mod history;
 mod read;
