@@ -69,10 +69,40 @@ impl ArtifactPaths {
     }
 }
 
+/// The compiled SQL of one model or snapshot, kept apart from the project so that it can be
+/// parsed and dropped one node at a time.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CompiledSql {
+    /// The node's `unique_id`.
+    pub unique_id: String,
+    /// `compiled_code` (manifest v7 and later) or `compiled_sql` (before).
+    pub sql: String,
+}
+
 /// Reads and checks every artifact, then resolves them into one project.
 pub fn load(paths: &ArtifactPaths, kind: WarehouseKind) -> Result<DbtProject, ArtifactError> {
+    load_as::<manifest::SkipSql>(paths, kind).map(|(project, _)| project)
+}
+
+/// Like [`load`], and also the compiled SQL of each model and snapshot dbt compiled (`dbt
+/// compile`, `run`, `build` and `docs generate` write it; `dbt parse` does not). Tests' and
+/// analyses' SQL is dropped as soon as the manifest is read.
+pub fn load_with_sql(
+    paths: &ArtifactPaths,
+    kind: WarehouseKind,
+) -> Result<(DbtProject, Vec<CompiledSql>), ArtifactError> {
+    load_as::<manifest::KeepSql>(paths, kind)
+}
+
+fn load_as<S>(
+    paths: &ArtifactPaths,
+    kind: WarehouseKind,
+) -> Result<(DbtProject, Vec<CompiledSql>), ArtifactError>
+where
+    S: manifest::SqlField + DeserializeOwned,
+{
     let mut warnings = Vec::new();
-    let manifest: manifest::RawManifest =
+    let manifest: manifest::RawManifest<S> =
         read(&paths.manifest, ArtifactKind::Manifest, &mut warnings)?;
     let (manifest_version, _) =
         version::check(&paths.manifest, &manifest.metadata, ArtifactKind::Manifest)?;
@@ -97,7 +127,7 @@ pub fn load(paths: &ArtifactPaths, kind: WarehouseKind) -> Result<DbtProject, Ar
     }
     warn_unknown_ids(&mut project, paths, &mut warnings);
     project.warnings = warnings;
-    Ok(project)
+    Ok((project, resolved.compiled))
 }
 
 /// Parses one artifact straight into its typed shape and checks kind and version.
@@ -145,8 +175,13 @@ macro_rules! has_metadata {
     )*};
 }
 
+impl<S> HasMetadata for manifest::RawManifest<S> {
+    fn metadata(&self) -> &version::Metadata {
+        &self.metadata
+    }
+}
+
 has_metadata!(
-    manifest::RawManifest,
     catalog::RawCatalog,
     run_results::RawRunResults,
     sources::RawSources

@@ -1,28 +1,70 @@
 //! `manifest.json`, v1 to v12: typed structs shaped like the file, then resolved into the model.
 //!
-//! Only the fields downstream uses are declared; serde skips the rest (compiled SQL, macros,
-//! docs) without building them, which keeps memory near the size of what we keep.
+//! Only the fields downstream uses are declared; serde skips the rest (macros, docs, and
+//! compiled SQL unless the caller asks for it) without building them, which keeps memory near
+//! the size of what we keep.
 
 use crate::json::{lenient_f64, lenient_string, string_list, Entries};
 use crate::version::Metadata;
+use crate::CompiledSql;
 use model::{DbtColumn, DbtNode, DbtTest, FreshnessRule, NodeKind, RelationName, WarehouseKind};
+use serde::de::{Deserializer, IgnoredAny};
 use serde::Deserialize;
 use std::collections::{HashMap, HashSet};
 
+/// What a read keeps of each node's compiled SQL: [`SkipSql`] or [`KeepSql`]. A type rather
+/// than a flag so that a read without column lineage never allocates the text at all.
+pub(crate) trait SqlField: Default {
+    fn into_sql(self) -> Option<String>;
+}
+
+/// Compiled SQL is skipped like any unknown field.
+#[derive(Default)]
+pub(crate) struct SkipSql;
+
+impl<'de> Deserialize<'de> for SkipSql {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        IgnoredAny::deserialize(d)?;
+        Ok(SkipSql)
+    }
+}
+
+impl SqlField for SkipSql {
+    fn into_sql(self) -> Option<String> {
+        None
+    }
+}
+
+/// Compiled SQL is kept (null or a non-string reads as none).
+#[derive(Default)]
+pub(crate) struct KeepSql(Option<String>);
+
+impl<'de> Deserialize<'de> for KeepSql {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        lenient_string(d).map(KeepSql)
+    }
+}
+
+impl SqlField for KeepSql {
+    fn into_sql(self) -> Option<String> {
+        self.0.filter(|s| !s.trim().is_empty())
+    }
+}
+
 #[derive(Deserialize)]
-pub(crate) struct RawManifest {
+pub(crate) struct RawManifest<S> {
     #[serde(default)]
     pub metadata: Metadata,
     #[serde(default)]
-    pub nodes: Entries<RawNode>,
+    pub nodes: Entries<RawNode<S>>,
     #[serde(default)]
-    pub sources: Entries<RawNode>,
+    pub sources: Entries<RawNode<S>>,
     #[serde(default)]
     pub groups: Entries<RawGroup>,
 }
 
 #[derive(Deserialize)]
-pub(crate) struct RawNode {
+pub(crate) struct RawNode<S> {
     #[serde(default)]
     resource_type: String,
     #[serde(default)]
@@ -73,6 +115,33 @@ pub(crate) struct RawNode {
     loaded_at_field: Option<String>,
     #[serde(default)]
     freshness: Option<RawFreshnessRule>,
+    #[serde(default, deserialize_with = "checksum")]
+    checksum: Option<String>,
+    // Compiled SQL: `compiled_code` from v7, `compiled_sql` before. Two fields, not an alias,
+    // so a manifest carrying both does not fail as a duplicate.
+    #[serde(default)]
+    compiled_code: S,
+    #[serde(default)]
+    compiled_sql: S,
+}
+
+/// `checksum` is `{name, checksum}`; anything else reads as none.
+fn checksum<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    #[derive(Deserialize)]
+    struct Raw {
+        #[serde(default, deserialize_with = "lenient_string")]
+        checksum: Option<String>,
+    }
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Any {
+        Object(Raw),
+        Other(IgnoredAny),
+    }
+    Ok(match Any::deserialize(d)? {
+        Any::Object(raw) => raw.checksum,
+        Any::Other(_) => None,
+    })
 }
 
 #[derive(Default, Deserialize)]
@@ -169,9 +238,11 @@ pub(crate) struct Resolved {
     pub nodes: Vec<DbtNode>,
     pub tests: Vec<DbtTest>,
     pub edges: Vec<(String, String)>,
+    /// Compiled SQL of models and snapshots, when kept.
+    pub compiled: Vec<CompiledSql>,
 }
 
-impl RawManifest {
+impl<S: SqlField> RawManifest<S> {
     pub(crate) fn resolve(self, kind: WarehouseKind) -> Resolved {
         let group_owners: HashMap<String, String> = self
             .groups
@@ -205,13 +276,20 @@ impl RawManifest {
                     .map(|p| (p.clone(), n.unique_id.clone()))
             })
             .collect();
+        let mut compiled = Vec::new();
         let nodes = self
             .nodes
             .0
             .into_iter()
             .chain(self.sources.0)
-            .filter_map(|(_, n)| {
+            .filter_map(|(_, mut n)| {
                 let node_kind = n.node_kind()?;
+                if let Some(sql) = n.take_sql(node_kind) {
+                    compiled.push(CompiledSql {
+                        unique_id: n.unique_id.clone(),
+                        sql,
+                    });
+                }
                 Some(n.into_node(node_kind, kind, &group_owners))
             })
             .collect();
@@ -219,11 +297,22 @@ impl RawManifest {
             nodes,
             tests,
             edges,
+            compiled,
         }
     }
 }
 
-impl RawNode {
+impl<S: SqlField> RawNode<S> {
+    /// The compiled SQL of a model or snapshot: the nodes whose output columns the warehouse
+    /// keeps. Seeds have none; a test's or analysis' SQL builds no relation.
+    fn take_sql(&mut self, node_kind: NodeKind) -> Option<String> {
+        let code = std::mem::take(&mut self.compiled_code).into_sql();
+        let old = std::mem::take(&mut self.compiled_sql).into_sql();
+        matches!(node_kind, NodeKind::Model | NodeKind::Snapshot)
+            .then(|| code.or(old))
+            .flatten()
+    }
+
     fn node_kind(&self) -> Option<NodeKind> {
         NodeKind::from_resource_type(&self.resource_type)
     }
@@ -291,6 +380,7 @@ impl RawNode {
                 .collect(),
             freshness_rule,
             row_count: None,
+            checksum: self.checksum,
         }
     }
 

@@ -158,3 +158,31 @@ fn catalog_v1_gives_types_and_row_counts() {
     assert_eq!(id.position, Some(1));
     assert_eq!(customers.row_count, Some(100));
 }
+
+/// Compiled SQL is `compiled_sql` before manifest v7 and `compiled_code` from v7 on; v1 and
+/// v4 fixtures were never compiled and yield none.
+#[test]
+fn compiled_sql_is_read_under_both_names() {
+    let Some(root) = shared_fixtures() else {
+        return;
+    };
+    for (version, compiled) in [("v1", false), ("v2", true), ("v6", true), ("v7", true)] {
+        let path = root.join(format!("manifest/{version}/jaffle_shop/manifest.json"));
+        let (project, sql) = dbt::load_with_sql(&manifest_only(&path), WarehouseKind::Postgres)
+            .unwrap_or_else(|e| panic!("{e}"));
+        let models = project
+            .nodes
+            .iter()
+            .filter(|n| n.kind == NodeKind::Model)
+            .count();
+        if compiled {
+            assert_eq!(sql.len(), models, "{version}");
+            assert!(
+                sql.iter().all(|c| c.sql.to_lowercase().contains("select")),
+                "{version}"
+            );
+        } else {
+            assert!(sql.is_empty(), "{version}");
+        }
+    }
+}

@@ -176,3 +176,38 @@ fn the_docs_generate_run_results_is_recognised_and_ignored() {
         project.warnings
     );
 }
+
+/// Issue 7: column lineage needs each model's compiled SQL; `load` keeps none of it.
+#[test]
+fn compiled_sql_and_checksums_of_models_and_snapshots() {
+    let dir = repo_root().join("examples/jaffle_analytics/artifacts");
+    let (project, compiled) =
+        dbt::load_with_sql(&paths(&dir), WarehouseKind::Postgres).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        project,
+        dbt::load(&paths(&dir), WarehouseKind::Postgres).unwrap()
+    );
+    let ids: Vec<&str> = compiled.iter().map(|c| c.unique_id.as_str()).collect();
+    assert_eq!(ids.len(), 14, "13 models and the snapshot: {ids:?}");
+    assert!(ids
+        .iter()
+        .all(|id| id.starts_with("model.") || id.starts_with("snapshot.")));
+    let ltv = compiled
+        .iter()
+        .find(|c| c.unique_id == "model.jaffle_analytics.customer_ltv")
+        .unwrap();
+    assert!(ltv.sql.contains("as net_ltv"), "{}", ltv.sql);
+    assert!(!ltv.sql.contains("ref("), "compiled, not raw: {}", ltv.sql);
+    let node = |id: &str| project.nodes.iter().find(|n| n.unique_id == id).unwrap();
+    assert_eq!(
+        node("model.jaffle_analytics.customer_ltv")
+            .checksum
+            .as_deref(),
+        Some("b99ffc125c0bc4187e4e3f77d369980c5752382ec41ab0f4582670bbacb1656c")
+    );
+    assert!(node("seed.jaffle_analytics.payment_methods")
+        .checksum
+        .is_some());
+    // dbt writes no checksum for sources.
+    assert_eq!(node("source.jaffle_analytics.shop.orders").checksum, None);
+}

@@ -120,6 +120,10 @@ pub struct DbtNode {
     pub freshness_rule: Option<FreshnessRule>,
     /// Row count from the catalog's statistics, when the warehouse reports one.
     pub row_count: Option<i64>,
+    /// The manifest's `checksum.checksum` (a hash of the file), to tell which nodes a later
+    /// manifest changed.
+    #[serde(default)]
+    pub checksum: Option<String>,
 }
 
 /// A data test and what it is attached to.
@@ -220,6 +224,20 @@ pub struct FreshnessCheck {
     pub error: Option<String>,
 }
 
+/// One output column of a model or snapshot and one input column it is computed from, read
+/// from the node's compiled SQL.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct ColumnEdge {
+    /// The child's `unique_id`.
+    pub node_id: String,
+    /// The child's column, as the warehouse names it.
+    pub column: String,
+    /// `RelationName::key` of the relation read: a dbt node's, or a table dbt does not manage.
+    pub parent_key: String,
+    /// The column read there.
+    pub parent_column: String,
+}
+
 /// Everything one load of dbt metadata yields for a connection.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct DbtProject {
@@ -235,6 +253,10 @@ pub struct DbtProject {
     pub runs: Vec<NodeRun>,
     /// Source freshness results.
     pub freshness: Vec<FreshnessCheck>,
+    /// Column lineage of models and snapshots, from their compiled SQL (empty when dbt did
+    /// not compile them).
+    #[serde(default)]
+    pub column_lineage: Vec<ColumnEdge>,
     /// Problems that did not stop the load, each naming its file and field.
     pub warnings: Vec<String>,
 }

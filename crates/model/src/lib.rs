@@ -19,8 +19,8 @@ mod time;
 mod warehouse;
 
 pub use dbt::{
-    DbtColumn, DbtNode, DbtProject, DbtTest, FreshnessCheck, FreshnessRule, NodeKind, NodeRun,
-    ProjectMeta, RunStatus,
+    ColumnEdge, DbtColumn, DbtNode, DbtProject, DbtTest, FreshnessCheck, FreshnessRule, NodeKind,
+    NodeRun, ProjectMeta, RunStatus,
 };
 pub use relation::{Ident, RelationName, RelationParseError};
 pub use secret::Secret;
