@@ -30,22 +30,55 @@ impl Catalog {
         default_schema: Option<&str>,
     ) -> Result<Catalog, serde_json::Error> {
         let raw: HashMap<String, ColumnNames> = serde_json::from_str(json)?;
+        Ok(Catalog::from_tables(
+            raw.into_iter().map(|(name, columns)| (name, columns.0)),
+            dialect,
+            default_database,
+            default_schema,
+        ))
+    }
+
+    /// Builds a catalog from `(table name, columns)` pairs, such as a dbt project's relations,
+    /// folding and qualifying each name exactly as [`Catalog::from_json`] does: quote a part
+    /// (`"\"Raw\".events"`, or a column `"\"Id\""`) to keep it as written.
+    ///
+    /// ```
+    /// use sql::{Catalog, Dialect};
+    ///
+    /// let catalog = Catalog::from_tables(
+    ///     [("marts.orders", vec!["Order_Id", "\"Amount\""])],
+    ///     Dialect::Postgres,
+    ///     Some("analytics"),
+    ///     None,
+    /// );
+    /// assert_eq!(catalog.columns("analytics.marts.orders").unwrap(), ["order_id", "Amount"]);
+    /// ```
+    pub fn from_tables<N, C>(
+        tables: impl IntoIterator<Item = (N, Vec<C>)>,
+        dialect: Dialect,
+        default_database: Option<&str>,
+        default_schema: Option<&str>,
+    ) -> Catalog
+    where
+        N: AsRef<str>,
+        C: AsRef<str>,
+    {
         let defaults = Defaults::new(dialect, default_database, default_schema);
         let fold =
             |ident: &crate::ast::Ident<'_>| dialect.fold(&ident.text, ident.quoted).into_owned();
-        let tables = raw
+        let tables = tables
             .into_iter()
             .map(|(name, columns)| {
-                let parts: Vec<String> = split_name_string(&name).iter().map(fold).collect();
+                let parts: Vec<String> =
+                    split_name_string(name.as_ref()).iter().map(fold).collect();
                 let columns = columns
-                    .0
                     .iter()
-                    .filter_map(|c| split_name_string(c).first().map(fold))
+                    .filter_map(|c| split_name_string(c.as_ref()).first().map(fold))
                     .collect();
                 (qualify_parts(&parts, &defaults), columns)
             })
             .collect();
-        Ok(Catalog { tables })
+        Catalog { tables }
     }
 
     /// The columns of a qualified table, in order.
