@@ -10,6 +10,7 @@ mod check;
 mod config;
 mod demo;
 mod demo_hex;
+mod export;
 mod hex_config;
 mod hex_sync;
 mod history;
@@ -105,6 +106,11 @@ Exit codes: 0 every source answered; 1 some source failed (its row says why); 2 
 invalid."
     )]
     Check,
+    /// Export the lineage graph (JSON) or the Hex jobs (OpenLineage events, JSON Lines).
+    #[command(after_help = "Examples:
+  downstream export graph --out lineage.json
+  downstream export openlineage --out hex-events.jsonl   # POST each line to /api/v1/lineage")]
+    Export(export::ExportArgs),
     /// Print an annotated example configuration.
     DefaultConfig,
     /// Lineage tools.
@@ -175,6 +181,12 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Check => {
             let config = Config::load(&cli.config, true)?;
             Ok(check::run(&config).await)
+        }
+        Command::Export(args) => {
+            let config = Config::load(&cli.config, false)?;
+            let store = open_store(cli.store.as_deref().unwrap_or(&config.store)).await?;
+            export::run(&store, args).await?;
+            Ok(ExitCode::SUCCESS)
         }
         Command::DefaultConfig => {
             print!("{}", config::EXAMPLE);

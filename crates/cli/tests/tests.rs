@@ -451,3 +451,73 @@ fn a_catalog_without_its_secret_fails_on_the_connection_not_the_server() {
         "{printed}"
     );
 }
+
+#[test]
+fn export_writes_the_graph_and_openlineage_events_of_the_demo() {
+    let dir = tempfile::tempdir().unwrap();
+    let demo = run(
+        &["demo", "--no-serve", "--dir", dir.path().to_str().unwrap()],
+        dir.path(),
+    );
+    assert!(demo.status.success(), "{}", text(&demo));
+    let store = dir.path().join("demo.sqlite");
+    let store = store.to_str().unwrap();
+    let graph = run(&["export", "graph", "--store", store], dir.path());
+    assert!(graph.status.success(), "{}", text(&graph));
+    let graph: serde_json::Value = serde_json::from_slice(&graph.stdout).unwrap();
+    let ids: Vec<&str> = graph["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["id"].as_str().unwrap())
+        .collect();
+    assert!(ids.contains(&"dbt:jaffle_warehouse:model.jaffle_analytics.customer_ltv"));
+    assert!(
+        ids.contains(&"hex:7a2d3b9f-4c8e-4f6a-8b52-1d3e8f9a0b21"),
+        "{ids:?}"
+    );
+    let reads = graph["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| {
+            e["kind"] == "reads"
+                && e["from"] == "dbt:jaffle_warehouse:model.jaffle_analytics.customer_ltv"
+        })
+        .expect("a Hex cell reads customer_ltv");
+    assert!(reads["columns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|c| c[0] == "net_ltv"));
+
+    let out = dir.path().join("events.jsonl");
+    let events = run(
+        &[
+            "export",
+            "openlineage",
+            "--store",
+            store,
+            "--out",
+            out.to_str().unwrap(),
+        ],
+        dir.path(),
+    );
+    assert!(events.status.success(), "{}", text(&events));
+    let lines = std::fs::read_to_string(out).unwrap();
+    let events: Vec<serde_json::Value> = lines
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert!(
+        events.len() >= 8,
+        "one per Hex cell that reads a table: {}",
+        events.len()
+    );
+    let ltv = events
+        .iter()
+        .find(|e| e["job"]["name"] == "Customer lifetime value.LTV tiers")
+        .expect("the LTV tiers cell");
+    assert_eq!(ltv["inputs"][0]["namespace"], "postgres://jaffle_warehouse");
+    assert_eq!(ltv["inputs"][0]["name"], "analytics.finance.customer_ltv");
+}

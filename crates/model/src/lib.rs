@@ -13,6 +13,7 @@
 
 mod dbt;
 pub mod graph;
+pub mod openlineage;
 mod relation;
 mod secret;
 mod time;

@@ -24,6 +24,7 @@ pub fn routes() -> Router<AppState> {
         .route("/search", get(search))
         .route("/lineage", get(crate::lineage::api))
         .route("/graph", get(crate::lineage::export))
+        .route("/openlineage", get(crate::lineage::openlineage))
         .fallback(|| async {
             ApiError(AppError::NotFound(
                 "no such API route; see README.md#json-api".into(),

@@ -584,3 +584,19 @@ pub(crate) async fn export(
     let g = s.graph().await?;
     Ok(Json(g.export()).into_response())
 }
+
+/// `/api/openlineage`: one OpenLineage run event per Hex cell.
+pub(crate) async fn openlineage(
+    State(s): State<AppState>,
+) -> Result<Json<Vec<model::openlineage::RunEvent>>, ApiError> {
+    let g = s.graph().await?;
+    let warehouses = s
+        .store
+        .connections()
+        .await?
+        .into_iter()
+        .filter_map(|c| Some((c.name, c.kind.parse().ok()?)))
+        .collect();
+    let now = model::stamp(chrono::Utc::now());
+    Ok(Json(model::openlineage::hex_events(&g, &warehouses, &now)))
+}

@@ -1,0 +1,58 @@
+//! `downstream export`: the lineage graph as JSON, and the Hex jobs as OpenLineage events.
+
+use anyhow::{Context, Result};
+use clap::{Args, ValueEnum};
+use std::io::Write;
+use std::path::PathBuf;
+use store::Store;
+
+/// What to export.
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum Format {
+    /// Every node (dbt nodes, tables, Hex cells and projects) and edge, with columns.
+    Graph,
+    /// One OpenLineage `COMPLETE` run event per Hex cell, one JSON object per line.
+    Openlineage,
+}
+
+/// `downstream export`.
+#[derive(Args, Debug)]
+pub struct ExportArgs {
+    /// graph or openlineage.
+    #[arg(value_enum)]
+    format: Format,
+    /// Write here instead of standard output.
+    #[arg(long, short)]
+    out: Option<PathBuf>,
+    /// Hex work that ran within this many days is live.
+    #[arg(long, default_value_t = 14)]
+    window_days: u32,
+}
+
+/// Writes the export.
+pub async fn run(store: &Store, args: ExportArgs) -> Result<()> {
+    let now = chrono::Utc::now();
+    let since = model::stamp(now - chrono::Duration::days(i64::from(args.window_days)));
+    let graph = store.lineage_graph(&since).await?;
+    let mut text = match args.format {
+        Format::Graph => serde_json::to_string_pretty(&graph.export())?,
+        Format::Openlineage => {
+            let warehouses = store
+                .connections()
+                .await?
+                .into_iter()
+                .filter_map(|c| Some((c.name, c.kind.parse().ok()?)))
+                .collect();
+            let events = model::openlineage::hex_events(&graph, &warehouses, &model::stamp(now));
+            let lines: Result<Vec<String>, _> = events.iter().map(serde_json::to_string).collect();
+            lines?.join("\n")
+        }
+    };
+    text.push('\n');
+    match &args.out {
+        Some(path) => std::fs::write(path, text)
+            .with_context(|| format!("cannot write {}", path.display()))?,
+        None => std::io::stdout().write_all(text.as_bytes())?,
+    }
+    Ok(())
+}
