@@ -11,6 +11,7 @@ mod config;
 mod demo;
 mod demo_hex;
 mod export;
+mod exposures;
 mod hex_config;
 mod hex_sync;
 mod history;
@@ -111,6 +112,16 @@ invalid."
   downstream export graph --out lineage.json
   downstream export openlineage --out hex-events.jsonl   # POST each line to /api/v1/lineage")]
     Export(export::ExportArgs),
+    /// Write dbt exposures YAML, one per Hex project that reads dbt nodes; hand-written
+    /// exposures are kept.
+    #[command(after_help = "Examples:
+  downstream exposures --project-dir ../jaffle_analytics     # writes models/exposures/hex_exposures.yml
+  downstream exposures > hex_exposures.yml
+
+Generated entries carry config.meta.downstream_generated: true and are the only ones replaced.
+Exposures written by hand elsewhere in models/ keep their names, and Hex projects they already
+describe (same URL) are left to them.")]
+    Exposures(exposures::ExposuresArgs),
     /// Print an annotated example configuration.
     DefaultConfig,
     /// Lineage tools.
@@ -186,6 +197,12 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             let config = Config::load(&cli.config, false)?;
             let store = open_store(cli.store.as_deref().unwrap_or(&config.store)).await?;
             export::run(&store, args).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Exposures(args) => {
+            let config = Config::load(&cli.config, false)?;
+            let store = open_store(cli.store.as_deref().unwrap_or(&config.store)).await?;
+            exposures::run(&store, args).await?;
             Ok(ExitCode::SUCCESS)
         }
         Command::DefaultConfig => {

@@ -521,3 +521,50 @@ fn export_writes_the_graph_and_openlineage_events_of_the_demo() {
     assert_eq!(ltv["inputs"][0]["namespace"], "postgres://jaffle_warehouse");
     assert_eq!(ltv["inputs"][0]["name"], "analytics.finance.customer_ltv");
 }
+
+#[test]
+fn exposures_keep_hand_written_entries_and_replace_their_own() {
+    let dir = tempfile::tempdir().unwrap();
+    let demo = run(
+        &["demo", "--no-serve", "--dir", dir.path().to_str().unwrap()],
+        dir.path(),
+    );
+    assert!(demo.status.success(), "{}", text(&demo));
+    let store = dir.path().join("demo.sqlite");
+    let out = dir.path().join("exposures.yml");
+    std::fs::write(
+        &out,
+        "version: 2\nexposures:\n  - name: ops_wallboard\n    type: dashboard\n    owner: {email: ops@jaffle.shop}\n    depends_on: [\"ref('fct_orders')\"]\n  - name: hex_old\n    type: notebook\n    owner: {name: x}\n    config: {meta: {downstream_generated: true}}\n",
+    )
+    .unwrap();
+    let args = [
+        "exposures",
+        "--store",
+        store.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ];
+    for _ in 0..2 {
+        let ran = run(&args, dir.path());
+        assert!(ran.status.success(), "{}", text(&ran));
+    }
+    let yaml = std::fs::read_to_string(&out).unwrap();
+    assert!(
+        yaml.contains("name: ops_wallboard"),
+        "hand-written kept:\n{yaml}"
+    );
+    assert!(
+        !yaml.contains("hex_old"),
+        "its own old entries replaced:\n{yaml}"
+    );
+    assert_eq!(
+        yaml.matches("name: hex_revenue_dashboard").count(),
+        1,
+        "{yaml}"
+    );
+    assert!(yaml.contains("- ref('rpt_monthly_revenue')"), "{yaml}");
+    assert!(
+        yaml.contains("maturity: high") && yaml.contains("maturity: low"),
+        "{yaml}"
+    );
+}

@@ -95,6 +95,8 @@ pub struct Activity {
     pub live: bool,
     /// Query history saw it run at all.
     pub observed: bool,
+    /// Hex's status of a project, e.g. `Published`.
+    pub status: Option<String>,
 }
 
 /// One node.

@@ -174,7 +174,7 @@ impl Store {
     async fn project_names(&self) -> Result<HashMap<String, ProjectName>, StoreError> {
         let mut names = HashMap::new();
         for r in &self
-            .graph_rows("SELECT project_id, name, url FROM hex_projects")
+            .graph_rows("SELECT project_id, name, url, status FROM hex_projects")
             .await?
         {
             names.insert(
@@ -183,11 +183,12 @@ impl Store {
                     title: r.try_get(1)?,
                     url: r.try_get(2)?,
                     owner: None,
+                    status: r.try_get(3)?,
                 },
             );
         }
         for r in &self
-            .graph_rows("SELECT project_id, title, url, owner_email FROM hex_api_projects")
+            .graph_rows("SELECT project_id, title, url, owner_email, status FROM hex_api_projects")
             .await?
         {
             names.insert(
@@ -196,6 +197,7 @@ impl Store {
                     title: r.try_get(1)?,
                     url: r.try_get(2)?,
                     owner: r.try_get(3)?,
+                    status: r.try_get(4)?,
                 },
             );
         }
@@ -301,6 +303,7 @@ struct ProjectName {
     title: Option<String>,
     url: Option<String>,
     owner: Option<String>,
+    status: Option<String>,
 }
 
 #[derive(Clone, Copy)]
@@ -343,7 +346,10 @@ fn project_node(g: &mut Graph, names: &HashMap<String, ProjectName>, project_id:
     let at = g.add_node(&format!("hex:{project_id}"), NodeKind::HexProject, title);
     let node = g.node_mut(at);
     if node.activity.is_none() {
-        node.activity = Some(Activity::default());
+        node.activity = Some(Activity {
+            status: known.and_then(|n| n.status.clone()),
+            ..Activity::default()
+        });
         node.external_url = known.and_then(|n| n.url.clone());
         node.detail = known.and_then(|n| n.owner.clone());
     }
