@@ -1,4 +1,6 @@
-//! The store story, run against SQLite (and PostgreSQL when `DOWNSTREAM_TEST_PG` names a server).
+//! The store story, run against SQLite and against PostgreSQL: each test is generated twice
+//! by [`both!`], the second on a database of its own on the server `DOWNSTREAM_TEST_PG_URL`
+//! names (scripts/test starts one; without it the PostgreSQL half says SKIPPED).
 
 mod story;
 
@@ -33,11 +35,75 @@ pub fn connection() -> store::ConnectionRecord {
     }
 }
 
-/// A fresh store in a temp dir; the dir lives as long as the guard.
-pub async fn fresh_store() -> (store::Store, tempfile::TempDir) {
+/// Which store a test runs on.
+#[derive(Clone, Copy, Debug)]
+pub enum Backend {
+    /// A file in a temp dir.
+    Sqlite,
+    /// A database of its own on the test server.
+    Postgres,
+}
+
+/// Runs `test` on a fresh store of `backend` holding the test connection; the PostgreSQL
+/// half says SKIPPED when no server is configured.
+pub async fn run_on<F, Fut>(backend: Backend, test: F)
+where
+    F: FnOnce(store::Store) -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
     let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("downstream.sqlite");
-    let store = store::Store::open(path.to_str().unwrap()).await.unwrap();
+    let location = match backend {
+        Backend::Sqlite => dir.path().join("downstream.sqlite").display().to_string(),
+        Backend::Postgres => match fresh_database().await {
+            Some(url) => url,
+            None => {
+                eprintln!("SKIPPED on PostgreSQL: DOWNSTREAM_TEST_PG_URL is not set (scripts/test starts a server)");
+                return;
+            }
+        },
+    };
+    let store = store::Store::open(&location).await.unwrap();
     store.upsert_connection(&connection()).await.unwrap();
-    (store, dir)
+    test(store).await;
+}
+
+/// A new, empty database on the test server, so tests running at once never share tables.
+async fn fresh_database() -> Option<String> {
+    use sqlx::{Connection, Executor};
+    static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let admin = std::env::var("DOWNSTREAM_TEST_PG_URL").ok()?;
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let stamp = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
+    let name = format!("store_{}_{stamp}_{n}", std::process::id());
+    let mut conn = sqlx::PgConnection::connect(&admin).await.unwrap();
+    conn.execute(format!("CREATE DATABASE {name}").as_str())
+        .await
+        .unwrap();
+    let (base, _) = admin.rsplit_once('/').unwrap();
+    Some(format!("{base}/{name}"))
+}
+
+/// One test per back end: `both!(name, |store| async move { … })` makes `name::sqlite` and
+/// `name::postgres`.
+#[macro_export]
+macro_rules! both {
+    ($name:ident, $test:expr) => {
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+
+            #[tokio::test]
+            async fn sqlite() {
+                $crate::run_on($crate::Backend::Sqlite, $test).await
+            }
+
+            #[tokio::test]
+            async fn postgres() {
+                $crate::run_on($crate::Backend::Postgres, $test).await
+            }
+        }
+    };
 }
