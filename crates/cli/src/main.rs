@@ -293,13 +293,15 @@ pub(crate) async fn sync_all(store: &Store, targets: &[SyncTarget]) -> ExitCode 
         match sync::sync_dbt(store, target).await {
             Ok(Some(r)) => {
                 println!(
-                    "{name}: loaded {} nodes, {} columns, {} tests, {} new results, {} new freshness checks (read {:.2} s, stored {:.2} s)",
+                    "{name}: loaded {} nodes, {} columns, {} tests, {} new results, {} new freshness checks, {} column lineage pairs (read {:.2} s, of which column lineage {:.2} s; stored {:.2} s)",
                     r.counts.nodes,
                     r.counts.columns,
                     r.counts.tests,
                     r.counts.new_runs,
                     r.counts.new_freshness,
+                    r.counts.column_lineage,
                     r.parse_time.as_secs_f64(),
+                    r.lineage_time.as_secs_f64(),
                     r.store_time.as_secs_f64()
                 );
                 for w in &r.warnings {

@@ -16,6 +16,7 @@
 
 mod batch;
 mod dbt_cloud;
+mod dbt_state;
 mod error;
 mod graph;
 mod hex_api;
@@ -27,6 +28,7 @@ mod warehouse;
 mod write;
 
 pub use dbt_cloud::CloudRunRecord;
+pub use dbt_state::{SyncedNode, SyncedProject};
 pub use error::StoreError;
 pub use hex_api::{
     HexCellRecord, HexConnectionRecord, HexProjectCells, HexProjectRecord, HexWorkspaceRecord,

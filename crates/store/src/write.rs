@@ -38,6 +38,9 @@ pub struct LoadCounts {
     pub new_runs: u64,
     /// Freshness checks not seen before.
     pub new_freshness: u64,
+    /// Column lineage pairs (output column ← input column) of models and snapshots.
+    #[serde(default)]
+    pub column_lineage: u64,
 }
 
 impl Store {
@@ -86,6 +89,7 @@ impl Store {
             "dbt_tests",
             "dbt_test_targets",
             "dbt_edges",
+            "dbt_column_lineage",
         ] {
             sqlx::query::<Any>(&format!("DELETE FROM {table} WHERE connection = $1"))
                 .bind(connection)
@@ -192,12 +196,15 @@ async fn write_project(
     .await?;
     let new_runs = write_runs(conn, connection, project).await?;
     let new_freshness = write_freshness(conn, connection, project).await?;
+    let column_lineage =
+        crate::dbt_state::write_column_lineage(conn, connection, &project.column_lineage).await?;
     Ok(LoadCounts {
         nodes,
         columns,
         tests,
         new_runs,
         new_freshness,
+        column_lineage,
     })
 }
 
@@ -228,6 +235,7 @@ async fn write_nodes(
         "fresh_error_after",
         "loaded_at_field",
         "row_count",
+        "checksum",
     ];
     let rows: Vec<Vec<Val>> = nodes
         .iter()
@@ -256,6 +264,7 @@ async fn write_nodes(
                 rule.and_then(|r| r.error_after.clone()).into(),
                 rule.and_then(|r| r.loaded_at_field.clone()).into(),
                 n.row_count.into(),
+                n.checksum.as_deref().into(),
             ]
         })
         .collect();

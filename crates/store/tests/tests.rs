@@ -2,6 +2,7 @@
 //! by [`both!`], the second on a database of its own on the server `DOWNSTREAM_TEST_PG_URL`
 //! names (scripts/test starts one; without it the PostgreSQL half says SKIPPED).
 
+mod column_lineage;
 mod live;
 mod story;
 

@@ -5,6 +5,7 @@
 //! verbatim, against the connection.
 #![deny(missing_docs)]
 
+pub mod columns;
 mod dbt_cloud;
 mod hex;
 mod history;
@@ -77,8 +78,10 @@ pub struct DbtReport {
     pub counts: LoadCounts,
     /// Problems that did not stop it.
     pub warnings: Vec<String>,
-    /// Time to read and resolve the artifacts.
+    /// Time to read and resolve the artifacts, column lineage included.
     pub parse_time: Duration,
+    /// Of which: parsing compiled SQL for column lineage.
+    pub lineage_time: Duration,
     /// Time to write them.
     pub store_time: Duration,
 }
@@ -110,11 +113,16 @@ pub(crate) async fn load_artifacts(
     let name = &record.name;
     let parse_start = Instant::now();
     let (paths, kind) = (paths.clone(), record.kind);
-    let loaded = tokio::task::spawn_blocking(move || dbt::load(&paths, kind))
-        .await
-        .map_err(|e| SyncError::Task(e.to_string()))?;
-    let project = match loaded {
-        Ok(project) => project,
+    let loaded = tokio::task::spawn_blocking(move || {
+        let (mut project, compiled) = dbt::load_with_sql(&paths, kind)?;
+        let lineage_start = Instant::now();
+        columns::add_column_lineage(&mut project, compiled, kind);
+        Ok::<_, ArtifactError>((project, lineage_start.elapsed()))
+    })
+    .await
+    .map_err(|e| SyncError::Task(e.to_string()))?;
+    let (project, lineage_time) = match loaded {
+        Ok(loaded) => loaded,
         Err(err) => {
             store
                 .record_failure(name, "dbt", started_at, &err.to_string())
@@ -142,6 +150,7 @@ pub(crate) async fn load_artifacts(
         counts,
         warnings: project.warnings,
         parse_time,
+        lineage_time,
         store_time: store_start.elapsed(),
     })
 }

@@ -1,6 +1,7 @@
 //! Syncs end to end into a real store.
 
 mod dbt_cloud;
+mod dbt_local;
 mod hex_api;
 mod history_file;
 mod history_postgres;
