@@ -17,6 +17,8 @@ pub mod api;
 mod assets;
 mod error;
 pub mod format;
+mod hex_pages;
+mod highlight;
 mod layout;
 mod lineage;
 pub mod pages;
@@ -81,8 +83,10 @@ pub fn app(state: AppState) -> Router {
             get(pages::table),
         )
         .route("/lineage", get(lineage::page))
+        .route("/hex", get(hex_pages::projects))
+        .route("/hex/projects/{id}", get(hex_pages::project))
         .route("/assets/{file}", get(assets::serve))
-        .nest("/api", api::routes())
+        .nest("/api", api::routes().merge(hex_pages::api_routes()))
         .fallback(|| async { AppError::NotFound("no such page".into()) })
         .layer(axum::middleware::map_response(security_headers))
         .with_state(state)

@@ -2,6 +2,8 @@
 //! Screenshots land in target/screenshots/; with DOWNSTREAM_UPDATE_SCREENSHOTS=1 the README's
 //! picture in docs/ is refreshed too.
 
+mod hex_pages;
+
 use crate::demo_app;
 use fantoccini::{Client, ClientBuilder, Locator};
 use hyper_util::client::legacy::connect::HttpConnector;

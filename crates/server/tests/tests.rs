@@ -3,6 +3,7 @@
 
 mod api;
 mod browser;
+mod hex_pages;
 mod pages;
 
 use axum::body::Body;

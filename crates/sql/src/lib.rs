@@ -37,9 +37,11 @@ mod keywords;
 mod lexer;
 mod parser;
 mod resolve;
+mod tokens;
 
 pub use catalog::Catalog;
 pub use dialect::Dialect;
+pub use tokens::{tokens, TokenKind};
 
 use resolve::{Defaults, Resolver};
 use serde::Serialize;

@@ -20,6 +20,7 @@ mod dbt_state;
 mod error;
 mod graph;
 mod hex_api;
+mod hex_read;
 mod history;
 mod read;
 mod usage;
@@ -32,6 +33,9 @@ pub use dbt_state::{SyncedNode, SyncedProject};
 pub use error::StoreError;
 pub use hex_api::{
     HexCellRecord, HexConnectionRecord, HexProjectCells, HexProjectRecord, HexWorkspaceRecord,
+};
+pub use hex_read::{
+    HexCellDetail, HexProjectDetail, HexProjectOrder, HexProjectSummary, HexRelation, HexTableUse,
 };
 pub use history::{HistoryBatch, HistoryCounts, ProjectRecord, QueryRecord, RunRecord};
 pub use usage::HexUse;

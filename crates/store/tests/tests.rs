@@ -3,6 +3,7 @@
 //! names (scripts/test starts one; without it the PostgreSQL half says SKIPPED).
 
 mod column_lineage;
+mod hex_read;
 mod live;
 mod story;
 
