@@ -35,6 +35,7 @@ struct RawConfig {
     history: RawHistorySettings,
     #[serde(default)]
     hex: Vec<RawHex>,
+    auth: Option<crate::auth_config::RawAuth>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -170,6 +171,8 @@ pub struct Config {
     pub introspect_seconds: u64,
     /// Hex workspaces.
     pub hex: Vec<HexSource>,
+    /// Logins and tokens for a shared deployment.
+    pub auth: Option<server::auth::Auth>,
 }
 
 /// Defaults, for commands run without a config file.
@@ -270,6 +273,7 @@ fn resolve(raw: RawConfig, base: &Path) -> Result<Config> {
         introspect,
         introspect_seconds: raw.server.introspect_seconds.unwrap_or(900).max(10),
         hex,
+        auth: raw.auth.map(crate::auth_config::resolve).transpose()?,
     })
 }
 

@@ -5,6 +5,7 @@
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+mod auth_config;
 mod catalog;
 mod check;
 mod config;
@@ -396,8 +397,8 @@ async fn ensure_connections(store: &Store, config: &Config) -> Result<()> {
 }
 
 pub(crate) async fn serve(state: server::AppState, addr: SocketAddr) -> Result<()> {
-    if !addr.ip().is_loopback() {
-        tracing::warn!("binding {addr}: the UI and API are reachable from other machines and have no login yet");
+    if !addr.ip().is_loopback() && state.auth.is_none() {
+        anyhow::bail!("binding {addr} makes the UI and API reachable from other machines: configure [auth] (users, API tokens or a trusted proxy header) first, or bind 127.0.0.1");
     }
     server::serve(state, addr, |url| {
         println!("downstream is serving {url} (Ctrl-C to stop)");

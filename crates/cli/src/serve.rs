@@ -44,6 +44,7 @@ pub async fn run(config: Config, store: Store, bind: SocketAddr, no_sync: bool) 
     let mut state = server::AppState::new(store);
     state.window_days = config.window_days;
     state.refresher = Some(Arc::new(refresher));
+    state.auth = config.auth.clone().map(Arc::new);
     let served = crate::serve(state, bind).await;
     for task in loops {
         task.abort();

@@ -568,3 +568,15 @@ fn exposures_keep_hand_written_entries_and_replace_their_own() {
         "{yaml}"
     );
 }
+
+#[test]
+fn serving_beyond_loopback_needs_auth() {
+    let dir = project_dir();
+    let out = run(&["serve", "--no-sync", "--bind", "0.0.0.0:0"], dir.path());
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(
+        text(&out).contains("configure [auth]"),
+        "says what to do: {}",
+        text(&out)
+    );
+}

@@ -15,6 +15,7 @@
 
 pub mod api;
 mod assets;
+pub mod auth;
 mod error;
 pub mod format;
 mod hex_pages;
@@ -43,6 +44,8 @@ pub struct AppState {
     pub refresher: Option<std::sync::Arc<Refresher>>,
     /// The lineage graph, rebuilt after syncs.
     graph_cache: std::sync::Arc<lineage::GraphCache>,
+    /// Logins and tokens; `None`: a single user on loopback, who may do everything.
+    pub auth: Option<std::sync::Arc<auth::Auth>>,
 }
 
 impl AppState {
@@ -53,6 +56,7 @@ impl AppState {
             window_days: 14,
             refresher: None,
             graph_cache: Default::default(),
+            auth: None,
         }
     }
 
@@ -85,9 +89,15 @@ pub fn app(state: AppState) -> Router {
         .route("/lineage", get(lineage::page))
         .route("/hex", get(hex_pages::projects))
         .route("/hex/projects/{id}", get(hex_pages::project))
+        .route("/login", get(auth::login_page).post(auth::login))
+        .route("/logout", axum::routing::post(auth::logout))
         .route("/assets/{file}", get(assets::serve))
         .nest("/api", api::routes().merge(hex_pages::api_routes()))
         .fallback(|| async { AppError::NotFound("no such page".into()) })
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            auth::guard,
+        ))
         .layer(axum::middleware::map_response(security_headers))
         .with_state(state)
 }

@@ -2,6 +2,7 @@
 //! (`oneshot`) for the API and pages, and real headless Chromium for what a person sees.
 
 mod api;
+mod auth;
 mod browser;
 mod hex_pages;
 mod pages;

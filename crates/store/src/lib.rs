@@ -22,7 +22,9 @@ mod graph;
 mod hex_api;
 mod hex_read;
 mod history;
+mod locks;
 mod read;
+mod sessions;
 mod usage;
 mod views;
 mod warehouse;
@@ -31,6 +33,8 @@ mod write;
 pub use dbt_cloud::CloudRunRecord;
 pub use dbt_state::{SyncedNode, SyncedProject};
 pub use error::StoreError;
+pub use locks::SyncLock;
+pub use sessions::SessionRecord;
 pub use hex_api::{
     HexCellRecord, HexConnectionRecord, HexProjectCells, HexProjectRecord, HexWorkspaceRecord,
 };

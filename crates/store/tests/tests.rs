@@ -5,6 +5,7 @@
 mod column_lineage;
 mod hex_read;
 mod live;
+mod locks;
 mod story;
 
 use model::WarehouseKind;

@@ -123,11 +123,19 @@ pub enum HexSyncError {
     /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// Another process syncs this workspace now.
+    #[error(transparent)]
+    Busy(#[from] crate::Busy),
 }
 
 /// Reads the workspace and stores what changed; the outcome is recorded on every connection
 /// the workspace serves.
 pub async fn sync_hex(store: &Store, target: &HexTarget) -> Result<HexSummary, HexSyncError> {
+    let key = format!("hex:{}", target.workspace);
+    let _lock = crate::exclusive::exclusive(store, &key, || {
+        format!("Hex sync of workspace {}", target.workspace)
+    })
+    .await??;
     let started_at = store::now();
     let clock = Instant::now();
     let mut summary = HexSummary::default();
@@ -143,7 +151,7 @@ pub async fn sync_hex(store: &Store, target: &HexTarget) -> Result<HexSummary, H
                 .await?;
             Ok(summary)
         }
-        Err(HexSyncError::Store(error)) => Err(HexSyncError::Store(error)),
+        Err(e @ (HexSyncError::Store(_) | HexSyncError::Busy(_))) => Err(e),
         Err(failure) => {
             store
                 .record_hex_sync(&scope, &started_at, Err(&failure.to_string()), &warnings)

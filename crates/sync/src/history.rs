@@ -104,6 +104,9 @@ pub enum HistorySyncError {
     /// A worker thread failed.
     #[error("history processing stopped: {0}")]
     Worker(String),
+    /// Another process runs this source's sync.
+    #[error(transparent)]
+    Busy(#[from] crate::Busy),
 }
 
 /// Rows read so far, for progress displays.
@@ -116,6 +119,11 @@ pub async fn sync_history(
     target: &HistoryTarget,
     progress: Progress,
 ) -> Result<HistorySummary, HistorySyncError> {
+    let key = format!("history:{}:{}", target.connection, target.environment);
+    let _lock = crate::exclusive::exclusive(store, &key, || {
+        format!("history sync of {} / {}", target.connection, target.environment)
+    })
+    .await??;
     let started = Instant::now();
     let started_at = store::now();
     let result = run(store, target, progress, &started_at, started).await;

@@ -65,6 +65,9 @@ pub enum IntrospectSyncError {
     /// The warehouse failed.
     #[error("{0}")]
     Source(#[from] IntrospectError),
+    /// Another process reads this catalog now.
+    #[error(transparent)]
+    Busy(#[from] crate::Busy),
     /// The store failed.
     #[error(transparent)]
     Store(#[from] store::StoreError),
@@ -77,6 +80,11 @@ pub async fn sync_warehouse(
     store: &Store,
     target: &IntrospectTarget,
 ) -> Result<IntrospectSummary, IntrospectSyncError> {
+    let key = format!("warehouse:{}", target.connection);
+    let _lock = crate::exclusive::exclusive(store, &key, || {
+        format!("warehouse catalog sync of {}", target.connection)
+    })
+    .await??;
     let started_at = store::now();
     let result = run(store, target).await;
     match &result {

@@ -7,6 +7,7 @@
 
 pub mod columns;
 mod dbt_cloud;
+mod exclusive;
 mod hex;
 mod history;
 mod introspect;
@@ -14,6 +15,7 @@ mod reads;
 mod watch;
 
 pub use dbt_cloud::CloudSource;
+pub use exclusive::Busy;
 pub use hex::{sync_hex, ConnectionIdentity, HexAccess, HexSummary, HexSyncError, HexTarget};
 pub use history::{sync_history, HistorySummary, HistorySyncError, HistoryTarget, Progress};
 pub use introspect::{sync_warehouse, IntrospectSummary, IntrospectSyncError, IntrospectTarget};
@@ -64,6 +66,9 @@ pub enum SyncError {
     /// dbt Cloud failed; the message is the one the status page shows.
     #[error("{0}")]
     Cloud(String),
+    /// Another process loads this connection's dbt metadata now.
+    #[error(transparent)]
+    Busy(#[from] Busy),
     /// The reader task died.
     #[error("artifact reader stopped unexpectedly: {0}")]
     Task(String),
@@ -92,6 +97,13 @@ pub async fn sync_dbt(store: &Store, target: &SyncTarget) -> Result<Option<DbtRe
     let mut record = target.connection.clone();
     record.dbt_source = target.dbt.as_ref().map(DbtSource::describe);
     store.upsert_connection(&record).await?;
+    if target.dbt.is_none() {
+        return Ok(None);
+    }
+    let _lock = exclusive::exclusive(store, &format!("dbt:{}", record.name), || {
+        format!("dbt sync of {}", record.name)
+    })
+    .await??;
     let started_at = store::now();
     match &target.dbt {
         None => Ok(None),

@@ -1,0 +1,102 @@
+//! One sync of a source at a time across every process sharing the store, while readers go
+//! on: PostgreSQL holds a session advisory lock on a connection of its own (released when
+//! that connection closes, even if the process dies); SQLite takes a lease row that expires.
+
+use crate::{Backend, Store, StoreError};
+use sqlx::pool::PoolConnection;
+use sqlx::Any;
+use xxhash_rust::xxh3::xxh3_64;
+
+/// How long a SQLite lease lasts before another process may take it over.
+const LEASE_MINUTES: i64 = 120;
+
+/// Held while a sync runs; dropping it lets the next one in.
+pub struct SyncLock {
+    hold: Hold,
+}
+
+enum Hold {
+    /// The connection that owns the advisory lock; closed on drop, which releases it.
+    Advisory(PoolConnection<Any>),
+    /// A lease row, removed on drop by a background task.
+    Lease { store: Store, key: String, holder: String },
+}
+
+impl std::fmt::Debug for SyncLock {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SyncLock")
+    }
+}
+
+impl Drop for SyncLock {
+    fn drop(&mut self) {
+        match &mut self.hold {
+            Hold::Advisory(conn) => conn.close_on_drop(),
+            Hold::Lease { store, key, holder } => {
+                let (store, key, holder) = (store.clone(), key.clone(), holder.clone());
+                if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+                    runtime.spawn(async move { store.release_lease(&key, &holder).await });
+                }
+            }
+        }
+    }
+}
+
+impl Store {
+    /// Takes the lock of `key` (e.g. `dbt:warehouse`), or `None` when another sync holds it.
+    pub async fn try_lock_sync(&self, key: &str) -> Result<Option<SyncLock>, StoreError> {
+        match self.backend {
+            Backend::Postgres => self.advisory_lock(key).await,
+            Backend::Sqlite => self.lease(key).await,
+        }
+    }
+
+    async fn advisory_lock(&self, key: &str) -> Result<Option<SyncLock>, StoreError> {
+        let mut conn = self.pool.acquire().await?;
+        // Advisory keys are 64-bit; a hash of the name keeps them stable across processes.
+        let id = xxh3_64(key.as_bytes()) as i64;
+        let (taken,): (bool,) = sqlx::query_as("SELECT pg_try_advisory_lock($1)")
+            .bind(id)
+            .fetch_one(&mut *conn)
+            .await?;
+        Ok(taken.then_some(SyncLock {
+            hold: Hold::Advisory(conn),
+        }))
+    }
+
+    async fn lease(&self, key: &str) -> Result<Option<SyncLock>, StoreError> {
+        let now = chrono::Utc::now();
+        let holder = format!("{}:{}", std::process::id(), model::stamp(now));
+        let expires = model::stamp(now + chrono::Duration::minutes(LEASE_MINUTES));
+        let taken = sqlx::query::<Any>(
+            "INSERT INTO sync_leases (lease, holder, expires_at) VALUES ($1, $2, $3)
+             ON CONFLICT (lease) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at
+             WHERE sync_leases.expires_at < $4",
+        )
+        .bind(key.to_string())
+        .bind(holder.clone())
+        .bind(expires)
+        .bind(model::stamp(now))
+        .execute(&self.pool)
+        .await?
+        .rows_affected();
+        Ok((taken == 1).then(|| SyncLock {
+            hold: Hold::Lease {
+                store: self.clone(),
+                key: key.to_string(),
+                holder,
+            },
+        }))
+    }
+
+    async fn release_lease(&self, key: &str, holder: &str) {
+        let released = sqlx::query::<Any>("DELETE FROM sync_leases WHERE lease = $1 AND holder = $2")
+            .bind(key.to_string())
+            .bind(holder.to_string())
+            .execute(&self.pool)
+            .await;
+        if let Err(e) = released {
+            tracing::warn!(key, "could not release the sync lease (it expires by itself): {e}");
+        }
+    }
+}
