@@ -445,6 +445,18 @@ async fn the_lineage_graph_reaches_hex_cells_and_follows_a_column() {
     );
     screenshot(c, "lineage-column").await;
 
+    // Upstream, a source column reaches the same cells through the models computed from it.
+    c.goto(&format!(
+        "{base}/lineage?node=dbt%3Ajaffle_warehouse%3Amodel.jaffle_analytics.fct_payments&down=5&column=net_amount"
+    ))
+    .await
+    .unwrap();
+    let through = visible_text(c, "#column-uses").await;
+    assert!(
+        through.contains("LTV tiers") && through.contains("customer_ltv"),
+        "net_amount reaches the LTV cells through customer_ltv: {through}"
+    );
+
     // Clicking a node refocuses the graph on it.
     c.find(Locator::Css(".lineage .n.hex_project"))
         .await

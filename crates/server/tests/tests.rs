@@ -40,7 +40,9 @@ pub async fn demo_app() -> (server::AppState, tempfile::TempDir) {
         })
         .await
         .unwrap();
-    let project = dbt::load(&paths, WarehouseKind::Postgres).unwrap();
+    // As a sync loads it: with the column lineage of the models' compiled SQL.
+    let (mut project, compiled) = dbt::load_with_sql(&paths, WarehouseKind::Postgres).unwrap();
+    sync::columns::add_column_lineage(&mut project, compiled, WarehouseKind::Postgres);
     store
         .replace_dbt("jaffle_warehouse", &project, &store::now())
         .await

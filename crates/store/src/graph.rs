@@ -30,6 +30,7 @@ impl Store {
         let mut g = Graph::default();
         let mut relations = self.add_dbt_nodes(&mut g).await?;
         self.add_dbt_edges(&mut g).await?;
+        self.add_column_lineage(&mut g, &relations).await?;
         let names = self.project_names().await?;
         let rows = self
             .graph_rows(
@@ -165,6 +166,27 @@ impl Store {
             let child = g.find(&format!("dbt:{connection}:{}", r.try_get::<String, _>(2)?));
             if let (Some(parent), Some(child)) = (parent, child) {
                 g.add_edge(parent, child, EdgeKind::Dbt);
+            }
+        }
+        Ok(())
+    }
+
+    /// Which output column of a model comes from which column of what it reads.
+    async fn add_column_lineage(
+        &self,
+        g: &mut Graph,
+        relations: &Relations,
+    ) -> Result<(), StoreError> {
+        let rows = self
+            .graph_rows("SELECT connection, node_id, column_name, parent_key, parent_column FROM dbt_column_lineage")
+            .await?;
+        for r in &rows {
+            let connection: String = r.try_get(0)?;
+            let child = g.find(&format!("dbt:{connection}:{}", r.try_get::<String, _>(1)?));
+            let parent = relations.get(&(connection, r.try_get(3)?)).copied();
+            if let (Some(parent), Some(child)) = (parent, child) {
+                let pair = (r.try_get(4)?, r.try_get(2)?);
+                g.add_edge(parent, child, EdgeKind::Dbt).columns.push(pair);
             }
         }
         Ok(())
