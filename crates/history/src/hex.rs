@@ -213,7 +213,14 @@ fn read_object(payload: &str) -> Result<Map<String, Value>, CommentError> {
     let parsed = serde_json::from_str::<Value>(payload).or_else(|first| {
         // Text re-cased by the warehouse turns `\u2013` into `\U2013`; undo just that.
         if payload.contains("\\U") {
-            serde_json::from_str(&payload.replace("\\U", "\\u")).map_err(|_| first)
+            // Cut short after a `\U`, the retry is what knows the text just ends.
+            serde_json::from_str(&payload.replace("\\U", "\\u")).map_err(|retry| {
+                if retry.is_eof() {
+                    retry
+                } else {
+                    first
+                }
+            })
         } else {
             Err(first)
         }
@@ -280,22 +287,48 @@ impl Fields<'_> {
     }
 }
 
-/// `selectedCellId=<id>` in a project URL.
+/// `selectedCellId=<id>` in a project URL, the key in any case (re-cased query text).
 fn cell_from_url(url: &str) -> Option<String> {
+    const KEY: &str = "selectedCellId=";
     let query = url.split_once('?')?.1;
     query
         .split(['&', '#'])
-        .find_map(|pair| pair.strip_prefix("selectedCellId="))
+        .find_map(|pair| {
+            let key = pair.get(..KEY.len())?;
+            key.eq_ignore_ascii_case(KEY).then(|| &pair[KEY.len()..])
+        })
         .filter(|id| !id.is_empty())
         .map(str::to_string)
 }
 
 /// `…/hex/<project id>/…` in a project URL.
 fn project_from_url(url: &str) -> Option<String> {
-    let path = url.split(['?', '#']).next()?;
-    let mut parts = path.split('/');
-    parts.find(|p| *p == "hex" || *p == "app")?;
-    parts.next().filter(|id| !id.is_empty()).map(str::to_string)
+    let (_, id) = split_project_url(url)?;
+    Some(id.to_string()).filter(|id| !id.is_empty())
+}
+
+/// A project URL's path up to its `/hex/` or `/app/`, and the project id after it.
+///
+/// Hex writes `<host>/<workspace>/hex/<id>/…`, so the segment after the workspace is tried
+/// first (a workspace may itself be called `hex` or `app`), then any other. Case is ignored:
+/// some warehouses re-case the query text.
+fn split_project_url(url: &str) -> Option<(&str, &str)> {
+    let path = url.split(['?', '#']).next().unwrap_or(url);
+    let host = path.find("://").map_or(0, |i| i + 3);
+    let slashes: Vec<usize> = path[host..]
+        .match_indices('/')
+        .map(|(i, _)| host + i)
+        .collect();
+    let is_kind = |at: &&usize| {
+        let kind = path[**at + 1..].get(..4);
+        kind.is_some_and(|k| k.eq_ignore_ascii_case("hex/") || k.eq_ignore_ascii_case("app/"))
+    };
+    let at = *slashes
+        .get(1)
+        .filter(is_kind)
+        .or_else(|| slashes.iter().find(is_kind))?;
+    let after = &path[at + 5..];
+    Some((&path[..at], after.split('/').next().unwrap_or(after)))
 }
 
 /// Hex's link to a cell: the project's logic view with the cell selected.
@@ -309,15 +342,13 @@ pub fn cell_url(project_url: &str, cell_id: &str) -> String {
 /// `https://app.hex.tech/<workspace>/hex/<project id>` from any URL of the project, the
 /// published app's (`…/<workspace>/app/<project id>/latest`) included.
 pub fn project_base(url: &str) -> String {
-    let path = url.split(['?', '#']).next().unwrap_or(url);
-    for marker in ["/hex/", "/app/"] {
-        if let Some(at) = path.find(marker) {
-            let after = &path[at + marker.len()..];
-            let id = after.split('/').next().unwrap_or(after);
-            return format!("{}/hex/{id}", &path[..at]);
+    match split_project_url(url) {
+        Some((workspace, id)) => format!("{workspace}/hex/{id}"),
+        None => {
+            let path = url.split(['?', '#']).next().unwrap_or(url);
+            path.trim_end_matches('/').to_string()
         }
     }
-    path.trim_end_matches('/').to_string()
 }
 
 /// Whether a URL from a comment may be shown as a link: anyone who can run SQL can write a
@@ -414,5 +445,40 @@ mod tests {
             "https://app.hex.tech/acme/hex/1b2c3d4e"
         );
         assert!(linkable(URL) && !linkable("javascript:alert(1)") && !linkable("http://evil"));
+    }
+
+    /// Issue 8 (property tests): a workspace called `hex` or `app` was taken for the marker
+    /// before the project id.
+    #[test]
+    fn issue_8_a_workspace_called_hex_is_not_the_project() {
+        let url = "https://app.hex.tech/hex/hex/1b2c3d4e/draft/logic?selectedCellId=c1";
+        assert_eq!(project_base(url), "https://app.hex.tech/hex/hex/1b2c3d4e");
+        assert_eq!(
+            project_base("https://app.hex.tech/app/app/1b2c3d4e/latest"),
+            "https://app.hex.tech/app/hex/1b2c3d4e"
+        );
+        let hex = parse_payload(&format!(r#"{{"project_url": "{url}"}}"#)).unwrap();
+        assert_eq!(hex.project_id, "1b2c3d4e");
+    }
+
+    /// Issue 8 (property tests): upper-cased text cut short after a `\U2013` escape read as
+    /// unreadable JSON, not as truncated.
+    #[test]
+    fn issue_8_re_cased_text_cut_after_an_escape_reads_as_truncated() {
+        let sql = comment(r#"{"project_id": "p", "project_name": "Q4 \u2013 rev"#);
+        assert_eq!(
+            parse_comment(&sql.to_uppercase()),
+            Err(CommentError::Truncated)
+        );
+    }
+
+    /// Issue 8 (property tests): in upper-cased query text the project and cell in the URL
+    /// were missed, so a comment naming its project only by URL read as having none.
+    #[test]
+    fn issue_8_re_cased_urls_still_name_the_project_and_cell() {
+        let sql = comment(&format!(r#"{{"project_url": "{URL}"}}"#)).to_uppercase();
+        let hex = parse_comment(&sql).unwrap().unwrap();
+        assert_eq!(hex.project_id, "1B2C3D4E");
+        assert_eq!(hex.cell_id.as_deref(), Some("9F8E7D6C"));
     }
 }
