@@ -63,13 +63,11 @@ pub enum ArtifactError {
     },
 }
 
+const TRUNCATED: &str = " (the file ends early: it may be truncated or still being written; re-run dbt or copy it again)";
+
 impl ArtifactError {
     pub(crate) fn json(path: &std::path::Path, err: serde_json::Error) -> Self {
-        let hint = if err.is_eof() {
-            " (the file ends early: it may be truncated or still being written; re-run dbt or copy it again)"
-        } else {
-            ""
-        };
+        let hint = if err.is_eof() { TRUNCATED } else { "" };
         ArtifactError::Json {
             path: path.to_path_buf(),
             line: err.line(),
@@ -78,4 +76,25 @@ impl ArtifactError {
             hint,
         }
     }
+
+    /// Like [`ArtifactError::json`] for an error in `text`. A number cut before its digits
+    /// (`0.`, `-`) is an invalid number to serde_json rather than an early end; at the very end
+    /// of a file that never closed its object it means the same (issue 8).
+    pub(crate) fn json_in(path: &std::path::Path, err: serde_json::Error, text: &[u8]) -> Self {
+        let cut = cut_short(&err, text);
+        let mut error = ArtifactError::json(path, err);
+        if let (true, ArtifactError::Json { hint, .. }) = (cut, &mut error) {
+            *hint = TRUNCATED;
+        }
+        error
+    }
+}
+
+/// Whether `err` sits where `text` ends, and `text` ends without closing its object.
+fn cut_short(err: &serde_json::Error, text: &[u8]) -> bool {
+    let text = text.trim_ascii_end();
+    let line = text.iter().filter(|&&b| b == b'\n').count() + 1;
+    let line_start = text.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+    let end = (line, text.len() - line_start);
+    !text.ends_with(b"}") && (err.line(), err.column()) == end
 }

@@ -147,7 +147,7 @@ fn read<T: DeserializeOwned + HasMetadata>(
             if let Ok(head) = serde_json::from_slice::<Head>(&bytes) {
                 version::check(path, &head.metadata, kind)?;
             }
-            return Err(ArtifactError::json(path, err));
+            return Err(ArtifactError::json_in(path, err, &bytes));
         }
     };
     let (_, warning) = version::check(path, parsed.metadata(), kind)?;

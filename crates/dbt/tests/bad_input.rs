@@ -46,6 +46,22 @@ fn truncated_json_names_the_file_and_says_truncated() {
     assert!(err.contains("truncated"), "{err}");
 }
 
+/// Issue 8 (property tests): a file cut inside a number (`0.`) is an invalid number to
+/// serde_json, and came without the hint that the file ends early.
+#[test]
+fn issue_8_a_file_cut_inside_a_number_says_truncated() {
+    let cut = MANIFEST.replace(r#""depends_on": {"nodes": []}}},"#, r#""x": 0."#);
+    let cut = &cut[..cut.find("0.").unwrap() + 2];
+    let err = load_manifest(cut).unwrap_err().to_string();
+    assert!(err.contains("invalid number"), "{err}");
+    assert!(err.contains("truncated"), "{err}");
+    // Malformed but complete is not called truncated.
+    let err = load_manifest(r#"{"metadata": 1.}"#)
+        .unwrap_err()
+        .to_string();
+    assert!(!err.contains("truncated"), "{err}");
+}
+
 #[test]
 fn a_catalog_given_as_manifest_is_named_as_such() {
     let catalog = r#"{"metadata": {"dbt_schema_version": "https://schemas.getdbt.com/dbt/catalog/v1.json"}, "nodes": {}, "sources": {}}"#;
