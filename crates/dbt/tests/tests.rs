@@ -6,6 +6,7 @@ mod bad_input;
 mod cloud;
 mod older_versions;
 mod own_fixtures;
+mod properties;
 
 use std::path::PathBuf;
 

@@ -3,6 +3,8 @@
 mod mock;
 mod pg_server;
 
+mod properties;
+
 mod bigquery;
 mod databricks;
 mod redshift;

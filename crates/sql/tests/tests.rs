@@ -4,6 +4,7 @@
 mod columns;
 mod corpus;
 mod errors;
+mod properties;
 mod statements;
 
 use sql::{analyze, Dialect, Lineage, Options};
