@@ -17,6 +17,8 @@ mod hex_config;
 mod hex_sync;
 mod history;
 mod history_config;
+mod impact;
+mod impact_print;
 mod lineage;
 mod serve;
 
@@ -41,9 +43,11 @@ use sync::SyncTarget;
   downstream sync                     load dbt metadata, warehouse catalogs, query history and Hex
   downstream history import --connection wh --kind snowflake history.jsonl
   downstream lineage sql --dialect snowflake query.sql
+  downstream impact --manifest target/manifest.json --format markdown > impact.md
   downstream serve                    serve the UI and API, refreshing as dbt writes artifacts
 
-Exit codes: 0 success; 1 a sync failed (the last good data is kept); 2 bad usage or config."
+Exit codes: 0 success; 1 a sync failed (the last good data is kept), or impact found something
+that breaks; 2 bad usage or config."
 )]
 struct Cli {
     /// Configuration file.
@@ -123,6 +127,26 @@ Generated entries carry config.meta.downstream_generated: true and are the only 
 Exposures written by hand elsewhere in models/ keep their names, and Hex projects they already
 describe (same URL) are left to them.")]
     Exposures(exposures::ExposuresArgs),
+    /// What a change to the dbt project breaks downstream: dbt nodes, Hex projects and cells,
+    /// down to columns.
+    #[command(after_help = "Examples:
+  dbt compile && downstream impact --manifest target/manifest.json
+  downstream impact --manifest target/manifest.json --catalog target/catalog.json --format json
+  downstream impact --models stg_payments,fct_payments
+  downstream impact --columns customer_ltv.net_ltv --format markdown > impact.md
+  downstream impact --git-diff origin/main --project-dir analytics/
+
+--manifest compares a new manifest with the synced project of --connection: removed nodes,
+modified ones (checksum), and per model its dropped, added and renamed columns (new columns from
+--catalog, else from its compiled SQL, else from its docs; a rename is a dropped and an added
+column computed from the same inputs). --git-diff maps changed files to nodes and uses
+target/manifest.json for column detail when it is newer than them. A Hex cell that uses a
+dropped or renamed column, directly or through models computing from it, breaks; so does
+anything reading a removed node. Everything else downstream is affected.
+
+Exit codes: 0 nothing breaks; 1 something breaks; 2 bad usage, unknown names, unreadable
+artifacts or store.")]
+    Impact(impact::ImpactArgs),
     /// Print an annotated example configuration.
     DefaultConfig,
     /// Lineage tools.
@@ -268,6 +292,11 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             let config = Config::load(&cli.config, false)?;
             let store = open_store(cli.store.as_deref().unwrap_or(&config.store)).await?;
             history::import(&store, args).await
+        }
+        Command::Impact(args) => {
+            let config = Config::load(&cli.config, false)?;
+            let store = open_store(cli.store.as_deref().unwrap_or(&config.store)).await?;
+            impact::run(&store, args).await
         }
         // Pure computation on its own threads: no config or store needed.
         Command::Lineage(LineageCommand::Sql(args)) => lineage::run(args),

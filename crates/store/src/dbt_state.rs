@@ -22,8 +22,11 @@ pub struct SyncedNode {
     pub checksum: Option<String>,
     /// `RelationName::key` of its relation.
     pub relation_key: Option<String>,
-    /// Its columns as the catalog and the docs gave them, in order.
+    /// Its columns as the catalog and the docs gave them, in order (documented columns the
+    /// catalog did not find left out).
     pub columns: Vec<String>,
+    /// The columns its docs describe, in order.
+    pub documented: Vec<String>,
 }
 
 /// What the store holds of one connection's dbt project.
@@ -82,8 +85,10 @@ impl Store {
         rows.iter()
             .map(|r| {
                 let unique_id: String = r.try_get(0)?;
+                let (columns, documented) = columns.remove(&unique_id).unwrap_or_default();
                 Ok(SyncedNode {
-                    columns: columns.remove(&unique_id).unwrap_or_default(),
+                    columns,
+                    documented,
                     unique_id,
                     kind: r.try_get(1)?,
                     name: r.try_get(2)?,
@@ -95,20 +100,31 @@ impl Store {
             .collect()
     }
 
+    /// Per node: its columns, and those its docs describe.
     async fn synced_columns(
         &self,
         connection: &str,
-    ) -> Result<HashMap<String, Vec<String>>, StoreError> {
+    ) -> Result<HashMap<String, (Vec<String>, Vec<String>)>, StoreError> {
         let rows = sqlx::query::<Any>(
-            "SELECT unique_id, name FROM dbt_columns WHERE connection = $1
-              ORDER BY unique_id, ordinal",
+            "SELECT unique_id, name, documented, in_warehouse FROM dbt_columns
+              WHERE connection = $1 ORDER BY unique_id, ordinal",
         )
         .bind(connection)
         .fetch_all(&self.pool)
         .await?;
-        let mut out: HashMap<String, Vec<String>> = HashMap::new();
+        let mut out: HashMap<String, (Vec<String>, Vec<String>)> = HashMap::new();
         for r in &rows {
-            out.entry(r.try_get(0)?).or_default().push(r.try_get(1)?);
+            let name: String = r.try_get(1)?;
+            let documented: i64 = r.try_get(2)?;
+            let in_warehouse: Option<i64> = r.try_get(3)?;
+            let entry = out.entry(r.try_get(0)?).or_default();
+            if documented != 0 {
+                entry.1.push(name.clone());
+            }
+            // Documented columns the catalog says the warehouse lacks are not the model's.
+            if in_warehouse != Some(0) {
+                entry.0.push(name);
+            }
         }
         Ok(out)
     }

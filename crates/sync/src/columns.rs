@@ -32,15 +32,25 @@ pub struct NodeColumns {
     pub error: Option<String>,
 }
 
-/// Parses every node's compiled SQL on all cores. Each text is dropped as soon as it is
-/// parsed, so at most one per thread is alive beyond the list the caller handed over.
+/// Parses every node's compiled SQL on all cores, with the project's own columns as the
+/// catalog. Each text is dropped as soon as it is parsed, so at most one per thread is alive
+/// beyond the list the caller handed over.
 pub fn analyze(
     project: &DbtProject,
     compiled: Vec<CompiledSql>,
     kind: WarehouseKind,
 ) -> Vec<NodeColumns> {
-    let dialect = Dialect::from(kind);
-    let catalog = catalog_of(project, dialect);
+    let catalog = catalog_of(project, Dialect::from(kind), &HashMap::new());
+    analyze_with(project, compiled, kind, &catalog)
+}
+
+/// [`analyze`] with a catalog of the caller's.
+pub fn analyze_with(
+    project: &DbtProject,
+    compiled: Vec<CompiledSql>,
+    kind: WarehouseKind,
+    catalog: &Catalog,
+) -> Vec<NodeColumns> {
     let relations: HashMap<&str, &RelationName> = project
         .nodes
         .iter()
@@ -53,7 +63,7 @@ pub fn analyze(
         let mut done = Vec::new();
         while let Some((at, node)) = next() {
             let relation = relations.get(node.unique_id.as_str()).copied();
-            done.push((at, node_columns(node, relation, kind, &catalog)));
+            done.push((at, node_columns(node, relation, kind, catalog)));
         }
         done
     };
@@ -122,19 +132,30 @@ fn parse_warning(nodes: &[NodeColumns]) -> Option<String> {
     ))
 }
 
-/// The project's relations with the columns the catalog or the docs give them. Names are
-/// quoted as stored, so they do not fold again; documented columns the catalog never saw
-/// fold like SQL.
-pub fn catalog_of(project: &DbtProject, dialect: Dialect) -> Catalog {
+/// The project's relations with the columns the catalog gives them, else those in `stored`
+/// (warehouse names by `unique_id`, e.g. from an earlier sync), else the documented ones.
+/// Warehouse names are quoted so they do not fold again; documented names fold like SQL.
+pub fn catalog_of(
+    project: &DbtProject,
+    dialect: Dialect,
+    stored: &HashMap<String, Vec<String>>,
+) -> Catalog {
     let tables = project.nodes.iter().filter_map(|n| {
         let relation = n.relation.as_ref()?;
-        let columns = known_columns(n);
+        let columns = known_columns(n, stored.get(&n.unique_id));
         (!columns.is_empty()).then(|| (quoted(relation), columns))
     });
     Catalog::from_tables(tables, dialect, None, None)
 }
 
-fn known_columns(node: &DbtNode) -> Vec<String> {
+fn known_columns(node: &DbtNode, stored: Option<&Vec<String>>) -> Vec<String> {
+    let catalogued = node.columns.iter().any(|c| c.position.is_some());
+    match stored {
+        Some(stored) if !catalogued && !stored.is_empty() => {
+            return stored.iter().map(|c| quote(c)).collect()
+        }
+        _ => {}
+    }
     node.columns
         .iter()
         .filter(|c| c.in_warehouse != Some(false))

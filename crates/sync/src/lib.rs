@@ -10,6 +10,7 @@ mod dbt_cloud;
 mod exclusive;
 mod hex;
 mod history;
+pub mod impact;
 mod introspect;
 mod reads;
 mod watch;

@@ -1,0 +1,16 @@
+//! Impact analysis: what a change to a dbt project does to what is built on it.
+//!
+//! Two steps. [`changes`] tells what changed against the synced project (removed and
+//! modified nodes; per model its dropped, added and renamed columns), from a new manifest or
+//! from names. [`walk`] follows each change down the lineage graph: dbt nodes downstream are
+//! affected; a Hex cell using a dropped or renamed column, directly or through models
+//! computing columns from it, breaks, and so does anything reading a removed node.
+
+pub mod changes;
+pub mod walk;
+
+pub use changes::{
+    diff_manifest, find_node, from_names, from_paths, Change, ChangeSet, ColumnsFrom, NameError,
+    NewProject, NodeChange, Rename,
+};
+pub use walk::{add_column_pairs, analyze, DbtImpact, HexImpact, Reason, Report};
