@@ -16,6 +16,7 @@
 pub mod api;
 mod assets;
 pub mod auth;
+mod cache;
 mod error;
 pub mod format;
 mod hex_pages;
@@ -46,6 +47,10 @@ pub struct AppState {
     graph_cache: std::sync::Arc<lineage::GraphCache>,
     /// Logins and tokens; `None`: a single user on loopback, who may do everything.
     pub auth: Option<std::sync::Arc<auth::Auth>>,
+    /// Rendered answers, until a sync writes.
+    responses: std::sync::Arc<cache::ResponseCache>,
+    /// Connection overviews, until a sync writes.
+    overviews: std::sync::Arc<cache::OverviewCache>,
 }
 
 impl AppState {
@@ -57,6 +62,8 @@ impl AppState {
             refresher: None,
             graph_cache: Default::default(),
             auth: None,
+            responses: Default::default(),
+            overviews: Default::default(),
         }
     }
 
@@ -94,6 +101,10 @@ pub fn app(state: AppState) -> Router {
         .route("/assets/{file}", get(assets::serve))
         .nest("/api", api::routes().merge(hex_pages::api_routes()))
         .fallback(|| async { AppError::NotFound("no such page".into()) })
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            cache::layer,
+        ))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             auth::guard,

@@ -221,7 +221,7 @@ pub(crate) async fn connection(
     State(s): State<AppState>,
     Path(name): Path<String>,
 ) -> Result<Html<String>, AppError> {
-    let overview = s.store.connection(&name).await?;
+    let overview = s.overview(&name).await?;
     let counts = s.store.schema_counts(&name).await?;
     let total: i64 = counts.iter().map(|c| c.tables).sum();
     if total > INLINE_TABLES {
@@ -246,7 +246,7 @@ pub(crate) async fn schema(
     State(s): State<AppState>,
     Path((name, database, schema)): Path<(String, String, String)>,
 ) -> Result<Html<String>, AppError> {
-    let overview = s.store.connection(&name).await?;
+    let overview = s.overview(&name).await?;
     let (database, schema) = (format::unsegment(&database), format::unsegment(&schema));
     let tree = s.store.schema_tree(&name, database, schema).await?;
     if tree.is_empty() {
@@ -513,7 +513,7 @@ pub(crate) async fn table(
     Path((name, database, schema, table)): Path<(String, String, String, String)>,
     Query(q): Query<crate::api::TableQuery>,
 ) -> Result<Html<String>, AppError> {
-    let overview = s.store.connection(&name).await?;
+    let overview = s.overview(&name).await?;
     let (database, schema) = (format::unsegment(&database), format::unsegment(&schema));
     let since = s.live_since();
     let Some(t) = s
@@ -745,7 +745,7 @@ pub(crate) async fn status(
     State(s): State<AppState>,
     Path(name): Path<String>,
 ) -> Result<Html<String>, AppError> {
-    let o = s.store.connection(&name).await?;
+    let o = s.overview(&name).await?;
     let now = Utc::now();
     let syncs = s
         .store

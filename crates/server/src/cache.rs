@@ -1,0 +1,118 @@
+//! Answers to GET requests, kept until a sync writes: pages are a function of the store and
+//! the clock, and the store changes only when a sync records itself. Many people opening the
+//! same dashboards then cost one render each per sync (and per minute, since pages say
+//! "3 h ago" and what is live). Runs inside the access check, so it never serves a page to
+//! someone who may not see it.
+
+use crate::AppState;
+use axum::body::{Body, Bytes};
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderValue, Method, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use std::collections::{HashMap, VecDeque};
+use std::sync::Mutex;
+
+/// Entries kept; the oldest go first.
+const ENTRIES: usize = 4_096;
+/// Bodies larger than this are not kept (a huge graph export is rare and big).
+const LARGEST: usize = 2 * 1024 * 1024;
+
+/// (path and query, store version, minute) → the answer.
+#[derive(Debug, Default)]
+pub struct ResponseCache {
+    inner: Mutex<Entries>,
+}
+
+#[derive(Debug, Default)]
+struct Entries {
+    map: HashMap<Key, (HeaderValue, Bytes)>,
+    order: VecDeque<Key>,
+}
+
+type Key = (String, i64, i64);
+
+impl ResponseCache {
+    fn get(&self, key: &Key) -> Option<(HeaderValue, Bytes)> {
+        self.inner.lock().ok()?.map.get(key).cloned()
+    }
+
+    fn put(&self, key: Key, value: (HeaderValue, Bytes)) {
+        let Ok(mut e) = self.inner.lock() else { return };
+        if e.map.insert(key.clone(), value).is_none() {
+            e.order.push_back(key);
+        }
+        while e.order.len() > ENTRIES {
+            if let Some(old) = e.order.pop_front() {
+                e.map.remove(&old);
+            }
+        }
+    }
+}
+
+pub(crate) async fn layer(State(s): State<AppState>, req: Request, next: Next) -> Response {
+    if req.method() != Method::GET {
+        return next.run(req).await;
+    }
+    let Ok(version) = s.store.graph_version().await else {
+        return next.run(req).await;
+    };
+    let path = req
+        .uri()
+        .path_and_query()
+        .map(|p| p.to_string())
+        .unwrap_or_default();
+    let key = (path, version, chrono::Utc::now().timestamp() / 60);
+    if let Some((content_type, body)) = s.responses.get(&key) {
+        return ([(header::CONTENT_TYPE, content_type)], body).into_response();
+    }
+    let res = next.run(req).await;
+    if res.status() != StatusCode::OK {
+        return res;
+    }
+    let (parts, body) = res.into_parts();
+    // Our own handlers' bodies, already whole in memory: buffering them costs no more.
+    let bytes = match axum::body::to_bytes(body, usize::MAX).await {
+        Ok(bytes) => bytes,
+        Err(_) => {
+            return (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "the answer could not be read",
+            )
+                .into_response()
+        }
+    };
+    if let Some(content_type) = parts.headers.get(header::CONTENT_TYPE) {
+        if bytes.len() <= LARGEST {
+            s.responses.put(key, (content_type.clone(), bytes.clone()));
+        }
+    }
+    Response::from_parts(parts, Body::from(bytes))
+}
+
+/// Each connection's headline numbers (the header of every page), until a sync writes.
+#[derive(Debug, Default)]
+pub struct OverviewCache(Mutex<HashMap<String, (i64, store::ConnectionOverview)>>);
+
+impl AppState {
+    /// A connection's overview, computed once per store version.
+    pub(crate) async fn overview(
+        &self,
+        name: &str,
+    ) -> Result<store::ConnectionOverview, crate::AppError> {
+        let version = self.store.graph_version().await?;
+        let cached = self.overviews.0.lock().ok().and_then(|m| {
+            m.get(name)
+                .filter(|(v, _)| *v == version)
+                .map(|(_, o)| o.clone())
+        });
+        if let Some(overview) = cached {
+            return Ok(overview);
+        }
+        let overview = self.store.connection(name).await?;
+        if let Ok(mut m) = self.overviews.0.lock() {
+            m.insert(name.to_string(), (version, overview.clone()));
+        }
+        Ok(overview)
+    }
+}
