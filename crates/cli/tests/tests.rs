@@ -1,6 +1,7 @@
 //! The `downstream` binary as a user runs it.
 
 mod check;
+mod faults;
 mod impact;
 
 use std::io::{BufRead, BufReader, Read, Write};

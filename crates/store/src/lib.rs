@@ -33,8 +33,6 @@ mod write;
 pub use dbt_cloud::CloudRunRecord;
 pub use dbt_state::{SyncedNode, SyncedProject};
 pub use error::StoreError;
-pub use locks::SyncLock;
-pub use sessions::SessionRecord;
 pub use hex_api::{
     HexCellRecord, HexConnectionRecord, HexProjectCells, HexProjectRecord, HexWorkspaceRecord,
 };
@@ -42,6 +40,8 @@ pub use hex_read::{
     HexCellDetail, HexProjectDetail, HexProjectOrder, HexProjectSummary, HexRelation, HexTableUse,
 };
 pub use history::{HistoryBatch, HistoryCounts, ProjectRecord, QueryRecord, RunRecord};
+pub use locks::SyncLock;
+pub use sessions::SessionRecord;
 pub use usage::HexUse;
 pub use views::*;
 pub use warehouse::{StoredSchema, WarehouseColumn, WarehouseRelation, WarehouseTable};

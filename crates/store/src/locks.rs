@@ -19,7 +19,11 @@ enum Hold {
     /// The connection that owns the advisory lock; closed on drop, which releases it.
     Advisory(PoolConnection<Any>),
     /// A lease row, removed on drop by a background task.
-    Lease { store: Store, key: String, holder: String },
+    Lease {
+        store: Store,
+        key: String,
+        holder: String,
+    },
 }
 
 impl std::fmt::Debug for SyncLock {
@@ -75,12 +79,14 @@ impl Store {
         )
         .bind(key.to_string())
         .bind(holder.clone())
-        .bind(expires)
+        .bind(expires.clone())
         .bind(model::stamp(now))
         .execute(&self.pool)
         .await?
-        .rows_affected();
-        Ok((taken == 1).then(|| SyncLock {
+        .rows_affected()
+            == 1;
+        let taken = taken || self.take_from_the_dead(key, &holder, &expires).await?;
+        Ok(taken.then(|| SyncLock {
             hold: Hold::Lease {
                 store: self.clone(),
                 key: key.to_string(),
@@ -89,14 +95,61 @@ impl Store {
         }))
     }
 
+    /// A SQLite file is shared by processes of one machine: a lease whose process is gone
+    /// (killed mid-sync) is taken over at once instead of blocking syncs until it expires.
+    async fn take_from_the_dead(
+        &self,
+        key: &str,
+        holder: &str,
+        expires: &str,
+    ) -> Result<bool, StoreError> {
+        let current: Option<(String,)> =
+            sqlx::query_as("SELECT holder FROM sync_leases WHERE lease = $1")
+                .bind(key.to_string())
+                .fetch_optional(&self.pool)
+                .await?;
+        let Some((current,)) = current else {
+            return Ok(false);
+        };
+        let pid = current
+            .split(':')
+            .next()
+            .and_then(|p| p.parse::<u32>().ok());
+        if pid.is_none_or(|pid| pid == std::process::id() || process_alive(pid)) {
+            return Ok(false);
+        }
+        let moved = sqlx::query::<Any>(
+            "UPDATE sync_leases SET holder = $3, expires_at = $4 WHERE lease = $1 AND holder = $2",
+        )
+        .bind(key.to_string())
+        .bind(current)
+        .bind(holder.to_string())
+        .bind(expires.to_string())
+        .execute(&self.pool)
+        .await?
+        .rows_affected();
+        Ok(moved == 1)
+    }
+
     async fn release_lease(&self, key: &str, holder: &str) {
-        let released = sqlx::query::<Any>("DELETE FROM sync_leases WHERE lease = $1 AND holder = $2")
-            .bind(key.to_string())
-            .bind(holder.to_string())
-            .execute(&self.pool)
-            .await;
+        let released =
+            sqlx::query::<Any>("DELETE FROM sync_leases WHERE lease = $1 AND holder = $2")
+                .bind(key.to_string())
+                .bind(holder.to_string())
+                .execute(&self.pool)
+                .await;
         if let Err(e) = released {
-            tracing::warn!(key, "could not release the sync lease (it expires by itself): {e}");
+            tracing::warn!(
+                key,
+                "could not release the sync lease (it expires by itself): {e}"
+            );
         }
     }
+}
+
+/// Whether a process runs on this machine; where that cannot be told, it is assumed alive
+/// and its lease simply expires.
+fn process_alive(pid: u32) -> bool {
+    let proc = std::path::Path::new("/proc");
+    !proc.is_dir() || proc.join(pid.to_string()).exists()
 }

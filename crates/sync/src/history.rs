@@ -121,7 +121,10 @@ pub async fn sync_history(
 ) -> Result<HistorySummary, HistorySyncError> {
     let key = format!("history:{}:{}", target.connection, target.environment);
     let _lock = crate::exclusive::exclusive(store, &key, || {
-        format!("history sync of {} / {}", target.connection, target.environment)
+        format!(
+            "history sync of {} / {}",
+            target.connection, target.environment
+        )
     })
     .await??;
     let started = Instant::now();

@@ -207,11 +207,22 @@ async fn a_missing_token_variable_fails_on_the_connection() {
 async fn a_sync_another_process_runs_is_skipped_not_failed() {
     let (store, dir) = store_with("wh", WarehouseKind::Postgres).await;
     let mock = Mock::start(vec![]).await;
-    let held = store.try_lock_sync("dbt:wh").await.unwrap().expect("the lock");
-    let error = sync_dbt(&store, &target(&mock, dir.path())).await.unwrap_err();
+    let held = store
+        .try_lock_sync("dbt:wh")
+        .await
+        .unwrap()
+        .expect("the lock");
+    let error = sync_dbt(&store, &target(&mock, dir.path()))
+        .await
+        .unwrap_err();
     assert!(matches!(error, sync::SyncError::Busy(_)), "{error}");
-    assert!(error.to_string().contains("another process is running the dbt sync of wh"));
+    assert!(error
+        .to_string()
+        .contains("another process is running the dbt sync of wh"));
     assert!(mock.calls().is_empty(), "nothing was asked of dbt Cloud");
-    assert!(store.failing_syncs("wh").await.unwrap().is_empty(), "not a failure");
+    assert!(
+        store.failing_syncs("wh").await.unwrap().is_empty(),
+        "not a failure"
+    );
     drop(held);
 }
