@@ -17,12 +17,18 @@ pub(crate) fn of_tokens(sql: &str, tokens: &[Token], dialect: Dialect) -> String
     let mut previous = Kind::Eof;
     let mut list_of_literals = false;
     let significant = trim_semicolons(tokens);
+    let mut sets_schema = false;
     for (i, token) in significant.iter().enumerate() {
+        if i == 0 || significant[i - 1].kind == Kind::Semicolon {
+            sets_schema = sets_search_path(sql, &significant[i..]);
+        }
         // `IDENTIFIER('schema.table')` names a table: that string is not a constant.
         let names_table = i >= 2
             && significant[i - 1].kind == Kind::LParen
             && significant[i - 2].kw == Kw::IDENTIFIER;
-        let literal = matches!(token.kind, Kind::Str | Kind::Number | Kind::Param) && !names_table;
+        let literal = matches!(token.kind, Kind::Str | Kind::Number | Kind::Param)
+            && !names_table
+            && !sets_schema;
         // `?, ?, ?` collapses to `?`: IN lists of different lengths are one query shape.
         if literal && list_of_literals {
             continue;
@@ -65,6 +71,21 @@ pub(crate) fn of_text(sql: &str, dialect: Dialect) -> String {
     format!("{:032x}", hasher.digest128())
 }
 
+/// Whether `statement` is `SET [LOCAL|SESSION] search_path …` or `SET SCHEMA …`: its strings
+/// name the schema later statements read from, so they are not constants (issue 8).
+fn sets_search_path(sql: &str, statement: &[Token]) -> bool {
+    let word = |i: usize, w: &str| {
+        statement
+            .get(i)
+            .is_some_and(|t| t.kind == Kind::Word && text(sql, t).eq_ignore_ascii_case(w))
+    };
+    if statement.first().is_none_or(|t| t.kw != Kw::SET) {
+        return false;
+    }
+    let scope = usize::from(word(1, "local") || word(1, "session"));
+    word(1 + scope, "search_path") || statement.get(1 + scope).is_some_and(|t| t.kw == Kw::SCHEMA)
+}
+
 fn text<'a>(sql: &'a str, token: &Token) -> &'a str {
     &sql[token.start as usize..token.end as usize]
 }
@@ -103,5 +124,23 @@ mod tests {
             fp("select * from identifier('raw.a')"),
             fp("select * from identifier('raw.b')")
         );
+    }
+
+    /// Issue 8 (property tests): the schema a `SET search_path` names was hashed as a
+    /// constant, so texts reading different tables shared a fingerprint, which sync uses to
+    /// parse each query once.
+    #[test]
+    fn issue_8_the_search_path_is_part_of_the_shape() {
+        let pg = |sql: &str| analyze(sql, &Options::new(Dialect::Postgres), None).fingerprint;
+        let marts = "SET search_path TO 'marts'; select * from t where x = 'a'";
+        assert_ne!(pg(marts), pg(&marts.replace("'marts'", "'raw'")));
+        assert_ne!(
+            pg("set local search_path = 'a', 'b'; select 1"),
+            pg("set local search_path = 'a', 'c'; select 1")
+        );
+        assert_ne!(pg("SET SCHEMA 'a'"), pg("SET SCHEMA 'b'"));
+        // Constants elsewhere in the text still do not matter.
+        assert_eq!(pg(marts), pg(&marts.replace("'a'", "'b'")));
+        assert_eq!(pg("set timezone = 'UTC'"), pg("set timezone = 'CET'"));
     }
 }
