@@ -21,7 +21,8 @@ struct Part {
 
 /// Unquoted parts end in a digit, so no generated name is a keyword; quoted ones may hold
 /// spaces, any case and non-ASCII letters, but no quotes or dots. Neither starts with `_`,
-/// which keeps them apart from the CTE names.
+/// which keeps them apart from CTE names and aliases (in BigQuery `alias.field` in FROM
+/// unnests the alias's array, so a table `a4.x` after an alias `a4` is not a table).
 fn part() -> impl Strategy<Value = Part> {
     prop_oneof![
         3 => "[a-zA-Z][a-zA-Z0-9_]{0,8}[0-9]".prop_map(|text| Part { text, quoted: false }),
@@ -126,7 +127,7 @@ impl Writer<'_> {
 
     fn alias(&mut self) -> String {
         self.aliases += 1;
-        format!("a{}", self.aliases)
+        format!("_a{}", self.aliases)
     }
 
     /// Writes a table name and returns it qualified and folded.

@@ -42,8 +42,8 @@ impl Prepared {
         tables.flat_map(|t| t.split('.')).collect()
     }
 
-    /// String and number literals, except a string naming a table (`identifier('s.t')`,
-    /// `table('s.t')`).
+    /// String and number literals, except strings that name a table (`identifier('s.t')`,
+    /// `table('s.t')`) or a schema (`SET search_path TO 's'`).
     fn literals(&self) -> Vec<Range<usize>> {
         let sql = &self.case.sql;
         let names_table = |span: &Range<usize>| {
@@ -53,7 +53,20 @@ impl Prepared {
                 b.ends_with("identifier") || b.ends_with("table")
             })
         };
-        let strings = self.layout.strings.iter().filter(|s| !names_table(s));
+        let names_schema = |span: &Range<usize>| {
+            let statement = sql[..span.start].rsplit(';').next().unwrap_or("");
+            let words: Vec<String> = statement
+                .split_whitespace()
+                .take(3)
+                .map(str::to_ascii_lowercase)
+                .collect();
+            words.first().is_some_and(|w| w == "set")
+                && words[1..]
+                    .iter()
+                    .any(|w| w.starts_with("search_path") || w == "schema")
+        };
+        let strings = self.layout.strings.iter();
+        let strings = strings.filter(|s| !names_table(s) && !names_schema(s));
         strings.chain(&self.layout.numbers).cloned().collect()
     }
 
