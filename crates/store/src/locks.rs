@@ -10,14 +10,15 @@ use xxhash_rust::xxh3::xxh3_64;
 /// How long a SQLite lease lasts before another process may take it over.
 const LEASE_MINUTES: i64 = 120;
 
-/// Held while a sync runs; dropping it lets the next one in.
+/// Held while a sync runs. [`SyncLock::release`] lets the next one in at once; a lock only
+/// dropped (a sync that panicked or was cancelled) is released in the background.
 pub struct SyncLock {
-    hold: Hold,
+    hold: Option<Hold>,
 }
 
 enum Hold {
-    /// The connection that owns the advisory lock; closed on drop, which releases it.
-    Advisory(PoolConnection<Any>),
+    /// The connection that owns the advisory lock, and its key.
+    Advisory { conn: PoolConnection<Any>, id: i64 },
     /// A lease row, removed on drop by a background task.
     Lease {
         store: Store,
@@ -32,16 +33,37 @@ impl std::fmt::Debug for SyncLock {
     }
 }
 
+impl SyncLock {
+    /// Releases the lock before returning, so a sync started right after finds it free.
+    pub async fn release(mut self) {
+        match self.hold.take() {
+            Some(Hold::Advisory { mut conn, id }) => {
+                let unlocked = sqlx::query::<Any>("SELECT pg_advisory_unlock($1)")
+                    .bind(id)
+                    .execute(&mut *conn)
+                    .await;
+                if unlocked.is_err() {
+                    // Closing the session releases every lock it held.
+                    conn.close_on_drop();
+                }
+            }
+            Some(Hold::Lease { store, key, holder }) => store.release_lease(&key, &holder).await,
+            None => {}
+        }
+    }
+}
+
 impl Drop for SyncLock {
     fn drop(&mut self) {
         match &mut self.hold {
-            Hold::Advisory(conn) => conn.close_on_drop(),
-            Hold::Lease { store, key, holder } => {
+            Some(Hold::Advisory { conn, .. }) => conn.close_on_drop(),
+            Some(Hold::Lease { store, key, holder }) => {
                 let (store, key, holder) = (store.clone(), key.clone(), holder.clone());
                 if let Ok(runtime) = tokio::runtime::Handle::try_current() {
                     runtime.spawn(async move { store.release_lease(&key, &holder).await });
                 }
             }
+            None => {}
         }
     }
 }
@@ -64,7 +86,7 @@ impl Store {
             .fetch_one(&mut *conn)
             .await?;
         Ok(taken.then_some(SyncLock {
-            hold: Hold::Advisory(conn),
+            hold: Some(Hold::Advisory { conn, id }),
         }))
     }
 
@@ -87,11 +109,11 @@ impl Store {
             == 1;
         let taken = taken || self.take_from_the_dead(key, &holder, &expires).await?;
         Ok(taken.then(|| SyncLock {
-            hold: Hold::Lease {
+            hold: Some(Hold::Lease {
                 store: self.clone(),
                 key: key.to_string(),
                 holder,
-            },
+            }),
         }))
     }
 

@@ -1,6 +1,6 @@
 //! One run of a sync at a time, across every process sharing the store.
 
-use store::{Store, StoreError, SyncLock};
+use store::{Store, StoreError};
 
 /// Another process is running this sync right now.
 #[derive(Debug, thiserror::Error)]
@@ -10,14 +10,21 @@ pub struct Busy {
     pub what: String,
 }
 
-/// The lock of `key`, or [`Busy`] naming `what` when another process holds it.
-pub(crate) async fn exclusive(
+/// Runs `body` holding the lock of `key`, released before returning; [`Busy`] naming `what`
+/// when another process holds it.
+pub(crate) async fn exclusive<T, E>(
     store: &Store,
     key: &str,
     what: impl FnOnce() -> String,
-) -> Result<Result<SyncLock, Busy>, StoreError> {
-    Ok(store
-        .try_lock_sync(key)
-        .await?
-        .ok_or_else(|| Busy { what: what() }))
+    body: impl std::future::Future<Output = Result<T, E>>,
+) -> Result<T, E>
+where
+    E: From<Busy> + From<StoreError>,
+{
+    let Some(lock) = store.try_lock_sync(key).await? else {
+        return Err(Busy { what: what() }.into());
+    };
+    let out = body.await;
+    lock.release().await;
+    out
 }

@@ -132,10 +132,11 @@ pub enum HexSyncError {
 /// the workspace serves.
 pub async fn sync_hex(store: &Store, target: &HexTarget) -> Result<HexSummary, HexSyncError> {
     let key = format!("hex:{}", target.workspace);
-    let _lock = crate::exclusive::exclusive(store, &key, || {
-        format!("Hex sync of workspace {}", target.workspace)
-    })
-    .await??;
+    let what = || format!("Hex sync of workspace {}", target.workspace);
+    crate::exclusive::exclusive(store, &key, what, sync_hex_now(store, target)).await
+}
+
+async fn sync_hex_now(store: &Store, target: &HexTarget) -> Result<HexSummary, HexSyncError> {
     let started_at = store::now();
     let clock = Instant::now();
     let mut summary = HexSummary::default();

@@ -120,13 +120,21 @@ pub async fn sync_history(
     progress: Progress,
 ) -> Result<HistorySummary, HistorySyncError> {
     let key = format!("history:{}:{}", target.connection, target.environment);
-    let _lock = crate::exclusive::exclusive(store, &key, || {
+    let what = || {
         format!(
             "history sync of {} / {}",
             target.connection, target.environment
         )
-    })
-    .await??;
+    };
+    let body = sync_history_now(store, target, progress);
+    crate::exclusive::exclusive(store, &key, what, body).await
+}
+
+async fn sync_history_now(
+    store: &Store,
+    target: &HistoryTarget,
+    progress: Progress,
+) -> Result<HistorySummary, HistorySyncError> {
     let started = Instant::now();
     let started_at = store::now();
     let result = run(store, target, progress, &started_at, started).await;

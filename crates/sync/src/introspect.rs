@@ -81,10 +81,14 @@ pub async fn sync_warehouse(
     target: &IntrospectTarget,
 ) -> Result<IntrospectSummary, IntrospectSyncError> {
     let key = format!("warehouse:{}", target.connection);
-    let _lock = crate::exclusive::exclusive(store, &key, || {
-        format!("warehouse catalog sync of {}", target.connection)
-    })
-    .await??;
+    let what = || format!("warehouse catalog sync of {}", target.connection);
+    crate::exclusive::exclusive(store, &key, what, sync_warehouse_now(store, target)).await
+}
+
+async fn sync_warehouse_now(
+    store: &Store,
+    target: &IntrospectTarget,
+) -> Result<IntrospectSummary, IntrospectSyncError> {
     let started_at = store::now();
     let result = run(store, target).await;
     match &result {

@@ -101,17 +101,23 @@ pub async fn sync_dbt(store: &Store, target: &SyncTarget) -> Result<Option<DbtRe
     if target.dbt.is_none() {
         return Ok(None);
     }
-    let _lock = exclusive::exclusive(store, &format!("dbt:{}", record.name), || {
-        format!("dbt sync of {}", record.name)
-    })
-    .await??;
+    let key = format!("dbt:{}", record.name);
+    let what = || format!("dbt sync of {}", record.name);
+    exclusive::exclusive(store, &key, what, load_dbt(store, &record, target)).await
+}
+
+async fn load_dbt(
+    store: &Store,
+    record: &ConnectionRecord,
+    target: &SyncTarget,
+) -> Result<Option<DbtReport>, SyncError> {
     let started_at = store::now();
     match &target.dbt {
         None => Ok(None),
-        Some(DbtSource::Local(paths)) => load_artifacts(store, &record, paths, &started_at)
+        Some(DbtSource::Local(paths)) => load_artifacts(store, record, paths, &started_at)
             .await
             .map(Some),
-        Some(DbtSource::Cloud(cloud)) => dbt_cloud::sync(store, &record, cloud, &started_at).await,
+        Some(DbtSource::Cloud(cloud)) => dbt_cloud::sync(store, record, cloud, &started_at).await,
     }
 }
 
