@@ -74,6 +74,9 @@ impl AppState {
     }
 }
 
+/// Request bodies larger than this are refused with 413.
+const BODY_LIMIT: usize = 16 * 1024;
+
 /// The whole application: pages, assets and `/api`.
 pub fn app(state: AppState) -> Router {
     Router::new()
@@ -105,6 +108,8 @@ pub fn app(state: AppState) -> Router {
             state.clone(),
             cache::layer,
         ))
+        // The only bodies the server takes are small forms (login, refresh).
+        .layer(axum::extract::DefaultBodyLimit::max(BODY_LIMIT))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             auth::guard,

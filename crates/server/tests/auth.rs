@@ -272,3 +272,19 @@ async fn a_trusted_proxy_header_names_the_user_and_the_admins() {
         admin.body
     );
 }
+
+#[tokio::test]
+async fn an_oversized_body_is_refused_before_anything_reads_it() {
+    let (state, _dir) = guarded().await;
+    let huge = format!("user=ana&password={}", "x".repeat(100_000));
+    let res = send(
+        &state,
+        Request::post("/login")
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header("sec-fetch-site", "same-origin")
+            .body(Body::from(huge))
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(res.status, StatusCode::PAYLOAD_TOO_LARGE);
+}
