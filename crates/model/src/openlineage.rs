@@ -164,15 +164,7 @@ fn dataset(
     let kind = warehouses
         .get(connection)
         .map_or("warehouse", |k| k.as_str());
-    let name = [
-        r.database.as_deref(),
-        r.schema.as_deref(),
-        Some(r.name.as_str()),
-    ]
-    .into_iter()
-    .flatten()
-    .collect::<Vec<_>>()
-    .join(".");
+    let name = r.to_string();
     Some(Dataset {
         namespace: format!("{kind}://{connection}"),
         name,

@@ -365,7 +365,7 @@ fn detail(n: &Node) -> String {
 fn tooltip(n: &Node) -> String {
     let mut lines = vec![format!("{} ({})", n.label, n.kind.as_str())];
     if let Some(r) = &n.relation {
-        lines.push(relation_text(r));
+        lines.push(r.to_string());
     }
     if let Some(a) = &n.activity {
         if let Some(last) = &a.last_run {
@@ -376,18 +376,6 @@ fn tooltip(n: &Node) -> String {
         }
     }
     lines.join("\n")
-}
-
-fn relation_text(r: &model::RelationName) -> String {
-    [
-        r.database.as_deref(),
-        r.schema.as_deref(),
-        Some(r.name.as_str()),
-    ]
-    .into_iter()
-    .flatten()
-    .collect::<Vec<_>>()
-    .join(".")
 }
 
 fn cut(text: &str, chars: usize) -> String {
