@@ -195,33 +195,20 @@ impl Store {
     /// Project titles: the Hex API's, else the newest comment's.
     async fn project_names(&self) -> Result<HashMap<String, ProjectName>, StoreError> {
         let mut names = HashMap::new();
-        for r in &self
-            .graph_rows("SELECT project_id, name, url, status FROM hex_projects")
-            .await?
-        {
-            names.insert(
-                r.try_get(0)?,
-                ProjectName {
-                    title: r.try_get(1)?,
-                    url: r.try_get(2)?,
-                    owner: None,
-                    status: r.try_get(3)?,
-                },
-            );
-        }
-        for r in &self
-            .graph_rows("SELECT project_id, title, url, owner_email, status FROM hex_api_projects")
-            .await?
-        {
-            names.insert(
-                r.try_get(0)?,
-                ProjectName {
+        // The API's entries come second and win.
+        for sql in [
+            "SELECT project_id, name, url, CAST(NULL AS TEXT), status FROM hex_projects",
+            "SELECT project_id, title, url, owner_email, status FROM hex_api_projects",
+        ] {
+            for r in &self.graph_rows(sql).await? {
+                let name = ProjectName {
                     title: r.try_get(1)?,
                     url: r.try_get(2)?,
                     owner: r.try_get(3)?,
                     status: r.try_get(4)?,
-                },
-            );
+                };
+                names.insert(r.try_get(0)?, name);
+            }
         }
         Ok(names)
     }
