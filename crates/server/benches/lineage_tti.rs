@@ -12,8 +12,10 @@
 
 use fantoccini::{ClientBuilder, Locator};
 use hyper_util::client::legacy::connect::HttpConnector;
-use model::{DbtProject, RelationName, WarehouseKind};
+use model::{DbtProject, RelationName};
 use serde_json::json;
+mod support;
+
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 use store::{HexCellRecord, HexProjectCells, HexProjectRecord, HexWorkspaceRecord, Store};
@@ -30,7 +32,7 @@ async fn main() {
         let dir = tempfile::tempdir().expect("a temp dir");
         let store = synthetic_store(dir.path(), size).await;
         let (nodes, edges) = graph_size(&store).await;
-        let base = serve(store).await;
+        let base = support::serve(store).await;
         let url = format!("{base}/lineage?node=dbt%3Awh%3Amodel.bench.hub&up=50&down=50");
         let server_ms = fetch_ms(&url).await;
         let mut samples = measure(&url).await;
@@ -53,17 +55,19 @@ async fn synthetic_store(dir: &std::path::Path, size: usize) -> Store {
     let mut nodes = Vec::new();
     let mut edges = Vec::new();
     for i in 0..fifth {
-        nodes.push(node(
+        nodes.push(support::dbt_node(
             &format!("source.bench.raw.t{i}"),
             "source",
             "raw",
             &format!("t{i}"),
+            1,
         ));
-        nodes.push(node(
+        nodes.push(support::dbt_node(
             &format!("model.bench.stg_{i}"),
             "model",
             "staging",
             &format!("stg_{i}"),
+            1,
         ));
         edges.push((
             format!("source.bench.raw.t{i}"),
@@ -73,55 +77,37 @@ async fn synthetic_store(dir: &std::path::Path, size: usize) -> Store {
             format!("model.bench.stg_{i}"),
             "model.bench.hub".to_string(),
         ));
-        nodes.push(node(
+        nodes.push(support::dbt_node(
             &format!("model.bench.mart_{i}"),
             "model",
             "marts",
             &format!("mart_{i}"),
+            1,
         ));
         edges.push((
             "model.bench.hub".to_string(),
             format!("model.bench.mart_{i}"),
         ));
     }
-    nodes.push(node("model.bench.hub", "model", "core", "hub"));
+    nodes.push(support::dbt_node(
+        "model.bench.hub",
+        "model",
+        "core",
+        "hub",
+        1,
+    ));
     let project = DbtProject {
         nodes,
         edges,
         ..DbtProject::default()
     };
-    store
-        .upsert_connection(&store::ConnectionRecord {
-            name: "wh".into(),
-            kind: WarehouseKind::Postgres,
-            default_database: Some("analytics".into()),
-            default_schema: None,
-            docs_url: None,
-            dbt_source: None,
-            access: None,
-        })
-        .await
-        .expect("the connection");
+    support::add_connection(&store).await;
     store
         .replace_dbt("wh", &project, &store::now())
         .await
         .expect("the project");
     add_hex(&store, fifth).await;
     store
-}
-
-fn node(unique_id: &str, kind: &str, schema: &str, name: &str) -> model::DbtNode {
-    serde_json::from_value(json!({
-        "unique_id": unique_id, "kind": kind, "name": name,
-        "source_name": if kind == "source" { Some("raw") } else { None },
-        "package": "bench", "description": "", "source_description": "",
-        "relation": {"database": "analytics", "schema": schema, "name": name},
-        "materialized": "table", "tags": [], "owner": null, "meta": "{}",
-        "path": format!("models/{name}.sql"),
-        "columns": [{"name": "id", "description": "", "data_type": "integer", "position": 1, "documented": true, "in_warehouse": null}],
-        "freshness_rule": null, "row_count": null
-    }))
-    .expect("a node in the model's shape")
 }
 
 /// 1.5 cells per mart, three cells a project.
@@ -181,8 +167,8 @@ fn cell(c: usize, marts: usize) -> HexCellRecord {
         sql_text: None,
         parse_error: None,
         tables: vec![
-            (key(c), vec!["id".into()]),
-            (key(c * 7 + 1), vec!["id".into()]),
+            (key(c), vec!["c0".into()]),
+            (key(c * 7 + 1), vec!["c0".into()]),
         ],
     }
 }
@@ -190,16 +176,6 @@ fn cell(c: usize, marts: usize) -> HexCellRecord {
 async fn graph_size(store: &Store) -> (usize, usize) {
     let g = store.lineage_graph("2000-01-01").await.expect("the graph");
     (g.nodes().len(), g.edges().len())
-}
-
-async fn serve(store: Store) -> String {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("a port");
-    let base = format!("http://{}", listener.local_addr().expect("an address"));
-    let app = server::app(server::AppState::new(store));
-    tokio::spawn(async move { axum::serve(listener, app).await });
-    base
 }
 
 /// The server's share alone, warm: graph (cached after the first), layout and HTML.

@@ -5,8 +5,9 @@
 //! `cargo bench -p downstream-server --bench load` (bench/load.sh); `--store postgres://…`
 //! runs it on PostgreSQL instead of SQLite.
 
-use model::{DbtProject, RelationName, WarehouseKind};
-use serde_json::json;
+use model::{DbtProject, RelationName};
+mod support;
+
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use store::{
@@ -39,7 +40,7 @@ async fn main() {
         "loaded the catalog in {:.1} s",
         started.elapsed().as_secs_f64()
     );
-    let base = serve(store).await;
+    let base = support::serve(store).await;
     let routes = routes();
     warm(&base, &routes).await;
     let results = hammer(&base, &routes).await;
@@ -93,18 +94,7 @@ fn path(template: &str, i: usize) -> String {
 }
 
 async fn fill(store: &Store) {
-    store
-        .upsert_connection(&store::ConnectionRecord {
-            name: "wh".into(),
-            kind: WarehouseKind::Postgres,
-            default_database: Some("analytics".into()),
-            default_schema: None,
-            docs_url: None,
-            dbt_source: None,
-            access: None,
-        })
-        .await
-        .expect("the connection");
+    support::add_connection(store).await;
     let mut nodes = Vec::new();
     for s in 0..SCHEMAS {
         let schema = StoredSchema {
@@ -156,18 +146,14 @@ fn key(s: usize, t: usize) -> String {
 }
 
 fn model(s: usize, t: usize) -> model::DbtNode {
-    serde_json::from_value(json!({
-        "unique_id": format!("model.load.s{s}_t{t}"), "kind": "model", "name": format!("t{t}"),
-        "source_name": null, "package": "load", "description": format!("Model {t} of schema {s}"),
-        "source_description": "",
-        "relation": {"database": "analytics", "schema": format!("s{s}"), "name": format!("t{t}")},
-        "materialized": "table", "tags": [], "owner": null, "meta": "{}",
-        "path": format!("models/s{s}/t{t}.sql"),
-        "columns": (0..COLUMNS).map(|c| json!({"name": format!("c{c}"), "description": "",
-            "data_type": "integer", "position": c, "documented": true, "in_warehouse": true})).collect::<Vec<_>>(),
-        "freshness_rule": null, "row_count": 1000
-    }))
-    .expect("a node in the model's shape")
+    let (schema, name) = (format!("s{s}"), format!("t{t}"));
+    support::dbt_node(
+        &format!("model.load.s{s}_t{t}"),
+        "model",
+        &schema,
+        &name,
+        COLUMNS,
+    )
 }
 
 /// 2,000 projects of three cells, each cell reading two tables.
@@ -229,16 +215,6 @@ fn cell(p: usize, c: usize) -> HexCellRecord {
         parse_error: None,
         tables: vec![table(n), table(n * 31 + 7)],
     }
-}
-
-async fn serve(store: Store) -> String {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("a port");
-    let base = format!("http://{}", listener.local_addr().expect("an address"));
-    let app = server::app(server::AppState::new(store));
-    tokio::spawn(async move { axum::serve(listener, app).await });
-    base
 }
 
 /// One request each first: the lineage graph is built once and cached, as in a running server.
