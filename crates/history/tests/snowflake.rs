@@ -210,12 +210,14 @@ async fn the_window_stops_45_minutes_before_now() {
     };
 
     let (result, pages) = read(&source, &request).await;
+    // The source reads the clock after `now`: measure the lag from a moment after the read.
+    let after = Utc::now();
 
     let checkpoint = result.unwrap();
     let until = DateTime::parse_from_rfc3339(&checkpoint.0)
         .unwrap()
         .with_timezone(&Utc);
-    let lag = now - until;
+    let lag = after - until;
     assert!(lag >= chrono::Duration::minutes(45) && lag < chrono::Duration::minutes(46));
     let statement = mock.seen()[0].json()["statement"]
         .as_str()
