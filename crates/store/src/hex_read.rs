@@ -464,18 +464,20 @@ const CELL_CONNECTIONS: &str =
     "SELECT DISTINCT project_id, connection FROM hex_cells WHERE connection IS NOT NULL";
 
 /// Where each table a project reads has its page: dbt's relation first (pref 0), else the
-/// warehouse catalog's.
+/// warehouse catalog's. `CROSS JOIN` keeps SQLite's loop order (the project's few keys outside, the catalog's index
+/// inside); newer SQLite otherwise scans every warehouse relation. PostgreSQL plans it freely.
 const RELATIONS: &str = "WITH used AS (
        SELECT connection, table_key FROM hex_edges WHERE project_id = $1
        UNION SELECT connection, table_key FROM hex_cell_tables WHERE project_id = $1
        UNION SELECT connection, table_key FROM hex_queried_tables WHERE project_id = $1)
      SELECT connection, table_key, rel_database, rel_schema, rel_name FROM (
        SELECT u.connection, u.table_key, n.rel_database, n.rel_schema, n.rel_name, 0 AS pref
-         FROM used u JOIN dbt_nodes n ON n.connection = u.connection AND n.rel_key = u.table_key
-        WHERE n.rel_name IS NOT NULL
+         FROM used u CROSS JOIN dbt_nodes n
+        WHERE n.connection = u.connection AND n.rel_key = u.table_key AND n.rel_name IS NOT NULL
        UNION ALL
        SELECT u.connection, u.table_key, w.database_name, w.schema_name, w.name, 1 AS pref
-         FROM used u JOIN warehouse_relations w ON w.connection = u.connection AND w.rel_key = u.table_key) r
+         FROM used u CROSS JOIN warehouse_relations w
+        WHERE w.connection = u.connection AND w.rel_key = u.table_key) r
      ORDER BY pref";
 
 /// What query comments said about projects, newest first so the newest wins.

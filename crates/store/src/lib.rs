@@ -25,6 +25,7 @@ mod history;
 mod locks;
 mod read;
 mod sessions;
+mod statistics;
 mod usage;
 mod views;
 mod warehouse;
@@ -103,11 +104,14 @@ impl Store {
             Backend::Postgres => &POSTGRES_MIGRATIONS,
         };
         migrator.run(&pool).await?;
-        Ok(Store {
+        let store = Store {
             pool,
             backend,
             location: redacted,
-        })
+        };
+        // A store written before statistics were kept plans well from its first read.
+        store.refresh_statistics().await?;
+        Ok(store)
     }
 }
 
@@ -123,6 +127,17 @@ fn pool_options(backend: Backend) -> AnyPoolOptions {
         }),
         Backend::Postgres => options.max_connections(16),
     }
+}
+
+/// Most values one `IN (…)` list binds: well under SQLite's and PostgreSQL's parameter limits.
+pub(crate) const IN_LIST_CHUNK: usize = 500;
+
+/// `$first, $first+1, …`: placeholders for `n` values bound after a query's fixed parameters.
+pub(crate) fn placeholders(first: usize, n: usize) -> String {
+    (first..first + n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// A bare path becomes a `sqlite:` URL that creates the file when missing.

@@ -2,8 +2,8 @@
 
 use crate::views::*;
 use crate::{Store, StoreError};
-use sqlx::any::AnyRow;
-use sqlx::{Any, Row};
+use sqlx::any::{AnyArguments, AnyRow};
+use sqlx::{Any, Arguments, Row};
 use std::collections::{HashMap, HashSet};
 
 /// Commands whose results mean a relation was (re)built.
@@ -246,17 +246,18 @@ impl Store {
         let tests = self.latest_test_statuses(connection).await?;
         let freshness = self.latest_freshness(connection).await?;
         let built = self.last_built(connection).await?;
-        let (database, schema) = scope.unwrap_or(("", ""));
-        let rows = sqlx::query::<Any>(
-            "SELECT unique_id, kind, materialized, rel_database, rel_schema, rel_name, rel_key FROM dbt_nodes
-              WHERE connection = $1 AND rel_name IS NOT NULL
-                AND ($2 = 0 OR (COALESCE(rel_database, '') = $3 AND COALESCE(rel_schema, '') = $4))
-              ORDER BY rel_database, rel_schema, rel_name, kind",
+        let filter = match scope {
+            Some(_) => "AND COALESCE(rel_database, '') = $2 AND COALESCE(rel_schema, '') = $3",
+            None => "",
+        };
+        let rows = sqlx::query_with::<Any, _>(
+            &format!(
+                "SELECT unique_id, kind, materialized, rel_database, rel_schema, rel_name, rel_key FROM dbt_nodes
+                  WHERE connection = $1 AND rel_name IS NOT NULL {filter}
+                  ORDER BY rel_database, rel_schema, rel_name, kind"
+            ),
+            scope_args(connection, scope)?,
         )
-        .bind(connection)
-        .bind(i64::from(scope.is_some()))
-        .bind(database)
-        .bind(schema)
         .fetch_all(&self.pool)
         .await?;
         let warehouse = self.warehouse_tree(connection, scope).await?;
@@ -314,29 +315,32 @@ impl Store {
         connection: &str,
         scope: Option<(&str, &str)>,
     ) -> Result<WarehouseTree, StoreError> {
-        let (database, schema) = scope.unwrap_or(("", ""));
-        let filter = "($2 = 0 OR (database_name = $3 AND schema_name = $4))";
-        let schemas: Vec<(String, String)> = sqlx::query_as(&format!(
-            "SELECT database_name, schema_name FROM warehouse_schemas WHERE connection = $1 AND {filter}"
-        ))
-        .bind(connection)
-        .bind(i64::from(scope.is_some()))
-        .bind(database)
-        .bind(schema)
+        // Two statements rather than one with `$2 = 0 OR …`, which no index can serve.
+        let filter = match scope {
+            Some(_) => "AND database_name = $2 AND schema_name = $3",
+            None => "",
+        };
+        let schemas: HashSet<(String, String)> = sqlx::query_as_with::<Any, _, _>(
+            &format!(
+                "SELECT database_name, schema_name FROM warehouse_schemas WHERE connection = $1 {filter}"
+            ),
+            scope_args(connection, scope)?,
+        )
         .fetch_all(&self.pool)
-        .await?;
-        let rows: Vec<(String, String, String, String, String)> = sqlx::query_as(&format!(
-            "SELECT database_name, schema_name, name, rel_key, kind FROM warehouse_relations
-              WHERE connection = $1 AND {filter}"
-        ))
-        .bind(connection)
-        .bind(i64::from(scope.is_some()))
-        .bind(database)
-        .bind(schema)
+        .await?
+        .into_iter()
+        .collect();
+        let rows: Vec<(String, String, String, String, String)> = sqlx::query_as_with(
+            &format!(
+                "SELECT database_name, schema_name, name, rel_key, kind FROM warehouse_relations
+                  WHERE connection = $1 {filter}"
+            ),
+            scope_args(connection, scope)?,
+        )
         .fetch_all(&self.pool)
         .await?;
         let mut tree = WarehouseTree {
-            schemas: schemas.into_iter().collect(),
+            schemas,
             ..WarehouseTree::default()
         };
         for (database, schema, name, key, kind) in rows {
@@ -390,6 +394,19 @@ struct WarehouseTree {
 }
 
 /// Appends a relation under its database and schema; rows arrive sorted.
+/// `$1` the connection, then `$2` and `$3` the scope's database and schema when there is one.
+fn scope_args(
+    connection: &str,
+    scope: Option<(&str, &str)>,
+) -> Result<AnyArguments<'static>, StoreError> {
+    let mut args = AnyArguments::default();
+    let values = std::iter::once(connection).chain(scope.into_iter().flat_map(|(d, s)| [d, s]));
+    for value in values {
+        args.add(value.to_string()).map_err(sqlx::Error::Encode)?;
+    }
+    Ok(args)
+}
+
 fn place(tree: &mut Vec<TreeDatabase>, table: TreeTable) {
     if tree.last().map(|d| &d.name) != Some(&table.database) {
         tree.push(TreeDatabase {

@@ -8,6 +8,9 @@ use sqlx::any::AnyRow;
 use sqlx::{Any, Row};
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
+/// The column of [`Store::evidence`] naming the kind of evidence.
+const EVIDENCE: usize = 9;
+
 /// One Hex cell (or project, when the cell is unknown) that reads a table.
 #[derive(Clone, Debug, Serialize, PartialEq)]
 pub struct HexUse {
@@ -68,24 +71,27 @@ impl Store {
         live_since: &str,
     ) -> Result<Vec<HexUse>, StoreError> {
         let mut uses: BTreeMap<(String, String), UseBuilder> = BTreeMap::new();
-        for row in &self.observed_uses(connection, table_key).await? {
-            let key = (row.try_get(0)?, row.try_get(1)?);
-            uses.entry(key).or_default().add_run(row)?;
+        let mut queried = HashSet::new();
+        for row in &self.evidence(connection, table_key).await? {
+            let (project, cell): (String, String) = (row.try_get(0)?, row.try_get(1)?);
+            match row.try_get::<String, _>(EVIDENCE)?.as_str() {
+                "run" => uses.entry((project, cell)).or_default().add_run(row)?,
+                "sql" => uses
+                    .entry((project, cell))
+                    .or_default()
+                    .add_sql(&row.try_get::<String, _>(8)?),
+                _ => {
+                    queried.insert(project);
+                }
+            }
         }
-        for row in &self.sql_uses(connection, table_key).await? {
-            let key = (row.try_get(0)?, row.try_get(1)?);
-            let columns: String = row.try_get(2)?;
-            uses.entry(key).or_default().add_sql(&columns);
-        }
-        let queried = self.queried_projects(connection, table_key).await?;
         for project in &queried {
             if !uses.keys().any(|(p, _)| p == project) {
                 uses.entry((project.clone(), String::new())).or_default();
             }
         }
         let projects: BTreeSet<&String> = uses.keys().map(|(p, _)| p).collect();
-        let info = self.project_info(&projects).await?;
-        let labels = self.cell_labels(&projects).await?;
+        let (info, labels) = self.project_info(&projects).await?;
         let mut out: Vec<HexUse> = uses
             .into_iter()
             .map(|((project, cell), b)| {
@@ -112,19 +118,24 @@ impl Store {
         Ok(out)
     }
 
-    async fn observed_uses(
-        &self,
-        connection: &str,
-        table_key: &str,
-    ) -> Result<Vec<AnyRow>, StoreError> {
+    /// The three kinds of evidence in one statement, told apart by the last column: `run`
+    /// (query history, one row per cell, context and user), `sql` (the cell's SQL as the Hex
+    /// API returns it) and `queried` (Hex's queriedTables).
+    async fn evidence(&self, connection: &str, table_key: &str) -> Result<Vec<AnyRow>, StoreError> {
         Ok(sqlx::query::<Any>(
             "SELECT r.project_id, r.cell_id, r.context, r.user_name, CAST(SUM(r.runs) AS BIGINT) AS runs,
-                    MAX(r.last_seen) AS last_seen, p.name, p.url, t.columns
+                    MAX(r.last_seen) AS last_seen, p.name, p.url, t.columns, 'run' AS evidence
                FROM query_tables t
                JOIN hex_runs r ON r.connection = t.connection AND r.query_key = t.query_key
                LEFT JOIN hex_projects p ON p.connection = r.connection AND p.project_id = r.project_id
               WHERE t.connection = $1 AND t.table_key = $2
-              GROUP BY r.project_id, r.cell_id, r.context, r.user_name, p.name, p.url, t.columns",
+              GROUP BY r.project_id, r.cell_id, r.context, r.user_name, p.name, p.url, t.columns
+             UNION ALL
+             SELECT project_id, cell_id, '', '', 0, NULL, NULL, NULL, columns, 'sql'
+               FROM hex_cell_tables WHERE connection = $1 AND table_key = $2
+             UNION ALL
+             SELECT project_id, '', '', '', 0, NULL, NULL, NULL, '[]', 'queried'
+               FROM hex_queried_tables WHERE connection = $1 AND table_key = $2",
         )
         .bind(connection.to_string())
         .bind(table_key.to_string())
@@ -132,71 +143,53 @@ impl Store {
         .await?)
     }
 
-    async fn sql_uses(&self, connection: &str, table_key: &str) -> Result<Vec<AnyRow>, StoreError> {
-        Ok(sqlx::query::<Any>(
-            "SELECT project_id, cell_id, columns FROM hex_cell_tables
-              WHERE connection = $1 AND table_key = $2",
-        )
-        .bind(connection.to_string())
-        .bind(table_key.to_string())
-        .fetch_all(&self.pool)
-        .await?)
-    }
-
-    async fn queried_projects(
-        &self,
-        connection: &str,
-        table_key: &str,
-    ) -> Result<HashSet<String>, StoreError> {
-        let rows = sqlx::query::<Any>(
-            "SELECT project_id FROM hex_queried_tables WHERE connection = $1 AND table_key = $2",
-        )
-        .bind(connection.to_string())
-        .bind(table_key.to_string())
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter().map(|r| Ok(r.try_get(0)?)).collect()
-    }
-
+    /// What the Hex API says of each project (its first workspace's row wins) and the labels
+    /// of its cells, in one statement.
     async fn project_info(
         &self,
         projects: &BTreeSet<&String>,
-    ) -> Result<HashMap<String, ProjectInfo>, StoreError> {
-        let mut out = HashMap::new();
-        for id in projects {
-            let row = sqlx::query::<Any>(
-                "SELECT p.title, p.url, p.owner_email, p.status, p.archived_at, p.trashed_at, w.queried_tables
+    ) -> Result<(HashMap<String, ProjectInfo>, CellLabels), StoreError> {
+        let (mut info, mut labels) = (HashMap::new(), HashMap::new());
+        let ids: Vec<&String> = projects.iter().copied().collect();
+        for chunk in ids.chunks(crate::IN_LIST_CHUNK) {
+            let sql = format!(
+                "SELECT p.title, p.url, p.owner_email, p.status, p.archived_at, p.trashed_at, w.queried_tables,
+                        p.project_id, c.cell_id, c.label
                    FROM hex_api_projects p JOIN hex_workspaces w ON w.workspace = p.workspace
-                  WHERE p.project_id = $1 ORDER BY p.workspace LIMIT 1",
-            )
-            .bind(id.to_string())
-            .fetch_optional(&self.pool)
-            .await?;
-            if let Some(r) = row {
-                out.insert(id.to_string(), project_info(&r)?);
+                   LEFT JOIN hex_cells c ON c.workspace = p.workspace AND c.project_id = p.project_id
+                    AND c.label IS NOT NULL
+                  WHERE p.project_id IN ({}) ORDER BY p.workspace",
+                crate::placeholders(1, chunk.len())
+            );
+            for r in &bind_all(sqlx::query::<Any>(&sql), chunk)
+                .fetch_all(&self.pool)
+                .await?
+            {
+                let id: String = r.try_get(7)?;
+                if let (Some(cell), Some(label)) = (r.try_get(8)?, r.try_get(9)?) {
+                    labels.insert((id.clone(), cell), label);
+                }
+                if let std::collections::hash_map::Entry::Vacant(slot) = info.entry(id) {
+                    slot.insert(project_info(r)?);
+                }
             }
         }
-        Ok(out)
+        Ok((info, labels))
     }
+}
 
-    async fn cell_labels(
-        &self,
-        projects: &BTreeSet<&String>,
-    ) -> Result<HashMap<(String, String), String>, StoreError> {
-        let mut out = HashMap::new();
-        for id in projects {
-            let rows = sqlx::query::<Any>(
-                "SELECT cell_id, label FROM hex_cells WHERE project_id = $1 AND label IS NOT NULL",
-            )
-            .bind(id.to_string())
-            .fetch_all(&self.pool)
-            .await?;
-            for r in &rows {
-                out.insert((id.to_string(), r.try_get(0)?), r.try_get(1)?);
-            }
-        }
-        Ok(out)
+/// A cell's label by (project, cell).
+type CellLabels = HashMap<(String, String), String>;
+
+/// Binds each of `values` in turn.
+fn bind_all<'q>(
+    mut query: sqlx::query::Query<'q, Any, sqlx::any::AnyArguments<'q>>,
+    values: &[&String],
+) -> sqlx::query::Query<'q, Any, sqlx::any::AnyArguments<'q>> {
+    for v in values {
+        query = query.bind(v.to_string());
     }
+    query
 }
 
 fn project_info(r: &AnyRow) -> Result<ProjectInfo, StoreError> {

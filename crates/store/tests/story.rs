@@ -343,3 +343,71 @@ both!(
         assert_eq!(payments.freshness_history[0].status, "warn");
     }
 );
+
+both!(
+    a_relation_dbt_names_twice_shows_one_page_with_both_nodes,
+    |store: store::Store| async move {
+        // A model built on the very table a seed loads and a source declares: the page is the
+        // model's, the others are listed beside it, and all their tests and freshness belong
+        // to the table.
+        let mut project = demo_project();
+        let source = project
+            .nodes
+            .iter()
+            .find(|n| {
+                n.relation
+                    .as_ref()
+                    .is_some_and(|r| r.name == "raw_payments")
+                    && n.unique_id.starts_with("source.")
+            })
+            .expect("the raw_payments source")
+            .clone();
+        let mut model = source.clone();
+        model.unique_id = "model.jaffle_analytics.payments_in_place".into();
+        model.name = "payments_in_place".into();
+        model.kind = model::NodeKind::Model;
+        model.source_name = None;
+        project.nodes.push(model.clone());
+        let mut test = project.tests[0].clone();
+        test.unique_id = "test.jaffle_analytics.not_null_payments_in_place_id".into();
+        test.name = "not_null_payments_in_place_id".into();
+        test.attached_to = vec![model.unique_id.clone()];
+        project.tests.push(test);
+        store
+            .replace_dbt("warehouse", &project, &now())
+            .await
+            .unwrap();
+
+        let page = store
+            .table("warehouse", "analytics", "raw", "raw_payments")
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(page.node.unique_id, model.unique_id);
+        let also: Vec<&str> = page.also.iter().map(|n| n.unique_id.as_str()).collect();
+        assert_eq!(
+            also,
+            [
+                "seed.jaffle_analytics.raw_payments",
+                source.unique_id.as_str()
+            ]
+        );
+        assert_eq!(
+            page.tests[0].name, "not_null_payments_in_place_id",
+            "the page's own node first"
+        );
+        assert!(
+            page.tests.len() > 1,
+            "the source's tests too: {:?}",
+            page.tests
+        );
+        assert_eq!(
+            page.freshness.as_ref().map(|f| f.status.as_str()),
+            Some("warn"),
+            "the source's"
+        );
+        assert_eq!(page.freshness_history[0].status, "warn");
+        assert!(page.table_key.is_some());
+        assert_eq!(page.warehouse, "postgres");
+    }
+);

@@ -10,8 +10,8 @@ pub struct Busy {
     pub what: String,
 }
 
-/// Runs `body` holding the lock of `key`, released before returning; [`Busy`] naming `what`
-/// when another process holds it.
+/// Runs `body` holding the lock of `key`, released before returning, then refreshes the
+/// planner's statistics for what it wrote; [`Busy`] naming `what` when another process holds it.
 pub(crate) async fn exclusive<T, E>(
     store: &Store,
     key: &str,
@@ -26,5 +26,8 @@ where
     };
     let out = body.await;
     lock.release().await;
+    if out.is_ok() {
+        store.refresh_statistics().await?;
+    }
     out
 }

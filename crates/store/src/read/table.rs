@@ -7,12 +7,14 @@ use sqlx::any::AnyRow;
 use sqlx::{Any, Row};
 
 const NODE_COLUMNS: &str =
-    "unique_id, kind, name, source_name, package, description, source_description,
-  materialized, tags, owner, meta, path, row_count, fresh_warn_after, fresh_error_after,
-  rel_database, rel_schema, rel_name";
+    "n.unique_id, n.kind, n.name, n.source_name, n.package, n.description, n.source_description,
+  n.materialized, n.tags, n.owner, n.meta, n.path, n.row_count, n.fresh_warn_after,
+  n.fresh_error_after, n.rel_database, n.rel_schema, n.rel_name, n.rel_key";
 
 impl Store {
     /// The relation `database.schema.name` of a connection, or `None` when dbt does not know it.
+    /// Each part of the page is one statement over every node naming the relation, so the
+    /// page costs the same round trips however many nodes share it.
     pub async fn table(
         &self,
         connection: &str,
@@ -20,12 +22,15 @@ impl Store {
         schema: &str,
         name: &str,
     ) -> Result<Option<TableDetail>, StoreError> {
-        let warehouse = self.connection_kind(connection).await?;
-        // Models first: a source declared on a model's table is listed under `also`.
+        // Models first: a source declared on a model's table is listed under `also`. The
+        // connection's row comes along, so an unknown connection is told from an unknown table.
         let rows = sqlx::query::<Any>(&format!(
-            "SELECT {NODE_COLUMNS} FROM dbt_nodes
-              WHERE connection = $1 AND COALESCE(rel_database, '') = $2 AND COALESCE(rel_schema, '') = $3 AND rel_name = $4
-              ORDER BY kind"
+            "SELECT c.kind AS warehouse, {NODE_COLUMNS}
+               FROM connections c LEFT JOIN dbt_nodes n
+                 ON n.connection = c.name AND COALESCE(n.rel_database, '') = $2
+                AND COALESCE(n.rel_schema, '') = $3 AND n.rel_name = $4
+              WHERE c.name = $1
+              ORDER BY n.kind"
         ))
         .bind(connection)
         .bind(database)
@@ -34,46 +39,31 @@ impl Store {
         .fetch_all(&self.pool)
         .await?;
         let Some(first) = rows.first() else {
-            return Ok(None);
+            return Err(StoreError::NotFound(connection.to_string()));
         };
+        if opt(first, "unique_id")?.is_none() {
+            return Ok(None);
+        }
         let node = node_detail(first)?;
         let also: Vec<NodeRef> = rows[1..].iter().map(node_ref).collect::<Result<_, _>>()?;
-        // Tests and freshness declared on any node naming this relation belong to the table.
-        let mut tests = self.tests(connection, &node.unique_id).await?;
-        let mut freshness = self.freshness(connection, &node.unique_id).await?;
-        for other in &also {
-            tests.extend(self.tests(connection, &other.unique_id).await?);
-            if freshness.is_none() {
-                freshness = self.freshness(connection, &other.unique_id).await?;
-            }
-        }
-        let (table_key,): (Option<String>,) = sqlx::query_as(
-            "SELECT rel_key FROM dbt_nodes WHERE connection = $1 AND unique_id = $2",
-        )
-        .bind(connection)
-        .bind(node.unique_id.clone())
-        .fetch_one(&self.pool)
-        .await?;
         let mut ids = vec![node.unique_id.clone()];
         ids.extend(also.iter().map(|n| n.unique_id.clone()));
+        let (freshness, freshness_history) = self.freshness(connection, &ids).await?;
+        let (parents, children) = self.neighbours(connection, &node.unique_id).await?;
         Ok(Some(TableDetail {
+            warehouse: text(first, "warehouse")?,
+            table_key: opt(first, "rel_key")?,
+            tests: self.tests(connection, &ids).await?,
             test_history: self.test_history(connection, &ids).await?,
-            freshness_history: self.freshness_history(connection, &ids).await?,
+            freshness,
+            freshness_history,
             in_warehouse: None,
-            table_key,
             hex: Vec::new(),
             columns: self.columns(connection, &node.unique_id).await?,
-            tests,
             build: self.build(connection, &node.unique_id).await?,
-            freshness,
-            parents: self
-                .neighbours(connection, &node.unique_id, "child", "parent")
-                .await?,
-            children: self
-                .neighbours(connection, &node.unique_id, "parent", "child")
-                .await?,
+            parents,
+            children,
             connection: connection.to_string(),
-            warehouse,
             database: database.to_string(),
             schema: schema.to_string(),
             name: name.to_string(),
@@ -104,40 +94,36 @@ impl Store {
 
     /// Where introspection read the table's schema: whether the relation exists, and column
     /// drift from the warehouse's own columns (documented but absent, present but undocumented).
+    /// One statement: no row means the schema was never introspected, a row without a
+    /// relation key means the relation is absent, and otherwise a row per column.
     async fn compare_with_warehouse(
         &self,
         detail: &mut TableDetail,
         key: &str,
     ) -> Result<(), StoreError> {
-        let (introspected,): (i64,) = sqlx::query_as(
-            "SELECT COUNT(*) FROM warehouse_schemas WHERE connection = $1 AND database_name = $2 AND schema_name = $3",
+        let rows: Vec<(Option<String>, Option<String>, Option<String>)> = sqlx::query_as(
+            "SELECT r.rel_key, c.name, c.data_type
+               FROM warehouse_schemas s
+               LEFT JOIN warehouse_relations r ON r.connection = s.connection AND r.rel_key = $4
+               LEFT JOIN warehouse_columns c ON c.connection = r.connection AND c.rel_key = r.rel_key
+              WHERE s.connection = $1 AND s.database_name = $2 AND s.schema_name = $3
+              ORDER BY c.ordinal",
         )
         .bind(detail.connection.clone())
         .bind(detail.database.clone())
         .bind(detail.schema.clone())
-        .fetch_one(&self.pool)
-        .await?;
-        if introspected == 0 {
-            return Ok(());
-        }
-        let columns: Vec<(String, String)> = sqlx::query_as(
-            "SELECT c.name, c.data_type FROM warehouse_relations r
-               JOIN warehouse_columns c ON c.connection = r.connection AND c.rel_key = r.rel_key
-              WHERE r.connection = $1 AND r.rel_key = $2 ORDER BY c.ordinal",
-        )
-        .bind(detail.connection.clone())
         .bind(key)
         .fetch_all(&self.pool)
         .await?;
-        let (exists,): (i64,) = sqlx::query_as(
-            "SELECT COUNT(*) FROM warehouse_relations WHERE connection = $1 AND rel_key = $2",
-        )
-        .bind(detail.connection.clone())
-        .bind(key)
-        .fetch_one(&self.pool)
-        .await?;
-        detail.in_warehouse = Some(exists > 0);
-        if exists > 0 {
+        let Some((found, _, _)) = rows.first() else {
+            return Ok(());
+        };
+        detail.in_warehouse = Some(found.is_some());
+        if found.is_some() {
+            let columns = rows
+                .into_iter()
+                .filter_map(|(_, name, data_type)| Some((name?, data_type.unwrap_or_default())))
+                .collect();
             merge_columns(&mut detail.columns, columns);
         }
         Ok(())
@@ -149,7 +135,6 @@ impl Store {
         nodes: &[String],
     ) -> Result<Vec<TestRound>, StoreError> {
         // One round per dbt invocation, over the tests of every node naming the relation.
-        let placeholders: Vec<String> = (0..nodes.len()).map(|i| format!("${}", i + 2)).collect();
         let sql = format!(
             "SELECT MAX(r.completed_at) AS at,
                     CAST(SUM(CASE WHEN r.status = 'pass' THEN 1 ELSE 0 END) AS BIGINT),
@@ -159,7 +144,7 @@ impl Store {
                JOIN dbt_test_targets g ON g.connection = r.connection AND g.test_id = r.unique_id
               WHERE g.connection = $1 AND g.node_id IN ({})
               GROUP BY r.invocation_id ORDER BY at DESC LIMIT 10",
-            placeholders.join(", ")
+            crate::placeholders(2, nodes.len())
         );
         let mut query = sqlx::query_as::<Any, (String, i64, i64, i64)>(&sql).bind(connection);
         for node in nodes {
@@ -175,34 +160,6 @@ impl Store {
                 fail,
             })
             .collect())
-    }
-
-    async fn freshness_history(
-        &self,
-        connection: &str,
-        nodes: &[String],
-    ) -> Result<Vec<FreshnessPoint>, StoreError> {
-        let mut points = Vec::new();
-        for node in nodes {
-            let rows: Vec<(String, String)> = sqlx::query_as(
-                "SELECT snapshotted_at, status FROM dbt_freshness
-                  WHERE connection = $1 AND unique_id = $2 ORDER BY snapshotted_at DESC LIMIT 10",
-            )
-            .bind(connection)
-            .bind(node.clone())
-            .fetch_all(&self.pool)
-            .await?;
-            points.extend(
-                rows.into_iter()
-                    .map(|(snapshotted_at, status)| FreshnessPoint {
-                        snapshotted_at,
-                        status,
-                    }),
-            );
-        }
-        points.sort_by(|a, b| b.snapshotted_at.cmp(&a.snapshotted_at));
-        points.truncate(10);
-        Ok(points)
     }
 
     async fn columns(
@@ -231,41 +188,39 @@ impl Store {
             .collect()
     }
 
+    /// Tests of every node in `nodes`, the first node's first, each with its latest result.
     async fn tests(
         &self,
         connection: &str,
-        unique_id: &str,
+        nodes: &[String],
     ) -> Result<Vec<TestDetail>, StoreError> {
-        let rows = sqlx::query::<Any>(
-            "SELECT t.unique_id, t.name, t.test_type, t.column_name, t.severity,
+        let sql = format!(
+            "SELECT g.node_id, t.unique_id, t.name, t.test_type, t.column_name, t.severity,
                     r.status, r.failures, r.message, r.completed_at
                FROM dbt_test_targets g
                JOIN dbt_tests t ON t.connection = g.connection AND t.unique_id = g.test_id
                LEFT JOIN dbt_runs r ON r.connection = t.connection AND r.unique_id = t.unique_id
                  AND r.completed_at = (SELECT max(r2.completed_at) FROM dbt_runs r2
                                         WHERE r2.connection = t.connection AND r2.unique_id = t.unique_id)
-              WHERE g.connection = $1 AND g.node_id = $2
+              WHERE g.connection = $1 AND g.node_id IN ({})
               ORDER BY t.column_name, t.name",
-        )
-        .bind(connection)
-        .bind(unique_id)
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(TestDetail {
-                    unique_id: text(r, "unique_id")?,
-                    name: text(r, "name")?,
-                    test_type: text(r, "test_type")?,
-                    column: opt(r, "column_name")?,
-                    severity: text(r, "severity")?,
-                    status: opt(r, "status")?.unwrap_or_else(|| "not run".into()),
-                    failures: r.try_get("failures")?,
-                    message: opt(r, "message")?,
-                    completed_at: opt(r, "completed_at")?,
-                })
-            })
-            .collect()
+            crate::placeholders(2, nodes.len())
+        );
+        let mut query = sqlx::query::<Any>(&sql).bind(connection);
+        for node in nodes {
+            query = query.bind(node.clone());
+        }
+        let rows = query.fetch_all(&self.pool).await?;
+        let mut tests = Vec::with_capacity(rows.len());
+        for node in nodes {
+            for r in rows
+                .iter()
+                .filter(|r| text(r, "node_id").ok().as_ref() == Some(node))
+            {
+                tests.push(test_detail(r)?);
+            }
+        }
+        Ok(tests)
     }
 
     async fn build(
@@ -297,56 +252,106 @@ impl Store {
         .transpose()
     }
 
+    /// The latest freshness check (the first node's that has one) and the last 10 checks of
+    /// any of `nodes`, newest first.
     async fn freshness(
         &self,
         connection: &str,
-        unique_id: &str,
-    ) -> Result<Option<FreshnessDetail>, StoreError> {
-        let row = sqlx::query::<Any>(
-            "SELECT status, max_loaded_at, snapshotted_at, age_seconds, warn_after, error_after, error
-               FROM dbt_freshness WHERE connection = $1 AND unique_id = $2
-              ORDER BY snapshotted_at DESC LIMIT 1",
-        )
-        .bind(connection)
-        .bind(unique_id)
-        .fetch_optional(&self.pool)
-        .await?;
-        row.map(|r| {
-            Ok(FreshnessDetail {
-                status: text(&r, "status")?,
-                max_loaded_at: opt(&r, "max_loaded_at")?,
-                snapshotted_at: text(&r, "snapshotted_at")?,
-                age_seconds: r.try_get("age_seconds")?,
-                warn_after: opt(&r, "warn_after")?,
-                error_after: opt(&r, "error_after")?,
-                error: opt(&r, "error")?,
+        nodes: &[String],
+    ) -> Result<(Option<FreshnessDetail>, Vec<FreshnessPoint>), StoreError> {
+        let sql = format!(
+            "SELECT unique_id, status, max_loaded_at, snapshotted_at, age_seconds, warn_after, error_after, error
+               FROM (SELECT f.*, ROW_NUMBER() OVER (PARTITION BY unique_id ORDER BY snapshotted_at DESC) AS newest
+                       FROM dbt_freshness f WHERE connection = $1 AND unique_id IN ({})) AS checks
+              WHERE newest <= 10
+              ORDER BY snapshotted_at DESC",
+            crate::placeholders(2, nodes.len())
+        );
+        let mut query = sqlx::query::<Any>(&sql).bind(connection);
+        for node in nodes {
+            query = query.bind(node.clone());
+        }
+        let rows = query.fetch_all(&self.pool).await?;
+        let mut latest = None;
+        for node in nodes {
+            if let Some(r) = rows
+                .iter()
+                .find(|r| text(r, "unique_id").ok().as_ref() == Some(node))
+            {
+                latest = Some(freshness_detail(r)?);
+                break;
+            }
+        }
+        let history = rows
+            .iter()
+            .take(10)
+            .map(|r| {
+                Ok(FreshnessPoint {
+                    snapshotted_at: text(r, "snapshotted_at")?,
+                    status: text(r, "status")?,
+                })
             })
-        })
-        .transpose()
+            .collect::<Result<_, sqlx::Error>>()?;
+        Ok((latest, history))
     }
 
-    /// Parents (`from = child`) or children (`from = parent`) of a node.
+    /// Parents and children of a node.
     async fn neighbours(
         &self,
         connection: &str,
         unique_id: &str,
-        from: &str,
-        to: &str,
-    ) -> Result<Vec<NodeRef>, StoreError> {
-        let rows = sqlx::query::<Any>(&format!(
-            "SELECT n.unique_id, n.kind, n.name, n.rel_database, n.rel_schema, n.rel_name
-               FROM dbt_edges e JOIN dbt_nodes n ON n.connection = e.connection AND n.unique_id = e.{to}
-              WHERE e.connection = $1 AND e.{from} = $2 ORDER BY n.name"
-        ))
+    ) -> Result<(Vec<NodeRef>, Vec<NodeRef>), StoreError> {
+        let rows = sqlx::query::<Any>(
+            "SELECT 'parent' AS side, n.unique_id, n.kind, n.name, n.rel_database, n.rel_schema, n.rel_name
+               FROM dbt_edges e JOIN dbt_nodes n ON n.connection = e.connection AND n.unique_id = e.parent
+              WHERE e.connection = $1 AND e.child = $2
+             UNION ALL
+             SELECT 'child', n.unique_id, n.kind, n.name, n.rel_database, n.rel_schema, n.rel_name
+               FROM dbt_edges e JOIN dbt_nodes n ON n.connection = e.connection AND n.unique_id = e.child
+              WHERE e.connection = $1 AND e.parent = $2
+             ORDER BY 4",
+        )
         .bind(connection)
         .bind(unique_id)
         .fetch_all(&self.pool)
         .await?;
-        rows.iter()
-            .map(node_ref)
-            .collect::<Result<_, _>>()
-            .map_err(Into::into)
+        let (mut parents, mut children) = (Vec::new(), Vec::new());
+        for r in &rows {
+            let side = if text(r, "side")? == "parent" {
+                &mut parents
+            } else {
+                &mut children
+            };
+            side.push(node_ref(r)?);
+        }
+        Ok((parents, children))
     }
+}
+
+fn test_detail(r: &AnyRow) -> Result<TestDetail, sqlx::Error> {
+    Ok(TestDetail {
+        unique_id: text(r, "unique_id")?,
+        name: text(r, "name")?,
+        test_type: text(r, "test_type")?,
+        column: opt(r, "column_name")?,
+        severity: text(r, "severity")?,
+        status: opt(r, "status")?.unwrap_or_else(|| "not run".into()),
+        failures: r.try_get("failures")?,
+        message: opt(r, "message")?,
+        completed_at: opt(r, "completed_at")?,
+    })
+}
+
+fn freshness_detail(r: &AnyRow) -> Result<FreshnessDetail, sqlx::Error> {
+    Ok(FreshnessDetail {
+        status: text(r, "status")?,
+        max_loaded_at: opt(r, "max_loaded_at")?,
+        snapshotted_at: text(r, "snapshotted_at")?,
+        age_seconds: r.try_get("age_seconds")?,
+        warn_after: opt(r, "warn_after")?,
+        error_after: opt(r, "error_after")?,
+        error: opt(r, "error")?,
+    })
 }
 
 fn node_detail(r: &AnyRow) -> Result<NodeDetail, sqlx::Error> {
