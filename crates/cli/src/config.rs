@@ -50,6 +50,7 @@ struct RawServer {
     bind: Option<String>,
     refresh_seconds: Option<u64>,
     introspect_seconds: Option<u64>,
+    max_concurrent_requests: Option<usize>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -173,6 +174,8 @@ pub struct Config {
     pub hex: Vec<HexSource>,
     /// Logins and tokens for a shared deployment.
     pub auth: Option<server::auth::Auth>,
+    /// Requests answered at once; `None`: the server's default for this machine.
+    pub max_concurrent_requests: Option<usize>,
 }
 
 /// Defaults, for commands run without a config file.
@@ -274,6 +277,7 @@ fn resolve(raw: RawConfig, base: &Path) -> Result<Config> {
         introspect_seconds: raw.server.introspect_seconds.unwrap_or(900).max(10),
         hex,
         auth: raw.auth.map(crate::auth_config::resolve).transpose()?,
+        max_concurrent_requests: raw.server.max_concurrent_requests.map(|n| n.max(1)),
     })
 }
 

@@ -45,6 +45,9 @@ pub async fn run(config: Config, store: Store, bind: SocketAddr, no_sync: bool) 
     state.window_days = config.window_days;
     state.refresher = Some(Arc::new(refresher));
     state.auth = config.auth.clone().map(Arc::new);
+    if let Some(turns) = config.max_concurrent_requests {
+        state = state.with_turns(turns);
+    }
     let served = crate::serve(state, bind).await;
     for task in loops {
         task.abort();

@@ -8,6 +8,10 @@
 use model::{DbtProject, RelationName};
 mod support;
 
+/// The allocator the `downstream` binary uses, so the bench measures what runs.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use store::{
@@ -82,15 +86,26 @@ fn routes() -> Vec<(&'static str, String)> {
     ]
 }
 
-/// A route's path for request number `i`: each `{nN}` becomes a number below N.
+/// A route's path for request number `i`: each `{nN}` becomes a number below N, drawn
+/// independently of the others, so schema and table vary separately.
 fn path(template: &str, i: usize) -> String {
     let mut out = template.to_string();
     for n in [40, 50, 500, 2_000] {
-        // Different multipliers, so schema and table vary independently.
-        let pick = (i.wrapping_mul(2_654_435_761) >> 7) % n;
-        out = out.replace(&format!("{{n{n}}}"), &pick.to_string());
+        out = out.replace(
+            &format!("{{n{n}}}"),
+            &(mix(i as u64, n) % n as u64).to_string(),
+        );
     }
     out
+}
+
+/// SplitMix64 of `i` salted with `n`: a well-spread pseudo-random number per (request, range).
+fn mix(i: u64, n: usize) -> u64 {
+    let mut z =
+        i.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ (n as u64).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
 }
 
 async fn fill(store: &Store) {
@@ -119,6 +134,8 @@ async fn fill(store: &Store) {
         .await
         .expect("the dbt project");
     hex(store).await;
+    // As every sync does after writing.
+    store.refresh_statistics().await.expect("statistics");
 }
 
 fn relation(s: usize, t: usize) -> WarehouseRelation {

@@ -66,7 +66,7 @@ pub(crate) async fn layer(State(s): State<AppState>, req: Request, next: Next) -
     if let Some((content_type, body)) = s.responses.get(&key) {
         return ([(header::CONTENT_TYPE, content_type)], body).into_response();
     }
-    let res = next.run(req).await;
+    let res = VERSION.scope(version, next.run(req)).await;
     if res.status() != StatusCode::OK {
         return res;
     }
@@ -90,29 +90,73 @@ pub(crate) async fn layer(State(s): State<AppState>, req: Request, next: Next) -
     Response::from_parts(parts, Body::from(bytes))
 }
 
-/// Each connection's headline numbers (the header of every page), until a sync writes.
-#[derive(Debug, Default)]
-pub struct OverviewCache(Mutex<HashMap<String, (i64, store::ConnectionOverview)>>);
+tokio::task_local! {
+    /// The store version the response cache read for this request, so the handler below it
+    /// need not ask the store again.
+    static VERSION: i64;
+}
+
+/// Per connection, what every page of it shows (headline numbers, the dbt Cloud run behind
+/// it), until a sync writes.
+#[derive(Debug)]
+pub struct ConnectionCache<T>(Mutex<HashMap<String, (i64, T)>>);
+
+impl<T> Default for ConnectionCache<T> {
+    fn default() -> Self {
+        ConnectionCache(Mutex::new(HashMap::new()))
+    }
+}
+
+impl<T: Clone> ConnectionCache<T> {
+    /// The value for `name` at store `version`, computed by `load` when missing or older.
+    async fn get_or<F>(&self, version: i64, name: &str, load: F) -> Result<T, crate::AppError>
+    where
+        F: std::future::Future<Output = Result<T, store::StoreError>>,
+    {
+        let cached = self.0.lock().ok().and_then(|m| {
+            m.get(name)
+                .filter(|(v, _)| *v == version)
+                .map(|(_, t)| t.clone())
+        });
+        if let Some(value) = cached {
+            return Ok(value);
+        }
+        let value = load.await?;
+        if let Ok(mut m) = self.0.lock() {
+            m.insert(name.to_string(), (version, value.clone()));
+        }
+        Ok(value)
+    }
+}
 
 impl AppState {
+    /// The store's version: the one this request's cache lookup read, else asked afresh.
+    pub(crate) async fn store_version(&self) -> Result<i64, store::StoreError> {
+        match VERSION.try_with(|v| *v) {
+            Ok(version) => Ok(version),
+            Err(_) => self.store.graph_version().await,
+        }
+    }
+
     /// A connection's overview, computed once per store version.
     pub(crate) async fn overview(
         &self,
         name: &str,
     ) -> Result<store::ConnectionOverview, crate::AppError> {
-        let version = self.store.graph_version().await?;
-        let cached = self.overviews.0.lock().ok().and_then(|m| {
-            m.get(name)
-                .filter(|(v, _)| *v == version)
-                .map(|(_, o)| o.clone())
-        });
-        if let Some(overview) = cached {
-            return Ok(overview);
-        }
-        let overview = self.store.connection(name).await?;
-        if let Ok(mut m) = self.overviews.0.lock() {
-            m.insert(name.to_string(), (version, overview.clone()));
-        }
-        Ok(overview)
+        let version = self.store_version().await?;
+        self.overviews
+            .get_or(version, name, self.store.connection(name))
+            .await
+    }
+
+    /// The dbt Cloud run a connection's metadata came from, once per store version.
+    pub(crate) async fn cloud_run(
+        &self,
+        name: &str,
+    ) -> Result<Option<store::CloudRunRecord>, crate::AppError> {
+        let version = self.store_version().await?;
+        self.cloud_runs
+            .get_or(version, name, self.store.cloud_run(name))
+            .await
     }
 }

@@ -13,6 +13,7 @@
 //! ```
 #![deny(missing_docs)]
 
+mod admission;
 pub mod api;
 mod assets;
 pub mod auth;
@@ -50,7 +51,11 @@ pub struct AppState {
     /// Rendered answers, until a sync writes.
     responses: std::sync::Arc<cache::ResponseCache>,
     /// Connection overviews, until a sync writes.
-    overviews: std::sync::Arc<cache::OverviewCache>,
+    overviews: std::sync::Arc<cache::ConnectionCache<store::ConnectionOverview>>,
+    /// The dbt Cloud run behind each connection, until a sync writes.
+    cloud_runs: std::sync::Arc<cache::ConnectionCache<Option<store::CloudRunRecord>>>,
+    /// Turns to answer, handed out in arrival order.
+    admission: std::sync::Arc<tokio::sync::Semaphore>,
 }
 
 impl AppState {
@@ -64,7 +69,16 @@ impl AppState {
             auth: None,
             responses: Default::default(),
             overviews: Default::default(),
+            cloud_runs: Default::default(),
+            admission: std::sync::Arc::new(admission::turns()),
         }
+    }
+
+    /// Answers at most `turns` requests at once, the rest waiting their turn in arrival
+    /// order (default: four per core).
+    pub fn with_turns(mut self, turns: usize) -> Self {
+        self.admission = std::sync::Arc::new(tokio::sync::Semaphore::new(turns));
+        self
     }
 
     /// The start of the activity window, RFC 3339.
@@ -115,6 +129,10 @@ pub fn app(state: AppState) -> Router {
             auth::guard,
         ))
         .layer(axum::middleware::map_response(security_headers))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            admission::admit,
+        ))
         .with_state(state)
 }
 

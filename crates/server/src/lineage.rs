@@ -31,7 +31,7 @@ pub struct GraphCache(Mutex<Option<(i64, String, Arc<Graph>)>>);
 impl AppState {
     /// The lineage graph, from the cache while no sync has written since it was built.
     pub(crate) async fn graph(&self) -> Result<Arc<Graph>, AppError> {
-        let version = self.store.graph_version().await?;
+        let version = self.store_version().await?;
         // Live means "ran since"; a window start rounded to the hour keeps the cache useful.
         let since = self.live_since();
         let hour = since.get(..13).unwrap_or(&since).to_string();

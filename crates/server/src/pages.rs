@@ -546,7 +546,6 @@ pub(crate) async fn table(
     page.window_days = s.window_days;
     page.stale_hidden = live_only;
     page.explorer_link = s
-        .store
         .cloud_run(&name)
         .await?
         .map(|run| format!("{}{}", run.explorer_url, page.unique_id));
@@ -775,7 +774,7 @@ pub(crate) async fn status(
     Ok(Html(
         StatusPage {
             conn: ConnHeader::with(&o, s.refresher.is_some()),
-            cloud: s.store.cloud_run(&name).await?,
+            cloud: s.cloud_run(&name).await?,
             hex_workspaces: s.store.hex_workspaces().await?,
             hex_connections,
             o,

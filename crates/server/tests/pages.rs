@@ -301,3 +301,40 @@ async fn hostile_hex_titles_and_labels_are_text_in_the_lineage_graph_and_exports
         );
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn requests_beyond_the_turns_wait_and_all_are_answered() {
+    let (state, _dir) = demo_app().await;
+    let state = state.with_turns(1);
+    let pages = [
+        "/",
+        "/hex",
+        "/connections/jaffle_warehouse",
+        "/search?q=orders",
+    ];
+    let mut asked = tokio::task::JoinSet::new();
+    for page in pages {
+        let state = state.clone();
+        asked.spawn(async move { (page, get(&state, page).await.0) });
+    }
+    let answers = asked.join_all().await;
+    assert_eq!(answers.len(), pages.len());
+    for (page, status) in answers {
+        assert_eq!(status, StatusCode::OK, "{page}");
+    }
+}
+
+#[tokio::test]
+async fn a_request_that_waits_too_long_for_a_turn_is_told_to_come_back() {
+    use axum::body::Body;
+    use tower::ServiceExt;
+    let (state, _dir) = demo_app().await;
+    // No turns at all: the request waits out the limit, which paused time skips.
+    tokio::time::pause();
+    let res = server::app(state.with_turns(0))
+        .oneshot(axum::http::Request::get("/").body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(res.headers()["retry-after"], "5");
+}
