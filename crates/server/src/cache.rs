@@ -13,6 +13,9 @@ use axum::response::{IntoResponse, Response};
 use std::collections::{HashMap, VecDeque};
 use std::sync::Mutex;
 
+/// Marks an answer served from the cache because the store could not be asked.
+const STALE: header::HeaderName = header::HeaderName::from_static("x-downstream-stale");
+
 /// Entries kept; the oldest go first.
 const ENTRIES: usize = 4_096;
 /// Bodies larger than this are not kept (a huge graph export is rare and big).
@@ -37,6 +40,16 @@ impl ResponseCache {
         self.inner.lock().ok()?.map.get(key).cloned()
     }
 
+    /// The newest answer kept for `path`, whatever store version it was rendered at.
+    fn newest(&self, path: &str) -> Option<(HeaderValue, Bytes)> {
+        let e = self.inner.lock().ok()?;
+        e.order
+            .iter()
+            .rev()
+            .find(|(p, _, _)| p == path)
+            .and_then(|key| e.map.get(key).cloned())
+    }
+
     fn put(&self, key: Key, value: (HeaderValue, Bytes)) {
         let Ok(mut e) = self.inner.lock() else { return };
         if e.map.insert(key.clone(), value).is_none() {
@@ -54,14 +67,28 @@ pub(crate) async fn layer(State(s): State<AppState>, req: Request, next: Next) -
     if req.method() != Method::GET {
         return next.run(req).await;
     }
-    let Ok(version) = s.store.graph_version().await else {
-        return next.run(req).await;
-    };
     let path = req
         .uri()
         .path_and_query()
         .map(|p| p.to_string())
         .unwrap_or_default();
+    let version = match s.store.graph_version().await {
+        Ok(version) => version,
+        // The store is away: what was last rendered for this page beats an error page.
+        Err(_) => match s.responses.newest(&path) {
+            Some((content_type, body)) => {
+                return (
+                    [
+                        (header::CONTENT_TYPE, content_type),
+                        (STALE, HeaderValue::from_static("store unreachable")),
+                    ],
+                    body,
+                )
+                    .into_response()
+            }
+            None => return next.run(req).await,
+        },
+    };
     let key = (path, version, chrono::Utc::now().timestamp() / 60);
     if let Some((content_type, body)) = s.responses.get(&key) {
         return ([(header::CONTENT_TYPE, content_type)], body).into_response();

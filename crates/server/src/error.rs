@@ -16,6 +16,9 @@ pub enum AppError {
     /// The request lacks what it needs; the message says what.
     #[error("{0}")]
     BadRequest(String),
+    /// The store is out of reach; the message says so and that it will pass.
+    #[error("the store is not answering ({0}). Pages already shown are still served; this one will load again once the store is back.")]
+    Unavailable(store::StoreError),
     /// The store failed; details go to the log, not the page.
     #[error("internal error")]
     Internal(#[source] store::StoreError),
@@ -30,6 +33,7 @@ impl From<store::StoreError> for AppError {
             store::StoreError::NotFound(name) => {
                 AppError::NotFound(format!("no connection named {name:?}"))
             }
+            other if other.is_unavailable() => AppError::Unavailable(other),
             other => AppError::Internal(other),
         }
     }
@@ -41,13 +45,27 @@ impl AppError {
             AppError::NotFound(_) => StatusCode::NOT_FOUND,
             AppError::Forbidden(_) => StatusCode::FORBIDDEN,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             _ => StatusCode::INTERNAL_SERVER_ERROR,
         }
+    }
+
+    /// When the store is away, clients are told to come back in a while.
+    fn retry_after(&self) -> axum::http::HeaderMap {
+        let mut headers = axum::http::HeaderMap::new();
+        if matches!(self, AppError::Unavailable(_)) {
+            headers.insert(
+                axum::http::header::RETRY_AFTER,
+                axum::http::HeaderValue::from_static("10"),
+            );
+        }
+        headers
     }
 
     fn log(&self) {
         match self {
             AppError::Internal(e) => tracing::error!("request failed: {e}"),
+            AppError::Unavailable(e) => tracing::warn!("store unavailable: {e}"),
             AppError::Render(e) => tracing::error!("template failed: {e}"),
             AppError::NotFound(_) | AppError::Forbidden(_) | AppError::BadRequest(_) => {}
         }
@@ -63,7 +81,7 @@ impl IntoResponse for AppError {
             message: self.to_string(),
         };
         let body = askama::Template::render(&page).unwrap_or_else(|_| self.to_string());
-        (self.status(), Html(body)).into_response()
+        (self.status(), self.retry_after(), Html(body)).into_response()
     }
 }
 
@@ -81,6 +99,6 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         self.0.log();
         let body = serde_json::json!({ "error": self.0.to_string() });
-        (self.0.status(), Json(body)).into_response()
+        (self.0.status(), self.0.retry_after(), Json(body)).into_response()
     }
 }

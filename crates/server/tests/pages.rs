@@ -338,3 +338,28 @@ async fn a_request_that_waits_too_long_for_a_turn_is_told_to_come_back() {
     assert_eq!(res.status(), StatusCode::SERVICE_UNAVAILABLE);
     assert_eq!(res.headers()["retry-after"], "5");
 }
+
+#[tokio::test]
+async fn no_route_serves_a_file_outside_the_embedded_assets() {
+    let (state, _dir) = demo_app().await;
+    for path in [
+        "/assets/..%2f..%2fCargo.toml",
+        "/assets/%2e%2e%2f%2e%2e%2fCargo.toml",
+        "/assets/../../Cargo.toml",
+        "/assets/..%5c..%5cCargo.toml",
+        "/assets/app.css%00.txt",
+        "/assets//etc/passwd",
+        "/assets/%2fetc%2fpasswd",
+    ] {
+        let (status, _, body) = get(&state, path).await;
+        assert!(
+            status == StatusCode::NOT_FOUND || status == StatusCode::BAD_REQUEST,
+            "{path}: {status}"
+        );
+        assert!(
+            !body.contains("[workspace]") && !body.contains("root:"),
+            "{path}"
+        );
+    }
+    assert_eq!(get(&state, "/assets/app.css").await.0, StatusCode::OK);
+}

@@ -6,6 +6,7 @@ mod auth;
 mod browser;
 mod hex_pages;
 mod pages;
+mod store_away;
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
@@ -17,9 +18,14 @@ use tower::ServiceExt;
 /// A store with the demo project loaded, and its temp dir.
 pub async fn demo_app() -> (server::AppState, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
-    let store = store::Store::open(dir.path().join("t.sqlite").to_str().unwrap())
-        .await
-        .unwrap();
+    let location = dir.path().join("t.sqlite").display().to_string();
+    let state = demo_app_at(&location, dir.path()).await;
+    (state, dir)
+}
+
+/// The demo loaded into the store at `location`; `dir` takes the replayed history file.
+pub async fn demo_app_at(location: &str, dir: &std::path::Path) -> server::AppState {
+    let store = store::Store::open(location).await.unwrap();
     let artifacts =
         PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../examples/jaffle_analytics/artifacts");
     let paths = dbt::ArtifactPaths {
@@ -47,9 +53,9 @@ pub async fn demo_app() -> (server::AppState, tempfile::TempDir) {
         .replace_dbt("jaffle_warehouse", &project, &store::now())
         .await
         .unwrap();
-    load_hex_history(&store, &artifacts, dir.path()).await;
+    load_hex_history(&store, &artifacts, dir).await;
     load_hex_api(&store).await;
-    (server::AppState::new(store), dir)
+    server::AppState::new(store)
 }
 
 /// The demo's recorded Hex API answers, served in the order the sync asks for them.

@@ -28,6 +28,34 @@ pub enum StoreError {
     Conflict(String),
 }
 
+impl StoreError {
+    /// Whether the database itself is out of reach (down, restarting, refusing connections,
+    /// its file unreadable) rather than a query being wrong: worth retrying later.
+    pub fn is_unavailable(&self) -> bool {
+        let (StoreError::Query(e) | StoreError::Open { source: e, .. }) = self else {
+            return false;
+        };
+        match e {
+            sqlx::Error::Io(_)
+            | sqlx::Error::Tls(_)
+            | sqlx::Error::PoolTimedOut
+            | sqlx::Error::PoolClosed
+            | sqlx::Error::WorkerCrashed => true,
+            sqlx::Error::Database(db) => db.code().is_some_and(|c| unavailable_code(&c)),
+            _ => false,
+        }
+    }
+}
+
+/// PostgreSQL: connection exceptions (08…), shutdown and cannot-connect-now (57P0…), a
+/// database refusing connections (55000) or gone (3D000). SQLite: busy (5), I/O error (10),
+/// cannot open (14).
+fn unavailable_code(code: &str) -> bool {
+    code.starts_with("08")
+        || code.starts_with("57P0")
+        || ["55000", "3D000", "5", "10", "14"].contains(&code)
+}
+
 /// `postgres://user:secret@host/db` → `postgres://user:***@host/db`.
 pub(crate) fn redact_url(url: &str) -> String {
     let Some((scheme, rest)) = url.split_once("://") else {
