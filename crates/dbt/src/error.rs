@@ -47,6 +47,16 @@ pub enum ArtifactError {
         /// The schema URL.
         url: String,
     },
+    /// The file is larger than one artifact may be.
+    #[error("{path}: {} is above the {} limit for one dbt artifact; if the project really is this large, raise DOWNSTREAM_MAX_ARTIFACT_MB (memory use grows with it), else check that the path names a dbt artifact", rest::size(*.size), rest::size(*.limit))]
+    TooLarge {
+        /// The artifact path.
+        path: PathBuf,
+        /// Its size in bytes.
+        size: u64,
+        /// The limit in bytes.
+        limit: u64,
+    },
     /// A version older than any dbt has written for this kind.
     #[error("{path}: {kind} schema version v{version} is not one dbt has written (supported v{min}..v{max})")]
     UnsupportedVersion {

@@ -136,10 +136,22 @@ fn read<T: DeserializeOwned + HasMetadata>(
     kind: ArtifactKind,
     warnings: &mut Vec<String>,
 ) -> Result<T, ArtifactError> {
-    let bytes = std::fs::read(path).map_err(|source| ArtifactError::Io {
+    let io = |source| ArtifactError::Io {
         path: path.to_path_buf(),
         source,
-    })?;
+    };
+    let (size, limit) = (
+        std::fs::metadata(path).map_err(io)?.len(),
+        max_artifact_bytes(),
+    );
+    if size > limit {
+        return Err(ArtifactError::TooLarge {
+            path: path.to_path_buf(),
+            size,
+            limit,
+        });
+    }
+    let bytes = std::fs::read(path).map_err(io)?;
     let parsed: T = match serde_json::from_slice(&bytes) {
         Ok(parsed) => parsed,
         Err(err) => {
@@ -153,6 +165,18 @@ fn read<T: DeserializeOwned + HasMetadata>(
     let (_, warning) = version::check(path, parsed.metadata(), kind)?;
     warnings.extend(warning);
     Ok(parsed)
+}
+
+/// The largest artifact read: `DOWNSTREAM_MAX_ARTIFACT_MB`, else 4 GB (the largest real
+/// manifests are around 1 GB; the file is held in memory while it is parsed).
+pub fn max_artifact_bytes() -> u64 {
+    static LIMIT: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
+    *LIMIT.get_or_init(|| {
+        std::env::var("DOWNSTREAM_MAX_ARTIFACT_MB")
+            .ok()
+            .and_then(|mb| mb.trim().parse::<u64>().ok())
+            .map_or(4 << 30, |mb| mb << 20)
+    })
 }
 
 #[derive(serde::Deserialize)]

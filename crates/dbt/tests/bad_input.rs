@@ -149,3 +149,22 @@ fn a_wrongly_typed_field_is_tolerated_not_fatal() {
     let project = load_manifest(&odd).unwrap();
     assert_eq!(project.nodes[0].tags, vec!["daily".to_string()]);
 }
+
+#[test]
+fn an_artifact_over_the_size_limit_is_refused_unread() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("manifest.json");
+    // Sparse: one byte over the limit costs no disk, and the size is all the loader reads.
+    let file = std::fs::File::create(&path).unwrap();
+    file.set_len(dbt::max_artifact_bytes() + 1).unwrap();
+    let paths = ArtifactPaths {
+        manifest: path,
+        ..ArtifactPaths::default()
+    };
+    let err = dbt::load(&paths, WarehouseKind::Postgres).unwrap_err();
+    assert!(matches!(err, ArtifactError::TooLarge { .. }), "{err:?}");
+    let text = err.to_string();
+    assert!(text.contains("manifest.json"), "{text}");
+    assert!(text.contains("limit for one dbt artifact"), "{text}");
+    assert!(text.contains("DOWNSTREAM_MAX_ARTIFACT_MB"), "{text}");
+}

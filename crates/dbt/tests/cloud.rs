@@ -884,3 +884,52 @@ async fn config_errors_are_found_before_anything_is_sent() {
         format!("https://ab123.us1.dbt.com/accounts/{ACCOUNT}/jobs/13/docs/")
     );
 }
+
+#[tokio::test]
+async fn an_artifact_past_the_download_limit_is_refused_and_not_kept() {
+    let mut replies = up_to_downloads();
+    replies.extend(docs_artifacts());
+    let dir = tempfile::tempdir().unwrap();
+    let (mock, result) = fetch_with(replies, dir.path(), None, |mut config| {
+        config.http.max_download_bytes = 4096;
+        config
+    })
+    .await;
+    let error = result.expect_err("the manifest is far larger than 4 KB");
+    let call = mock.call(&format!("GET {}", artifact_path(RUN, "manifest.json")));
+    assert_eq!(
+        error.to_string(),
+        format!("{call}: unexpected answer: the download is larger than 4096 bytes, the most downstream takes from one call; check that the URL is the API's and not a proxy or file server")
+    );
+    assert!(
+        !dir.path().join("manifest.json").exists(),
+        "no partial manifest is left behind"
+    );
+    assert_eq!(
+        artifact_calls(&mock).len(),
+        1,
+        "a refused body is not asked again"
+    );
+}
+
+#[tokio::test]
+async fn an_api_answer_past_the_limit_is_refused_before_it_is_read_whole() {
+    let (mock, result) = fetch_with(
+        vec![project(None, None)],
+        tempfile::tempdir().unwrap().path(),
+        None,
+        |mut config| {
+            config.http.max_answer_bytes = 64;
+            config
+        },
+    )
+    .await;
+    let error = result.expect_err("the project answer is over 64 bytes");
+    assert!(
+        error
+            .to_string()
+            .contains("the answer is larger than 64 bytes"),
+        "{error}"
+    );
+    assert_eq!(mock.seen().len(), 1);
+}

@@ -19,7 +19,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, NaiveDateTime, Timelike, Utc};
 use serde::Deserialize;
 use std::borrow::Cow;
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 
 /// The two export formats.
@@ -76,6 +76,10 @@ struct Record<'a> {
 
 /// Rows per page sent to the sync.
 const PAGE: usize = 4096;
+
+/// The longest row read. Warehouses cap a query's text at about a megabyte; a longer line is
+/// not a history row, and is skipped rather than held in memory.
+pub const MAX_ROW_BYTES: u64 = 16 << 20;
 
 #[async_trait]
 impl QueryHistory for FileHistory {
@@ -146,11 +150,23 @@ impl Reader {
         let mut number = 0u64;
         loop {
             line.clear();
-            let read = input
+            let failed = |e: std::io::Error| self.error(format!("line {}: {e}", number + 1));
+            let read = (&mut input)
+                .take(MAX_ROW_BYTES + 1)
                 .read_until(b'\n', &mut line)
-                .map_err(|e| self.error(format!("line {}: {e}", number + 1)))?;
+                .map_err(failed)?;
             if read == 0 {
                 return Ok(());
+            }
+            if line.len() as u64 > MAX_ROW_BYTES {
+                // The rest of the row is skipped, not read into memory.
+                input.skip_until(b'\n').map_err(failed)?;
+                number += 1;
+                pages.push(bad(format!(
+                    "line {number}: row longer than {}: skipped",
+                    rest::size(MAX_ROW_BYTES)
+                )))?;
+                continue;
             }
             number += 1;
             if line.iter().all(u8::is_ascii_whitespace) {

@@ -30,6 +30,7 @@ pub fn fast_http(attempts: u32) -> HttpOptions {
         backoff: Duration::from_millis(10),
         // Above the `Retry-After: 1` the rate-limit tests send, so it is honoured in full.
         max_backoff: Duration::from_secs(2),
+        ..HttpOptions::default()
     }
 }
 

@@ -29,6 +29,10 @@ pub struct HttpOptions {
     pub backoff: Duration,
     /// The longest wait between two attempts, a server's `Retry-After` included.
     pub max_backoff: Duration,
+    /// The largest answer read into memory; a bigger one is refused, not buffered.
+    pub max_answer_bytes: u64,
+    /// The largest download written to disk (a dbt artifact).
+    pub max_download_bytes: u64,
 }
 
 impl Default for HttpOptions {
@@ -38,6 +42,10 @@ impl Default for HttpOptions {
             attempts: 4,
             backoff: Duration::from_millis(500),
             max_backoff: Duration::from_secs(60),
+            // A page of any API here is a few megabytes at most.
+            max_answer_bytes: 64 << 20,
+            // dbt artifacts of the largest projects are around a gigabyte.
+            max_download_bytes: 4 << 30,
         }
     }
 }
@@ -179,10 +187,10 @@ impl HttpClient {
         &self,
         request: &Request<'_>,
     ) -> Result<Answer<T>, RestError> {
-        let seconds = self.timeout_seconds();
+        let (seconds, limit) = (self.timeout_seconds(), self.options.max_answer_bytes);
         self.retrying(request, |response, call| async move {
             let status = response.status().as_u16();
-            match read_body(response, &call, seconds).await {
+            match read_body(response, &call, seconds, limit).await {
                 Outcome::Done(bytes) => match parse(&call, &bytes) {
                     Ok(body) => Outcome::Done(Answer { status, body }),
                     Err(error) => Outcome::Fail(error),
@@ -197,9 +205,9 @@ impl HttpClient {
     /// Sends `request` and streams the answer's body into a new file at `path`, returning its
     /// size. Large artifacts never sit in memory whole; a body cut off is retried.
     pub async fn download(&self, request: &Request<'_>, path: &Path) -> Result<u64, RestError> {
-        let seconds = self.timeout_seconds();
+        let (seconds, limit) = (self.timeout_seconds(), self.options.max_download_bytes);
         self.retrying(request, |response, call| async move {
-            stream_to_file(response, &call, path, seconds).await
+            stream_to_file(response, &call, path, seconds, limit).await
         })
         .await
     }
@@ -263,7 +271,8 @@ impl HttpClient {
         if let (Some(limiter), StatusCode::TOO_MANY_REQUESTS) = (&self.limiter, status) {
             limiter.hold(wait.unwrap_or(self.options.backoff));
         }
-        let bytes = match read_body(response, call, self.timeout_seconds()).await {
+        let limit = self.options.max_answer_bytes;
+        let bytes = match read_body(response, call, self.timeout_seconds(), limit).await {
             Outcome::Done(bytes) => bytes,
             Outcome::Retry { error, wait } => return Err(Outcome::Retry { error, wait }),
             Outcome::Fail(error) => return Err(Outcome::Fail(error)),
@@ -415,20 +424,35 @@ fn classify<T>(
     }
 }
 
-/// The whole body; one that stops early is a network hiccup more often than a server bug.
-async fn read_body(response: reqwest::Response, call: &str, seconds: u64) -> Outcome<Vec<u8>> {
-    match response.bytes().await {
-        Ok(bytes) => Outcome::Done(bytes.to_vec()),
-        Err(error) => cut_off(call, &error, seconds),
+/// The whole body, up to `limit` bytes; one that stops early is a network hiccup more often
+/// than a server bug, one that goes past the limit is not an answer of the API.
+async fn read_body(
+    mut response: reqwest::Response,
+    call: &str,
+    seconds: u64,
+    limit: u64,
+) -> Outcome<Vec<u8>> {
+    let mut body = Vec::new();
+    loop {
+        match response.chunk().await {
+            Ok(Some(chunk)) if (body.len() + chunk.len()) as u64 > limit => {
+                return Outcome::Fail(too_large(call, limit, "answer"))
+            }
+            Ok(Some(chunk)) => body.extend_from_slice(&chunk),
+            Ok(None) => return Outcome::Done(body),
+            Err(error) => return cut_off(call, &error, seconds),
+        }
     }
 }
 
-/// Writes the body chunk by chunk; the file is created afresh on every attempt.
+/// Writes the body chunk by chunk, up to `limit` bytes; the file is created afresh on every
+/// attempt and removed when the body goes past the limit.
 async fn stream_to_file(
     mut response: reqwest::Response,
     call: &str,
     path: &Path,
     seconds: u64,
+    limit: u64,
 ) -> Outcome<u64> {
     let written = async {
         let mut file = tokio::fs::File::create(path).await?;
@@ -436,11 +460,14 @@ async fn stream_to_file(
         loop {
             match response.chunk().await {
                 Ok(Some(chunk)) => {
-                    file.write_all(&chunk).await?;
                     size += chunk.len() as u64;
+                    if size > limit {
+                        return Ok(Err(None));
+                    }
+                    file.write_all(&chunk).await?;
                 }
                 Ok(None) => break,
-                Err(error) => return Ok(Err(error)),
+                Err(error) => return Ok(Err(Some(error))),
             }
         }
         file.flush().await?;
@@ -448,11 +475,27 @@ async fn stream_to_file(
     };
     match written.await {
         Ok(Ok(size)) => Outcome::Done(size),
-        Ok(Err(error)) => cut_off(call, &error, seconds),
+        Ok(Err(Some(error))) => cut_off(call, &error, seconds),
+        Ok(Err(None)) => {
+            let _ = tokio::fs::remove_file(path).await;
+            Outcome::Fail(too_large(call, limit, "download"))
+        }
         Err(error) => Outcome::Fail(RestError::Malformed {
             call: call.to_string(),
             detail: format!("cannot write {}: {error}", path.display()),
         }),
+    }
+}
+
+/// An answer past the limit: refused before it fills memory or disk.
+fn too_large(call: &str, limit: u64, what: &str) -> RestError {
+    RestError::Malformed {
+        call: call.to_string(),
+        detail: format!(
+            "the {what} is larger than {}, the most downstream takes from one call; \
+             check that the URL is the API's and not a proxy or file server",
+            crate::size(limit)
+        ),
     }
 }
 

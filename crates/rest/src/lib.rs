@@ -76,3 +76,12 @@ pub enum RestError {
         detail: String,
     },
 }
+
+/// A byte count as people read it: `64 MB`, or `512 bytes` below a megabyte.
+pub fn size(bytes: u64) -> String {
+    if bytes >= 1 << 20 {
+        format!("{} MB", bytes >> 20)
+    } else {
+        format!("{bytes} bytes")
+    }
+}

@@ -267,3 +267,29 @@ async fn a_comment_in_one_warehouse_never_renames_a_project_in_another() {
         .unwrap();
     assert_eq!(theirs[0].project_name.as_deref(), Some("Forged"));
 }
+
+#[tokio::test]
+async fn a_row_past_the_size_limit_is_skipped_and_the_rest_imported() {
+    let (store, _dir) = store_with("wh", WarehouseKind::Snowflake).await;
+    let at = chrono::Utc::now().to_rfc3339();
+    let huge = format!(
+        "{{\"query_text\": \"select '{}'\"}}",
+        "x".repeat(history::file::MAX_ROW_BYTES as usize)
+    );
+    let lines = vec![
+        line("select * from marts.orders", &at, "DBT"),
+        huge,
+        line("select * from marts.customers", &at, "DBT"),
+    ];
+    let file = export(&lines);
+    let summary = sync_history(&store, &target(file.path()), Arc::new(AtomicU64::new(0)))
+        .await
+        .unwrap();
+    assert_eq!(summary.rows, 3);
+    assert_eq!(summary.other_rows, 2, "the rows on either side are read");
+    assert_eq!(
+        summary.failed["row longer than 16 MB"], 1,
+        "{:?}",
+        summary.failed
+    );
+}

@@ -38,7 +38,11 @@ impl CloudConfig {
             project_id,
             token,
             job_id: None,
-            http: HttpOptions::default(),
+            // A download is an artifact: the same limit as reading one from disk.
+            http: HttpOptions {
+                max_download_bytes: crate::max_artifact_bytes(),
+                ..HttpOptions::default()
+            },
         }
     }
 
