@@ -9,7 +9,15 @@ pub fn markdown(text: &str) -> String {
     let mut options = pulldown_cmark::Options::empty();
     options.insert(pulldown_cmark::Options::ENABLE_TABLES);
     options.insert(pulldown_cmark::Options::ENABLE_STRIKETHROUGH);
-    let parser = pulldown_cmark::Parser::new_ext(text, options);
+    // HTML written into a description is shown as the text it is, never rendered: a product
+    // name with `<b>` in it stays readable and a `<script>` stays visible. Sanitizing the
+    // output still guards the markdown itself (e.g. `javascript:` links).
+    let parser = pulldown_cmark::Parser::new_ext(text, options).map(|event| match event {
+        pulldown_cmark::Event::Html(raw) | pulldown_cmark::Event::InlineHtml(raw) => {
+            pulldown_cmark::Event::Text(raw)
+        }
+        other => other,
+    });
     let mut html = String::with_capacity(text.len() * 2);
     pulldown_cmark::html::push_html(&mut html, parser);
     ammonia::clean(&html)
@@ -142,8 +150,16 @@ mod tests {
         assert!(!html.contains("<script"), "{html}");
         assert!(html.contains("rel=\"noopener noreferrer\""), "{html}");
         assert!(html.contains("<table>"), "{html}");
-        let html = markdown("<img src=x onerror=alert(1)>");
-        assert!(!html.contains("onerror"), "{html}");
+        assert!(
+            html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"),
+            "raw HTML is shown as text: {html}"
+        );
+        let html = markdown("<img src=x onerror=alert(1)> and <b>bold</b>\n\n<div>block</div>");
+        assert!(!html.contains("<img") && !html.contains("<b>"), "{html}");
+        assert!(html.contains("&lt;b&gt;bold&lt;/b&gt;"), "{html}");
+        assert!(html.contains("&lt;div&gt;block&lt;/div&gt;"), "{html}");
+        let html = markdown("[click](javascript:alert(1))");
+        assert!(!html.contains("javascript:"), "{html}");
     }
 
     #[test]

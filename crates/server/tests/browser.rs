@@ -3,6 +3,7 @@
 //! picture in docs/ is refreshed too.
 
 mod hex_pages;
+mod hostile;
 
 use crate::demo_app;
 use fantoccini::{Client, ClientBuilder, Locator};

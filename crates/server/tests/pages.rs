@@ -230,42 +230,7 @@ async fn the_refresh_button_runs_the_connection_sources_for_same_origin_posts_on
 async fn hostile_hex_titles_and_labels_are_text_in_the_lineage_graph_and_exports() {
     let (state, _dir) = demo_app().await;
     let evil = "<script>alert(1)</script><img src=x onerror=alert(2)>";
-    let workspace = store::HexWorkspaceRecord {
-        workspace: "evil".into(),
-        app_base: "https://app.hex.tech/evil".into(),
-        queried_tables: None,
-    };
-    let project = store::HexProjectRecord {
-        project_id: "evil-p".into(),
-        title: evil.into(),
-        kind: "PROJECT".into(),
-        url: "javascript:alert(3)".into(),
-        ..store::HexProjectRecord::default()
-    };
-    state
-        .store
-        .write_hex_workspace(&workspace, &[project], &[], &store::now())
-        .await
-        .unwrap();
-    let cells = store::HexProjectCells {
-        project_id: "evil-p".into(),
-        read_at_edit: None,
-        cells: vec![store::HexCellRecord {
-            cell_id: "c\"><svg onload=alert(4)>".into(),
-            cell_type: "SQL".into(),
-            label: Some(evil.into()),
-            hex_connection_id: None,
-            connection: Some("jaffle_warehouse".into()),
-            sql_text: Some(format!("select 1 -- {evil}")),
-            parse_error: None,
-            tables: vec![(
-                "analytics.finance.customer_ltv".into(),
-                vec!["net_ltv".into()],
-            )],
-        }],
-        queried: None,
-    };
-    state.store.write_hex_cells("evil", &cells).await.unwrap();
+    crate::add_hostile_hex(&state.store, evil).await;
     let (status, _, page) = get(
         &state,
         "/lineage?node=dbt%3Ajaffle_warehouse%3Amodel.jaffle_analytics.customer_ltv&column=net_ltv",

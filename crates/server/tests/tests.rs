@@ -131,3 +131,43 @@ pub async fn get(state: &server::AppState, uri: &str) -> (StatusCode, String, St
     let body = res.into_body().collect().await.unwrap().to_bytes();
     (status, ctype, String::from_utf8_lossy(&body).into_owned())
 }
+
+/// A Hex project whose title, link, cell id, label and SQL all carry `payload`, reading
+/// `customer_ltv.net_ltv`: what a hostile workspace member could write.
+pub async fn add_hostile_hex(store: &store::Store, payload: &str) {
+    let workspace = store::HexWorkspaceRecord {
+        workspace: "evil".into(),
+        app_base: "https://app.hex.tech/evil".into(),
+        queried_tables: None,
+    };
+    let project = store::HexProjectRecord {
+        project_id: "evil-p".into(),
+        title: payload.into(),
+        kind: "PROJECT".into(),
+        url: "javascript:alert(3)".into(),
+        ..store::HexProjectRecord::default()
+    };
+    store
+        .write_hex_workspace(&workspace, &[project], &[], &store::now())
+        .await
+        .unwrap();
+    let cells = store::HexProjectCells {
+        project_id: "evil-p".into(),
+        read_at_edit: None,
+        cells: vec![store::HexCellRecord {
+            cell_id: "c\"><svg onload=alert(4)>".into(),
+            cell_type: "SQL".into(),
+            label: Some(payload.into()),
+            hex_connection_id: None,
+            connection: Some("jaffle_warehouse".into()),
+            sql_text: Some(format!("select 1 -- {payload}")),
+            parse_error: None,
+            tables: vec![(
+                "analytics.finance.customer_ltv".into(),
+                vec!["net_ltv".into()],
+            )],
+        }],
+        queried: None,
+    };
+    store.write_hex_cells("evil", &cells).await.unwrap();
+}
