@@ -4,6 +4,17 @@ use sqlx::any::AnyArguments;
 use sqlx::query::Query;
 use sqlx::{Any, AnyConnection};
 
+/// Text as both back ends store it: PostgreSQL's text cannot hold NUL, which a query text,
+/// a Hex title or an API's garbage may carry, so NUL becomes U+FFFD on both (every other
+/// control character is kept as data and escaped where it is shown).
+pub(crate) fn storable(text: String) -> String {
+    if text.contains('\0') {
+        text.replace('\0', "\u{fffd}")
+    } else {
+        text
+    }
+}
+
 /// One bound value.
 pub(crate) enum Val {
     Text(Option<String>),
@@ -24,22 +35,22 @@ impl serde::Serialize for Val {
 
 impl From<String> for Val {
     fn from(v: String) -> Self {
-        Val::Text(Some(v))
+        Val::Text(Some(storable(v)))
     }
 }
 impl From<&str> for Val {
     fn from(v: &str) -> Self {
-        Val::Text(Some(v.to_string()))
+        Val::Text(Some(storable(v.to_string())))
     }
 }
 impl From<Option<String>> for Val {
     fn from(v: Option<String>) -> Self {
-        Val::Text(v)
+        Val::Text(v.map(storable))
     }
 }
 impl From<Option<&str>> for Val {
     fn from(v: Option<&str>) -> Self {
-        Val::Text(v.map(str::to_string))
+        Val::Text(v.map(|v| storable(v.to_string())))
     }
 }
 impl From<i64> for Val {

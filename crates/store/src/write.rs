@@ -466,9 +466,9 @@ pub(crate) async fn insert_sync(
     .bind(started_at)
     .bind(now())
     .bind(error.is_none() as i64)
-    .bind(error)
+    .bind(error.map(|e| crate::batch::storable(e.to_string())))
     .bind(serde_json::to_string(warnings).unwrap_or_default())
-    .bind(summary)
+    .bind(crate::batch::storable(summary.to_string()))
     .execute(conn)
     .await?;
     Ok(())

@@ -229,3 +229,34 @@ both!(
         assert_eq!(store.cloud_run("warehouse").await.unwrap(), Some(run));
     }
 );
+
+both!(
+    control_characters_in_sql_and_names_are_kept_on_both_back_ends,
+    |store: store::Store| async move {
+        // PostgreSQL text cannot hold NUL; every other control character is data.
+        let mut b = batch("cp1", None, 1);
+        b.queries[0].sql_text =
+            "select amount\u{0} from marts.orders -- \u{1b}[31m\u{7}\r\u{0}".into();
+        b.projects[0].name = Some("Title\u{0}\u{1b}[2J".into());
+        b.runs[0].user_name = "ana\u{0}@acme.com".into();
+        store.write_history(&b).await.unwrap();
+        let uses = store
+            .hex_usage("warehouse", ORDERS, "2026-11-10T00:00:00.000000Z")
+            .await
+            .unwrap();
+        assert_eq!(
+            uses[0].project_name.as_deref(),
+            Some("Title\u{fffd}\u{1b}[2J")
+        );
+        assert_eq!(uses[0].users, ["ana\u{fffd}@acme.com"]);
+        let project = store
+            .hex_project("p1", "2026-11-10T00:00:00.000000Z")
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            project.cells[0].sql.as_deref(),
+            Some("select amount\u{fffd} from marts.orders -- \u{1b}[31m\u{7}\r\u{fffd}")
+        );
+    }
+);
