@@ -32,7 +32,7 @@ async fn main() {
         let dir = tempfile::tempdir().expect("a temp dir");
         let store = synthetic_store(dir.path(), size).await;
         let (nodes, edges) = graph_size(&store).await;
-        let base = support::serve(store).await;
+        let base = support::serve(server::AppState::new(store)).await;
         let url = format!("{base}/lineage?node=dbt%3Awh%3Amodel.bench.hub&up=50&down=50");
         let server_ms = fetch_ms(&url).await;
         let mut samples = measure(&url).await;

@@ -3,7 +3,9 @@
 //! asking for a mix of what people open, for 20 s. Prints p50, p95, p99 and max latency per
 //! route and overall, and the errors (target: p95 under 50 ms, no errors). Run with
 //! `cargo bench -p downstream-server --bench load` (bench/load.sh); `--store postgres://…`
-//! runs it on PostgreSQL instead of SQLite.
+//! runs it on PostgreSQL instead of SQLite; `--serve` fills the catalog and only serves it,
+//! for oha in another process (bench/load.sh --oha); `--turns N` answers N requests at once
+//! instead of the server's default.
 
 use model::{DbtProject, RelationName};
 mod support;
@@ -31,10 +33,12 @@ const SECONDS: u64 = 10;
 #[tokio::main(flavor = "multi_thread")]
 async fn main() {
     let args: Vec<String> = std::env::args().collect();
-    let location = args
-        .iter()
-        .position(|a| a == "--store")
-        .and_then(|i| args.get(i + 1).cloned());
+    let arg = |name: &str| {
+        args.iter()
+            .position(|a| a == name)
+            .and_then(|i| args.get(i + 1).cloned())
+    };
+    let location = arg("--store");
     let dir = tempfile::tempdir().expect("a temp dir");
     let location = location.unwrap_or_else(|| dir.path().join("load.sqlite").display().to_string());
     let started = Instant::now();
@@ -44,9 +48,18 @@ async fn main() {
         "loaded the catalog in {:.1} s",
         started.elapsed().as_secs_f64()
     );
-    let base = support::serve(store).await;
+    let mut state = server::AppState::new(store);
+    if let Some(turns) = arg("--turns").and_then(|t| t.parse().ok()) {
+        state = state.with_turns(turns);
+    }
+    let base = support::serve(state).await;
     let routes = routes();
     warm(&base, &routes).await;
+    if args.iter().any(|a| a == "--serve") {
+        // For a load generator in another process (bench/load.sh --oha): serve until killed.
+        println!("serving {base}");
+        std::future::pending::<()>().await;
+    }
     let results = hammer(&base, &routes).await;
     report(&routes, &results);
 }

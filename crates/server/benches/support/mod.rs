@@ -45,13 +45,13 @@ pub fn dbt_node(
     .expect("a node in the model's shape")
 }
 
-/// Serves the app over `store` on a free loopback port; returns its base URL.
-pub async fn serve(store: Store) -> String {
+/// Serves the app over `state` on a free loopback port; returns its base URL.
+pub async fn serve(state: server::AppState) -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("a port");
     let base = format!("http://{}", listener.local_addr().expect("an address"));
-    let app = server::app(server::AppState::new(store));
+    let app = server::app(state);
     tokio::spawn(async move { axum::serve(listener, app).await });
     base
 }
