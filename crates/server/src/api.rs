@@ -148,9 +148,6 @@ async fn search(
     State(s): State<AppState>,
     Query(q): Query<SearchQuery>,
 ) -> Result<Json<Vec<SearchHit>>, ApiError> {
-    Ok(Json(
-        s.store
-            .search(&q.q, q.limit.unwrap_or(20).clamp(1, 200))
-            .await?,
-    ))
+    let limit = q.limit.unwrap_or(20).clamp(1, 200) as usize;
+    Ok(Json(s.search(&q.q, limit).await?))
 }

@@ -156,7 +156,33 @@ impl<T: Clone> ConnectionCache<T> {
     }
 }
 
+/// The search index, rebuilt when the store version moves.
+#[derive(Debug, Default)]
+pub struct SearchCache(tokio::sync::Mutex<Option<(i64, std::sync::Arc<store::SearchIndex>)>>);
+
 impl AppState {
+    /// Up to `limit` relations and columns matching `query`, from the index of the current
+    /// store version; the first search after a sync builds it while the others wait for it.
+    pub(crate) async fn search(
+        &self,
+        query: &str,
+        limit: usize,
+    ) -> Result<Vec<store::SearchHit>, crate::AppError> {
+        let version = self.store_version().await?;
+        let index = {
+            let mut cached = self.searches.0.lock().await;
+            match &*cached {
+                Some((v, index)) if *v == version => index.clone(),
+                _ => {
+                    let index = std::sync::Arc::new(self.store.search_index().await?);
+                    *cached = Some((version, index.clone()));
+                    index
+                }
+            }
+        };
+        Ok(index.search(query, limit))
+    }
+
     /// The store's version: the one this request's cache lookup read, else asked afresh.
     pub(crate) async fn store_version(&self) -> Result<i64, store::StoreError> {
         match VERSION.try_with(|v| *v) {

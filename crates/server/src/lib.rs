@@ -54,6 +54,8 @@ pub struct AppState {
     overviews: std::sync::Arc<cache::ConnectionCache<store::ConnectionOverview>>,
     /// The dbt Cloud run behind each connection, until a sync writes.
     cloud_runs: std::sync::Arc<cache::ConnectionCache<Option<store::CloudRunRecord>>>,
+    /// The search index of the current store version.
+    searches: std::sync::Arc<cache::SearchCache>,
     /// Turns to answer, handed out in arrival order.
     admission: std::sync::Arc<tokio::sync::Semaphore>,
 }
@@ -70,6 +72,7 @@ impl AppState {
             responses: Default::default(),
             overviews: Default::default(),
             cloud_runs: Default::default(),
+            searches: Default::default(),
             admission: std::sync::Arc::new(admission::turns()),
         }
     }

@@ -819,7 +819,6 @@ pub(crate) async fn search(
     Query(q): Query<crate::api::SearchQuery>,
 ) -> Result<Html<String>, AppError> {
     let hits = s
-        .store
         .search(&q.q, 100)
         .await?
         .into_iter()

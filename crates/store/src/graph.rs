@@ -11,17 +11,61 @@ use model::RelationName;
 use sqlx::any::AnyRow;
 use sqlx::{Any, Row};
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+/// How long a version read from the store is trusted for writes by other processes.
+const VERSION_TTL: Duration = Duration::from_millis(500);
+
+/// The last version read, and the count of this process's writes it was read after.
+#[derive(Debug, Default)]
+pub(crate) struct VersionMemo {
+    generation: AtomicU64,
+    read: Mutex<Option<(Instant, u64, i64)>>,
+}
+
+impl VersionMemo {
+    fn fresh(&self, generation: u64) -> Option<i64> {
+        let read = self.read.lock().ok()?;
+        let (at, seen, version) = (*read)?;
+        (seen == generation && at.elapsed() < VERSION_TTL).then_some(version)
+    }
+
+    /// Keeps `version` unless a write committed while it was being read.
+    fn keep(&self, generation: u64, version: i64) {
+        if self.generation.load(Ordering::Acquire) != generation {
+            return;
+        }
+        if let Ok(mut read) = self.read.lock() {
+            *read = Some((Instant::now(), generation, version));
+        }
+    }
+}
 
 /// (connection, relation key) → the node standing for that relation.
 type Relations = HashMap<(String, String), usize>;
 
 impl Store {
-    /// A number that changes whenever any sync writes: caches of the graph compare it.
+    /// A number that changes whenever any sync writes: caches of the graph and of pages
+    /// compare it. This process's own writes show at once; another process's within
+    /// half a second, so a page view costs no store round trip when its answer is cached.
     pub async fn graph_version(&self) -> Result<i64, StoreError> {
+        let generation = self.version.generation.load(Ordering::Acquire);
+        if let Some(version) = self.version.fresh(generation) {
+            return Ok(version);
+        }
         let (version,): (Option<i64>,) = sqlx::query_as("SELECT max(id) FROM syncs")
             .fetch_one(&self.pool)
             .await?;
-        Ok(version.unwrap_or(0))
+        let version = version.unwrap_or(0);
+        self.version.keep(generation, version);
+        Ok(version)
+    }
+
+    /// Called after every write this process commits: the next version check asks the store.
+    pub(crate) fn wrote(&self) {
+        self.version.generation.fetch_add(1, Ordering::AcqRel);
     }
 
     /// Everything synced, as one graph. Hex work whose newest run is at or after `live_since`

@@ -155,6 +155,7 @@ impl Store {
         )
         .await?;
         tx.commit().await?;
+        self.wrote();
         Ok(())
     }
 
@@ -213,6 +214,7 @@ impl Store {
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;
+        self.wrote();
         Ok(())
     }
 
@@ -250,6 +252,7 @@ impl Store {
             .await?;
         }
         tx.commit().await?;
+        self.wrote();
         Ok(())
     }
 

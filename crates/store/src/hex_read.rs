@@ -386,29 +386,27 @@ impl ProjectReader<'_> {
     /// where each table's page is.
     async fn tables(&self, queried_available: bool) -> Result<ProjectTables, StoreError> {
         let mut tables = ProjectTables::default();
-        let observed = self
+        // The three kinds of evidence in one statement, told apart by the last column.
+        let evidence = self
             .fetch(
-                "SELECT DISTINCT r.cell_id, t.connection, t.table_key, t.columns
+                "SELECT DISTINCT r.cell_id, t.connection, t.table_key, t.columns, 'run' AS evidence
                    FROM hex_runs r JOIN query_tables t ON t.connection = r.connection AND t.query_key = r.query_key
-                  WHERE r.project_id = $1",
+                  WHERE r.project_id = $1
+                 UNION ALL
+                 SELECT cell_id, connection, table_key, columns, 'sql'
+                   FROM hex_cell_tables WHERE project_id = $1
+                 UNION ALL
+                 SELECT '', connection, table_key, '[]', 'queried'
+                   FROM hex_queried_tables WHERE project_id = $1",
             )
             .await?;
-        for r in &observed {
-            tables.add(r, true)?;
-        }
-        let from_sql = self
-            .fetch(
-                "SELECT cell_id, connection, table_key, columns FROM hex_cell_tables WHERE project_id = $1",
-            )
-            .await?;
-        for r in &from_sql {
-            tables.add(r, false)?;
-        }
-        let queried = self
-            .fetch("SELECT connection, table_key FROM hex_queried_tables WHERE project_id = $1")
-            .await?;
-        for r in &queried {
-            tables.queried.insert((r.try_get(0)?, r.try_get(1)?));
+        for r in &evidence {
+            match r.try_get::<String, _>(4)?.as_str() {
+                "queried" => {
+                    tables.queried.insert((r.try_get(1)?, r.try_get(2)?));
+                }
+                kind => tables.add(r, kind == "run")?,
+            }
         }
         tables.queried_available = queried_available;
         for r in &self.fetch(RELATIONS).await? {

@@ -153,6 +153,7 @@ impl Store {
         )
         .await?;
         tx.commit().await?;
+        self.wrote();
         Ok(HistoryCounts {
             new_queries,
             new_runs,

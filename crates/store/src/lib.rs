@@ -42,6 +42,7 @@ pub use hex_read::{
 };
 pub use history::{HistoryBatch, HistoryCounts, ProjectRecord, QueryRecord, RunRecord};
 pub use locks::SyncLock;
+pub use read::search::SearchIndex;
 pub use sessions::SessionRecord;
 pub use usage::HexUse;
 pub use views::*;
@@ -70,6 +71,8 @@ pub struct Store {
     pool: AnyPool,
     backend: Backend,
     location: String,
+    /// The last store version read; shared by clones, as the pool is.
+    version: std::sync::Arc<graph::VersionMemo>,
 }
 
 impl std::fmt::Debug for Store {
@@ -108,6 +111,7 @@ impl Store {
             pool,
             backend,
             location: redacted,
+            version: Default::default(),
         };
         // A store written before statistics were kept plans well from its first read.
         store.refresh_statistics().await?;

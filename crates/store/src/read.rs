@@ -434,7 +434,7 @@ fn place(tree: &mut Vec<TreeDatabase>, table: TreeTable) {
     }
 }
 
-mod search;
+pub(crate) mod search;
 mod table;
 
 fn sync_records(rows: &[AnyRow]) -> Result<Vec<SyncRecord>, StoreError> {

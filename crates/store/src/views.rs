@@ -384,7 +384,7 @@ pub struct FreshnessPoint {
 }
 
 /// A search result: a relation or a column.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct SearchHit {
     /// Connection name.
     pub connection: String,

@@ -86,6 +86,7 @@ impl Store {
         insert_relations(&mut tx, connection, relations).await?;
         insert_columns(&mut tx, connection, relations).await?;
         tx.commit().await?;
+        self.wrote();
         Ok(())
     }
 
@@ -99,6 +100,7 @@ impl Store {
         let mut tx = self.pool.begin().await?;
         delete_schema(&mut tx, connection, database, schema).await?;
         tx.commit().await?;
+        self.wrote();
         Ok(())
     }
 }

@@ -109,6 +109,7 @@ impl Store {
         )
         .await?;
         tx.commit().await?;
+        self.wrote();
         Ok(counts)
     }
 
@@ -131,7 +132,9 @@ impl Store {
             &[],
             summary,
         )
-        .await
+        .await?;
+        self.wrote();
+        Ok(())
     }
 
     /// Records a failed sync; the data of the last good one stays as it is.
@@ -152,7 +155,9 @@ impl Store {
             &[],
             "{}",
         )
-        .await
+        .await?;
+        self.wrote();
+        Ok(())
     }
 }
 

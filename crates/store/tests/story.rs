@@ -26,10 +26,11 @@ both!(
         assert_eq!(overview.freshness.warn, 1, "{:?}", overview.freshness);
         assert!(overview.last_sync.unwrap().ok);
 
-        let hits = store.search("customer", 20).await.unwrap();
+        let index = store.search_index().await.unwrap();
+        let hits = index.search("customer", 20);
         assert!(hits.iter().any(|h| h.hit == "table"), "{hits:?}");
         assert!(hits.iter().any(|h| h.hit == "column"), "{hits:?}");
-        assert!(store.search("100%_", 20).await.unwrap().is_empty());
+        assert!(index.search("100%_", 20).is_empty());
     }
 );
 
