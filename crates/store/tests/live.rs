@@ -260,3 +260,41 @@ both!(
         );
     }
 );
+
+/// Two processes on one SQLite file: a page cache in one sees the other's sync within half a
+/// second, and its own at once.
+#[tokio::test]
+async fn the_version_shows_other_processes_syncs_soon_and_its_own_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("shared.sqlite").display().to_string();
+    let (serving, syncing) = (
+        store::Store::open(&path).await.unwrap(),
+        store::Store::open(&path).await.unwrap(),
+    );
+    serving
+        .upsert_connection(&crate::connection())
+        .await
+        .unwrap();
+    let before = serving.graph_version().await.unwrap();
+    syncing
+        .record_success("warehouse", "dbt", &store::now(), "{}")
+        .await
+        .unwrap();
+    let started = std::time::Instant::now();
+    while serving.graph_version().await.unwrap() == before {
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(2),
+            "another process's sync never showed"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let seen = serving.graph_version().await.unwrap();
+    serving
+        .record_success("warehouse", "hex", &store::now(), "{}")
+        .await
+        .unwrap();
+    assert!(
+        serving.graph_version().await.unwrap() > seen,
+        "its own write at once"
+    );
+}
