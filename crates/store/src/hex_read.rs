@@ -250,8 +250,12 @@ impl Store {
             pool: &self.pool,
             id: project_id,
         };
-        let comments = reader.fetch(&comments_sql("WHERE project_id = $1")).await?;
-        let api = reader.fetch(&api_sql("WHERE p.project_id = $1")).await?;
+        let (comments_sql, api_sql) = (
+            comments_sql("WHERE project_id = $1"),
+            api_sql("WHERE p.project_id = $1"),
+        );
+        let (comments, api) =
+            tokio::try_join!(reader.fetch(&comments_sql), reader.fetch(&api_sql))?;
         if comments.is_empty() && api.is_empty() {
             return Ok(None);
         }
@@ -263,15 +267,20 @@ impl Store {
         if let Some(a) = &api {
             b.add_api(a);
         }
-        let mut cells = reader.cells().await?;
-        reader.add_runs(&mut cells, &mut b).await?;
-        reader.add_history_sql(&mut cells).await?;
-        let kinds = connection_kinds(&self.pool).await?;
+        let queried_available = api.as_ref().is_some_and(|a| a.queried_available);
+        // Independent reads, sent at once.
+        let (mut cells, runs, history, kinds, tables) = tokio::try_join!(
+            reader.cells(),
+            reader.fetch(RUNS),
+            reader.fetch(HISTORY_SQL),
+            connection_kinds(&self.pool),
+            reader.tables(queried_available),
+        )?;
+        add_runs(&runs, &mut cells, &mut b)?;
+        add_history_sql(&history, &mut cells)?;
         for cell in cells.values_mut() {
             cell.connection_kind = cell.connection.as_ref().and_then(|c| kinds.get(c).cloned());
         }
-        let queried_available = api.as_ref().is_some_and(|a| a.queried_available);
-        let tables = reader.tables(queried_available).await?;
         Ok(Some(assemble(
             b, api, cells, tables, project_id, live_since,
         )))
@@ -313,73 +322,6 @@ impl ProjectReader<'_> {
             });
         }
         Ok(cells)
-    }
-
-    /// Adds observed runs to each cell (creating cells only query history knows) and to the
-    /// project's totals.
-    async fn add_runs(
-        &self,
-        cells: &mut BTreeMap<String, HexCellDetail>,
-        project: &mut ProjectBuilder,
-    ) -> Result<(), StoreError> {
-        let rows = self
-            .fetch(
-                "SELECT cell_id, connection, context, user_name, CAST(SUM(runs) AS BIGINT), MAX(last_seen)
-                   FROM hex_runs WHERE project_id = $1
-                  GROUP BY cell_id, connection, context, user_name",
-            )
-            .await?;
-        for r in &rows {
-            let (context, user): (String, String) = (r.try_get(2)?, r.try_get(3)?);
-            let (runs, last): (i64, Option<String>) = (r.try_get(4)?, r.try_get(5)?);
-            let connection: String = r.try_get(1)?;
-            project.add_runs(&context, runs, last.clone());
-            project.connections.insert(connection.clone());
-            let cell = cells.entry(r.try_get(0)?).or_default();
-            cell.connection.get_or_insert(connection);
-            cell.observed = true;
-            cell.runs += runs;
-            *cell.runs_by_context.entry(context).or_default() += runs;
-            if !user.is_empty() && !cell.users.contains(&user) {
-                cell.users.push(user);
-            }
-            cell.last_run = cell.last_run.take().max(last);
-        }
-        Ok(())
-    }
-
-    /// Cells the Hex API gave no SQL for show the newest text query history saw them run.
-    async fn add_history_sql(
-        &self,
-        cells: &mut BTreeMap<String, HexCellDetail>,
-    ) -> Result<(), StoreError> {
-        let rows = self
-            .fetch(
-                "SELECT r.cell_id, l.sql_text, MAX(r.last_seen) AS last_seen
-                   FROM hex_runs r
-                   JOIN query_lineage l ON l.connection = r.connection AND l.query_key = r.query_key
-                  WHERE r.project_id = $1 AND NOT EXISTS (
-                        SELECT 1 FROM hex_cells c
-                         WHERE c.project_id = r.project_id AND c.cell_id = r.cell_id AND c.sql_text IS NOT NULL)
-                  GROUP BY r.cell_id, r.connection, r.query_key, l.sql_text",
-            )
-            .await?;
-        let mut newest: HashMap<String, (Option<String>, String)> = HashMap::new();
-        for r in &rows {
-            let (cell, text, last): (String, String, Option<String>) =
-                (r.try_get(0)?, r.try_get(1)?, r.try_get(2)?);
-            let slot = newest.entry(cell).or_insert((None, String::new()));
-            if slot.1.is_empty() || last > slot.0 {
-                *slot = (last, text);
-            }
-        }
-        for (cell_id, (_, text)) in newest {
-            if let Some(cell) = cells.get_mut(&cell_id) {
-                cell.sql = Some(text);
-                cell.sql_from = Some("query_history".into());
-            }
-        }
-        Ok(())
     }
 
     /// Every table the project's cells read, by cell, with what queriedTables lists and
@@ -456,6 +398,70 @@ const TABLE_COUNTS: &str = "SELECT project_id, COUNT(*) FROM (
        UNION SELECT project_id, connection, table_key FROM hex_cell_tables
        UNION SELECT project_id, connection, table_key FROM hex_queried_tables) t
      GROUP BY project_id";
+
+/// A project's observed runs per cell, connection, context and user.
+const RUNS: &str =
+    "SELECT cell_id, connection, context, user_name, CAST(SUM(runs) AS BIGINT), MAX(last_seen)
+                   FROM hex_runs WHERE project_id = $1
+                  GROUP BY cell_id, connection, context, user_name";
+
+/// The newest text query history saw each cell run, for cells the Hex API gave no SQL for.
+const HISTORY_SQL: &str = "SELECT r.cell_id, l.sql_text, MAX(r.last_seen) AS last_seen
+                   FROM hex_runs r
+                   JOIN query_lineage l ON l.connection = r.connection AND l.query_key = r.query_key
+                  WHERE r.project_id = $1 AND NOT EXISTS (
+                        SELECT 1 FROM hex_cells c
+                         WHERE c.project_id = r.project_id AND c.cell_id = r.cell_id AND c.sql_text IS NOT NULL)
+                  GROUP BY r.cell_id, r.connection, r.query_key, l.sql_text";
+
+/// Adds observed runs to each cell (creating cells only query history knows) and to the
+/// project's totals.
+fn add_runs(
+    rows: &[AnyRow],
+    cells: &mut BTreeMap<String, HexCellDetail>,
+    project: &mut ProjectBuilder,
+) -> Result<(), StoreError> {
+    for r in rows {
+        let (context, user): (String, String) = (r.try_get(2)?, r.try_get(3)?);
+        let (runs, last): (i64, Option<String>) = (r.try_get(4)?, r.try_get(5)?);
+        let connection: String = r.try_get(1)?;
+        project.add_runs(&context, runs, last.clone());
+        project.connections.insert(connection.clone());
+        let cell = cells.entry(r.try_get(0)?).or_default();
+        cell.connection.get_or_insert(connection);
+        cell.observed = true;
+        cell.runs += runs;
+        *cell.runs_by_context.entry(context).or_default() += runs;
+        if !user.is_empty() && !cell.users.contains(&user) {
+            cell.users.push(user);
+        }
+        cell.last_run = cell.last_run.take().max(last);
+    }
+    Ok(())
+}
+
+/// Cells the Hex API gave no SQL for show the newest text query history saw them run.
+fn add_history_sql(
+    rows: &[AnyRow],
+    cells: &mut BTreeMap<String, HexCellDetail>,
+) -> Result<(), StoreError> {
+    let mut newest: HashMap<String, (Option<String>, String)> = HashMap::new();
+    for r in rows {
+        let (cell, text, last): (String, String, Option<String>) =
+            (r.try_get(0)?, r.try_get(1)?, r.try_get(2)?);
+        let slot = newest.entry(cell).or_insert((None, String::new()));
+        if slot.1.is_empty() || last > slot.0 {
+            *slot = (last, text);
+        }
+    }
+    for (cell_id, (_, text)) in newest {
+        if let Some(cell) = cells.get_mut(&cell_id) {
+            cell.sql = Some(text);
+            cell.sql_from = Some("query_history".into());
+        }
+    }
+    Ok(())
+}
 
 /// Connections a project's cells query, whether or not they ran.
 const CELL_CONNECTIONS: &str =

@@ -263,15 +263,17 @@ impl Store {
         let Some((table_key, kind, comment, row_estimate)) = row else {
             return Ok(None);
         };
-        let columns: Vec<(String, String, Option<String>)> = sqlx::query_as(
+        let columns = sqlx::query_as::<_, (String, String, Option<String>)>(
             "SELECT name, data_type, comment FROM warehouse_columns
               WHERE connection = $1 AND rel_key = $2 ORDER BY ordinal",
         )
         .bind(connection)
         .bind(table_key.clone())
-        .fetch_all(&self.pool)
-        .await?;
-        let hex = self.hex_usage(connection, &table_key, live_since).await?;
+        .fetch_all(&self.pool);
+        let (columns, hex) = tokio::try_join!(
+            async { columns.await.map_err(StoreError::from) },
+            self.hex_usage(connection, &table_key, live_since),
+        )?;
         Ok(Some(WarehouseTable {
             connection: connection.to_string(),
             database: database.to_string(),

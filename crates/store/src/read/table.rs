@@ -48,19 +48,34 @@ impl Store {
         let also: Vec<NodeRef> = rows[1..].iter().map(node_ref).collect::<Result<_, _>>()?;
         let mut ids = vec![node.unique_id.clone()];
         ids.extend(also.iter().map(|n| n.unique_id.clone()));
-        let (freshness, freshness_history) = self.freshness(connection, &ids).await?;
-        let (parents, children) = self.neighbours(connection, &node.unique_id).await?;
+        // Independent reads, sent at once: the page waits for the slowest, not their sum.
+        let id = node.unique_id.as_str();
+        let (
+            (freshness, freshness_history),
+            (parents, children),
+            tests,
+            test_history,
+            columns,
+            build,
+        ) = tokio::try_join!(
+            self.freshness(connection, &ids),
+            self.neighbours(connection, id),
+            self.tests(connection, &ids),
+            self.test_history(connection, &ids),
+            self.columns(connection, id),
+            self.build(connection, id),
+        )?;
         Ok(Some(TableDetail {
             warehouse: text(first, "warehouse")?,
             table_key: opt(first, "rel_key")?,
-            tests: self.tests(connection, &ids).await?,
-            test_history: self.test_history(connection, &ids).await?,
+            tests,
+            test_history,
             freshness,
             freshness_history,
             in_warehouse: None,
             hex: Vec::new(),
-            columns: self.columns(connection, &node.unique_id).await?,
-            build: self.build(connection, &node.unique_id).await?,
+            columns,
+            build,
             parents,
             children,
             connection: connection.to_string(),
@@ -86,21 +101,29 @@ impl Store {
             return Ok(None);
         };
         if let Some(key) = detail.table_key.clone() {
-            detail.hex = self.hex_usage(connection, &key, live_since).await?;
-            self.compare_with_warehouse(&mut detail, &key).await?;
+            let (hex, warehouse) = tokio::try_join!(
+                self.hex_usage(connection, &key, live_since),
+                self.warehouse_columns(&detail, &key),
+            )?;
+            detail.hex = hex;
+            if let Some(found) = warehouse {
+                detail.in_warehouse = Some(found.is_some());
+                if let Some(columns) = found {
+                    merge_columns(&mut detail.columns, columns);
+                }
+            }
         }
         Ok(Some(detail))
     }
 
-    /// Where introspection read the table's schema: whether the relation exists, and column
-    /// drift from the warehouse's own columns (documented but absent, present but undocumented).
-    /// One statement: no row means the schema was never introspected, a row without a
-    /// relation key means the relation is absent, and otherwise a row per column.
-    async fn compare_with_warehouse(
+    /// What introspection read of the table: `None` when its schema was never introspected,
+    /// `Some(None)` when the relation is absent, else its columns in order. One statement: no
+    /// row, a row without a relation key, or a row per column.
+    async fn warehouse_columns(
         &self,
-        detail: &mut TableDetail,
+        detail: &TableDetail,
         key: &str,
-    ) -> Result<(), StoreError> {
+    ) -> Result<Option<Option<Vec<(String, String)>>>, StoreError> {
         let rows: Vec<(Option<String>, Option<String>, Option<String>)> = sqlx::query_as(
             "SELECT r.rel_key, c.name, c.data_type
                FROM warehouse_schemas s
@@ -116,17 +139,16 @@ impl Store {
         .fetch_all(&self.pool)
         .await?;
         let Some((found, _, _)) = rows.first() else {
-            return Ok(());
+            return Ok(None);
         };
-        detail.in_warehouse = Some(found.is_some());
-        if found.is_some() {
-            let columns = rows
-                .into_iter()
-                .filter_map(|(_, name, data_type)| Some((name?, data_type.unwrap_or_default())))
-                .collect();
-            merge_columns(&mut detail.columns, columns);
+        if found.is_none() {
+            return Ok(Some(None));
         }
-        Ok(())
+        let columns = rows
+            .into_iter()
+            .filter_map(|(_, name, data_type)| Some((name?, data_type.unwrap_or_default())))
+            .collect();
+        Ok(Some(Some(columns)))
     }
 
     async fn test_history(
