@@ -144,6 +144,19 @@ pub(crate) fn placeholders(first: usize, n: usize) -> String {
         .join(", ")
 }
 
+/// Text values bound in order as `$1, $2, …`: for statements whose parameter count varies
+/// (`IN` lists, optional filters), with `sqlx::query_with` or `query_as_with`.
+pub(crate) fn text_args<'a>(
+    values: impl IntoIterator<Item = &'a str>,
+) -> Result<sqlx::any::AnyArguments<'static>, StoreError> {
+    use sqlx::Arguments;
+    let mut args = sqlx::any::AnyArguments::default();
+    for value in values {
+        args.add(value.to_string()).map_err(sqlx::Error::Encode)?;
+    }
+    Ok(args)
+}
+
 /// A bare path becomes a `sqlite:` URL that creates the file when missing.
 fn resolve_location(location: &str) -> Result<(String, Backend), StoreError> {
     let location = location.trim();

@@ -3,7 +3,7 @@
 use crate::views::*;
 use crate::{Store, StoreError};
 use sqlx::any::{AnyArguments, AnyRow};
-use sqlx::{Any, Arguments, Row};
+use sqlx::{Any, Row};
 use std::collections::{HashMap, HashSet};
 
 /// Commands whose results mean a relation was (re)built.
@@ -399,12 +399,7 @@ fn scope_args(
     connection: &str,
     scope: Option<(&str, &str)>,
 ) -> Result<AnyArguments<'static>, StoreError> {
-    let mut args = AnyArguments::default();
-    let values = std::iter::once(connection).chain(scope.into_iter().flat_map(|(d, s)| [d, s]));
-    for value in values {
-        args.add(value.to_string()).map_err(sqlx::Error::Encode)?;
-    }
-    Ok(args)
+    crate::text_args(std::iter::once(connection).chain(scope.into_iter().flat_map(|(d, s)| [d, s])))
 }
 
 fn place(tree: &mut Vec<TreeDatabase>, table: TreeTable) {

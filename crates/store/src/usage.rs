@@ -161,7 +161,8 @@ impl Store {
                   WHERE p.project_id IN ({}) ORDER BY p.workspace",
                 crate::placeholders(1, chunk.len())
             );
-            for r in &bind_all(sqlx::query::<Any>(&sql), chunk)
+            let ids = crate::text_args(chunk.iter().map(|id| id.as_str()))?;
+            for r in &sqlx::query_with::<Any, _>(&sql, ids)
                 .fetch_all(&self.pool)
                 .await?
             {
@@ -180,17 +181,6 @@ impl Store {
 
 /// A cell's label by (project, cell).
 type CellLabels = HashMap<(String, String), String>;
-
-/// Binds each of `values` in turn.
-fn bind_all<'q>(
-    mut query: sqlx::query::Query<'q, Any, sqlx::any::AnyArguments<'q>>,
-    values: &[&String],
-) -> sqlx::query::Query<'q, Any, sqlx::any::AnyArguments<'q>> {
-    for v in values {
-        query = query.bind(v.to_string());
-    }
-    query
-}
 
 fn project_info(r: &AnyRow) -> Result<ProjectInfo, StoreError> {
     let archived: Option<String> = r.try_get(4)?;

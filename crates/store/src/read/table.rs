@@ -3,7 +3,7 @@
 use super::{node_ref, opt, text, BUILD_COMMANDS};
 use crate::views::*;
 use crate::{Store, StoreError};
-use sqlx::any::AnyRow;
+use sqlx::any::{AnyArguments, AnyRow};
 use sqlx::{Any, Row};
 
 const NODE_COLUMNS: &str =
@@ -168,11 +168,10 @@ impl Store {
               GROUP BY r.invocation_id ORDER BY at DESC LIMIT 10",
             crate::placeholders(2, nodes.len())
         );
-        let mut query = sqlx::query_as::<Any, (String, i64, i64, i64)>(&sql).bind(connection);
-        for node in nodes {
-            query = query.bind(node.clone());
-        }
-        let rows = query.fetch_all(&self.pool).await?;
+        let rows: Vec<(String, i64, i64, i64)> =
+            sqlx::query_as_with(&sql, node_args(connection, nodes)?)
+                .fetch_all(&self.pool)
+                .await?;
         Ok(rows
             .into_iter()
             .map(|(completed_at, pass, warn, fail)| TestRound {
@@ -228,11 +227,9 @@ impl Store {
               ORDER BY t.column_name, t.name",
             crate::placeholders(2, nodes.len())
         );
-        let mut query = sqlx::query::<Any>(&sql).bind(connection);
-        for node in nodes {
-            query = query.bind(node.clone());
-        }
-        let rows = query.fetch_all(&self.pool).await?;
+        let rows = sqlx::query_with::<Any, _>(&sql, node_args(connection, nodes)?)
+            .fetch_all(&self.pool)
+            .await?;
         let mut tests = Vec::with_capacity(rows.len());
         for node in nodes {
             for r in rows
@@ -289,11 +286,9 @@ impl Store {
               ORDER BY snapshotted_at DESC",
             crate::placeholders(2, nodes.len())
         );
-        let mut query = sqlx::query::<Any>(&sql).bind(connection);
-        for node in nodes {
-            query = query.bind(node.clone());
-        }
-        let rows = query.fetch_all(&self.pool).await?;
+        let rows = sqlx::query_with::<Any, _>(&sql, node_args(connection, nodes)?)
+            .fetch_all(&self.pool)
+            .await?;
         let mut latest = None;
         for node in nodes {
             if let Some(r) = rows
@@ -348,6 +343,11 @@ impl Store {
         }
         Ok((parents, children))
     }
+}
+
+/// `$1` the connection, then the nodes.
+fn node_args(connection: &str, nodes: &[String]) -> Result<AnyArguments<'static>, StoreError> {
+    crate::text_args(std::iter::once(connection).chain(nodes.iter().map(String::as_str)))
 }
 
 fn test_detail(r: &AnyRow) -> Result<TestDetail, sqlx::Error> {
