@@ -412,3 +412,24 @@ both!(
         assert_eq!(page.warehouse, "postgres");
     }
 );
+
+both!(
+    statistics_refresh_after_a_load_on_both_back_ends,
+    |store: store::Store| async move {
+        // A load big enough to pass PostgreSQL's threshold (1,000 changed rows) in one table.
+        let mut project = demo_project();
+        let template = project.nodes[0].clone();
+        for i in 0..1_200 {
+            let mut node = template.clone();
+            node.unique_id = format!("model.bulk.m{i}");
+            node.name = format!("m{i}");
+            project.nodes.push(node);
+        }
+        store
+            .replace_dbt("warehouse", &project, &now())
+            .await
+            .unwrap();
+        store.refresh_statistics().await.unwrap();
+        store.refresh_statistics().await.unwrap();
+    }
+);
