@@ -22,7 +22,7 @@ const STALE: header::HeaderName = header::HeaderName::from_static("x-downstream-
 /// How long an answer is served before it is rendered again.
 const MAX_AGE: std::time::Duration = std::time::Duration::from_secs(60);
 
-/// Entries kept; the oldest go first.
+/// Entries kept; the oldest that nobody asked for again go first.
 const ENTRIES: usize = 4_096;
 /// Bodies larger than this are not kept (a huge graph export is rare and big).
 const LARGEST: usize = 2 * 1024 * 1024;
@@ -35,17 +35,28 @@ pub struct ResponseCache {
 
 #[derive(Debug, Default)]
 struct Entries {
-    map: HashMap<Key, (Instant, HeaderValue, Bytes)>,
+    map: HashMap<Key, Entry>,
+    /// Keys in the order they go: the front is looked at first.
     order: VecDeque<Key>,
+}
+
+#[derive(Debug)]
+struct Entry {
+    at: Instant,
+    /// Served since it was kept or last given a second chance.
+    used: bool,
+    content_type: HeaderValue,
+    body: Bytes,
 }
 
 type Key = (String, i64);
 
 impl ResponseCache {
     fn get(&self, key: &Key) -> Option<(HeaderValue, Bytes)> {
-        let e = self.inner.lock().ok()?;
-        let (at, content_type, body) = e.map.get(key)?;
-        (at.elapsed() < MAX_AGE).then(|| (content_type.clone(), body.clone()))
+        let mut e = self.inner.lock().ok()?;
+        let entry = e.map.get_mut(key)?;
+        entry.used = true;
+        (entry.at.elapsed() < MAX_AGE).then(|| (entry.content_type.clone(), entry.body.clone()))
     }
 
     /// The newest answer kept for `path`, whatever store version it was rendered at.
@@ -56,18 +67,34 @@ impl ResponseCache {
             .rev()
             .find(|(p, _)| p == path)
             .and_then(|key| e.map.get(key))
-            .map(|(_, content_type, body)| (content_type.clone(), body.clone()))
+            .map(|entry| (entry.content_type.clone(), entry.body.clone()))
     }
 
     fn put(&self, key: Key, (content_type, body): (HeaderValue, Bytes)) {
         let Ok(mut e) = self.inner.lock() else { return };
-        let value = (Instant::now(), content_type, body);
-        if e.map.insert(key.clone(), value).is_none() {
+        let entry = Entry {
+            at: Instant::now(),
+            used: false,
+            content_type,
+            body,
+        };
+        if e.map.insert(key.clone(), entry).is_none() {
             e.order.push_back(key);
         }
-        while e.order.len() > ENTRIES {
-            if let Some(old) = e.order.pop_front() {
-                e.map.remove(&old);
+        // Second chance: an answer served since it last reached the front goes round again,
+        // so the pages everyone opens stay while the long tail of table pages passes through.
+        while e.map.len() > ENTRIES {
+            let Some(old) = e.order.pop_front() else {
+                break;
+            };
+            match e.map.get_mut(&old) {
+                Some(entry) if entry.used => {
+                    entry.used = false;
+                    e.order.push_back(old);
+                }
+                _ => {
+                    e.map.remove(&old);
+                }
             }
         }
     }
@@ -221,5 +248,38 @@ impl AppState {
         self.cloud_runs
             .get_or(version, name, self.store.cloud_run(name))
             .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn answer() -> (HeaderValue, Bytes) {
+        (
+            HeaderValue::from_static("text/html"),
+            Bytes::from_static(b"page"),
+        )
+    }
+
+    #[test]
+    fn pages_asked_for_again_outlive_the_long_tail() {
+        let cache = ResponseCache::default();
+        let home = ("/".to_string(), 1);
+        cache.put(home.clone(), answer());
+        for n in 0..3 * ENTRIES {
+            cache.put((format!("/tables/t{n}"), 1), answer());
+            if n % 100 == 0 {
+                assert!(
+                    cache.get(&home).is_some(),
+                    "home evicted after {n} table pages"
+                );
+            }
+        }
+        assert!(
+            cache.get(&("/tables/t0".to_string(), 1)).is_none(),
+            "the tail passes through"
+        );
+        assert_eq!(cache.inner.lock().unwrap().map.len(), ENTRIES);
     }
 }
