@@ -5,7 +5,7 @@
 //! `cargo bench -p downstream-server --bench load` (bench/load.sh); `--store postgres://…`
 //! runs it on PostgreSQL instead of SQLite; `--serve` fills the catalog and only serves it,
 //! for oha in another process (bench/load.sh --oha); `--turns N` answers N requests at once
-//! instead of the server's default.
+//! instead of the server's default; `--sync-every S` records a sync every S seconds meanwhile.
 
 use model::{DbtProject, RelationName};
 mod support;
@@ -48,7 +48,7 @@ async fn main() {
         "loaded the catalog in {:.1} s",
         started.elapsed().as_secs_f64()
     );
-    let mut state = server::AppState::new(store);
+    let mut state = server::AppState::new(store.clone());
     if let Some(turns) = arg("--turns").and_then(|t| t.parse().ok()) {
         state = state.with_turns(turns);
     }
@@ -59,6 +59,9 @@ async fn main() {
         // For a load generator in another process (bench/load.sh --oha): serve until killed.
         println!("serving {base}");
         std::future::pending::<()>().await;
+    }
+    if let Some(seconds) = arg("--sync-every").and_then(|t| t.parse().ok()) {
+        syncs(store, seconds);
     }
     let results = hammer(&base, &routes).await;
     report(&routes, &results);
@@ -245,6 +248,22 @@ fn cell(p: usize, c: usize) -> HexCellRecord {
         parse_error: None,
         tables: vec![table(n), table(n * 31 + 7)],
     }
+}
+
+/// A sync recorded every `seconds` while the clients ask: each one moves the store version, so
+/// every cached answer, the search index and the lineage graph go stale at once, as in a
+/// deployment whose sources refresh while people browse.
+fn syncs(store: Store, seconds: f64) {
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(Duration::from_secs_f64(seconds));
+        every.tick().await;
+        loop {
+            every.tick().await;
+            let _ = store
+                .record_success("wh", "history", &store::now(), "{}")
+                .await;
+        }
+    });
 }
 
 /// One request each first: the lineage graph is built once and cached, as in a running server.

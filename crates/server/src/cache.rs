@@ -6,14 +6,15 @@
 //! under load). Runs inside the access check, so it never serves a page to someone who may
 //! not see it.
 
+use crate::versioned::Versioned;
 use crate::AppState;
 use axum::body::{Body, Bytes};
 use axum::extract::{Request, State};
 use axum::http::{header, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use std::collections::{HashMap, VecDeque};
-use std::sync::Mutex;
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 /// Marks an answer served from the cache because the store could not be asked.
@@ -38,6 +39,8 @@ struct Entries {
     map: HashMap<Key, Entry>,
     /// Keys in the order they go: the front is looked at first.
     order: VecDeque<Key>,
+    /// Answers some request is rendering now.
+    rendering: HashSet<Key>,
 }
 
 #[derive(Debug)]
@@ -70,6 +73,16 @@ impl ResponseCache {
             .map(|entry| (entry.content_type.clone(), entry.body.clone()))
     }
 
+    /// Marks `key` as being rendered by the caller until the guard drops; `None` when another
+    /// request already is.
+    fn start_render(&self, key: &Key) -> Option<Rendering<'_>> {
+        let mut e = self.inner.lock().ok()?;
+        e.rendering.insert(key.clone()).then(|| Rendering {
+            cache: self,
+            key: key.clone(),
+        })
+    }
+
     fn put(&self, key: Key, (content_type, body): (HeaderValue, Bytes)) {
         let Ok(mut e) = self.inner.lock() else { return };
         let entry = Entry {
@@ -96,6 +109,20 @@ impl ResponseCache {
                     e.map.remove(&old);
                 }
             }
+        }
+    }
+}
+
+/// Clears the rendering mark however the render ends.
+struct Rendering<'a> {
+    cache: &'a ResponseCache,
+    key: Key,
+}
+
+impl Drop for Rendering<'_> {
+    fn drop(&mut self) {
+        if let Ok(mut e) = self.cache.inner.lock() {
+            e.rendering.remove(&self.key);
         }
     }
 }
@@ -130,6 +157,14 @@ pub(crate) async fn layer(State(s): State<AppState>, req: Request, next: Next) -
     if let Some((content_type, body)) = s.responses.get(&key) {
         return ([(header::CONTENT_TYPE, content_type)], body).into_response();
     }
+    // One render per page and version: while one request renders it (after a sync, say),
+    // the others get the answer kept from before rather than each rendering it again.
+    let rendering = s.responses.start_render(&key);
+    if rendering.is_none() {
+        if let Some((content_type, body)) = s.responses.newest(&key.0) {
+            return ([(header::CONTENT_TYPE, content_type)], body).into_response();
+        }
+    }
     let res = VERSION.scope(version, next.run(req)).await;
     if res.status() != StatusCode::OK {
         return res;
@@ -161,9 +196,9 @@ tokio::task_local! {
 }
 
 /// Per connection, what every page of it shows (headline numbers, the dbt Cloud run behind
-/// it), until a sync writes.
+/// it), built once per store version.
 #[derive(Debug)]
-pub struct ConnectionCache<T>(Mutex<HashMap<String, (i64, T)>>);
+pub struct ConnectionCache<T>(Mutex<HashMap<String, Arc<Versioned<i64, T>>>>);
 
 impl<T> Default for ConnectionCache<T> {
     fn default() -> Self {
@@ -177,46 +212,39 @@ impl<T: Clone> ConnectionCache<T> {
     where
         F: std::future::Future<Output = Result<T, store::StoreError>>,
     {
-        let cached = self.0.lock().ok().and_then(|m| {
-            m.get(name)
-                .filter(|(v, _)| *v == version)
-                .map(|(_, t)| t.clone())
-        });
-        if let Some(value) = cached {
-            return Ok(value);
+        let slot = match self.0.lock() {
+            Ok(mut m) => m.entry(name.to_string()).or_default().clone(),
+            Err(_) => Arc::default(),
+        };
+        match slot.get(version, || load).await {
+            Ok(value) => Ok(value.as_ref().clone()),
+            Err(e) => {
+                // Names that do not load are not kept: anyone can ask for any name.
+                if let Ok(mut m) = self.0.lock() {
+                    m.remove(name);
+                }
+                Err(e.into())
+            }
         }
-        let value = load.await?;
-        if let Ok(mut m) = self.0.lock() {
-            m.insert(name.to_string(), (version, value.clone()));
-        }
-        Ok(value)
     }
 }
 
-/// The search index, rebuilt when the store version moves.
-#[derive(Debug, Default)]
-pub struct SearchCache(tokio::sync::Mutex<Option<(i64, std::sync::Arc<store::SearchIndex>)>>);
+/// The search index of each store version.
+pub type SearchCache = Versioned<i64, store::SearchIndex>;
 
 impl AppState {
     /// Up to `limit` relations and columns matching `query`, from the index of the current
-    /// store version; the first search after a sync builds it while the others wait for it.
+    /// store version (see [`crate::versioned`] for what happens while it is built).
     pub(crate) async fn search(
         &self,
         query: &str,
         limit: usize,
     ) -> Result<Vec<store::SearchHit>, crate::AppError> {
         let version = self.store_version().await?;
-        let index = {
-            let mut cached = self.searches.0.lock().await;
-            match &*cached {
-                Some((v, index)) if *v == version => index.clone(),
-                _ => {
-                    let index = std::sync::Arc::new(self.store.search_index().await?);
-                    *cached = Some((version, index.clone()));
-                    index
-                }
-            }
-        };
+        let index = self
+            .searches
+            .get(version, || self.store.search_index())
+            .await?;
         Ok(index.search(query, limit))
     }
 
@@ -281,5 +309,23 @@ mod tests {
             "the tail passes through"
         );
         assert_eq!(cache.inner.lock().unwrap().map.len(), ENTRIES);
+    }
+
+    #[test]
+    fn one_request_renders_a_page_while_the_others_get_the_kept_answer() {
+        let cache = ResponseCache::default();
+        cache.put(("/".to_string(), 1), answer());
+        let key = ("/".to_string(), 2);
+        let first = cache.start_render(&key).expect("the first request renders");
+        assert!(cache.start_render(&key).is_none(), "the second does not");
+        assert!(
+            cache.newest("/").is_some(),
+            "it gets the answer kept from version 1"
+        );
+        drop(first);
+        assert!(
+            cache.start_render(&key).is_some(),
+            "a render that ended frees the page"
+        );
     }
 }

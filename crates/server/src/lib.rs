@@ -26,6 +26,7 @@ mod layout;
 mod lineage;
 pub mod pages;
 mod refresh;
+mod versioned;
 
 use axum::http::{header, HeaderValue};
 use axum::routing::get;

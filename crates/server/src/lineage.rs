@@ -13,7 +13,7 @@ use axum::Json;
 use model::graph::{Direction, Edge, EdgeKind, Graph, Node, NodeKind};
 use serde::Serialize;
 use std::collections::{BTreeSet, HashMap, HashSet};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 /// Node box size (SVG units); rows and columns leave room around it.
 const NODE_W: f32 = 210.0;
@@ -23,28 +23,18 @@ const ALL: usize = 50;
 /// Labels longer than this are cut in the box; the full text is in its tooltip.
 const LABEL_CHARS: usize = 28;
 
-/// The last graph built, with the store version and window it was built for: pages reuse it
-/// until a sync writes.
-#[derive(Debug, Default)]
-pub struct GraphCache(Mutex<Option<(i64, String, Arc<Graph>)>>);
+/// The lineage graph of each store version and hour of the activity window.
+pub type GraphCache = crate::versioned::Versioned<(i64, String), Graph>;
 
 impl AppState {
-    /// The lineage graph, from the cache while no sync has written since it was built.
+    /// The lineage graph, built once per store version (and per hour: live means "ran since",
+    /// and a window start rounded to the hour keeps the graph useful).
     pub(crate) async fn graph(&self) -> Result<Arc<Graph>, AppError> {
         let version = self.store_version().await?;
-        // Live means "ran since"; a window start rounded to the hour keeps the cache useful.
         let since = self.live_since();
         let hour = since.get(..13).unwrap_or(&since).to_string();
-        if let Some((v, h, g)) = self.graph_cache.0.lock().ok().and_then(|c| c.clone()) {
-            if v == version && h == hour {
-                return Ok(g);
-            }
-        }
-        let graph = Arc::new(self.store.lineage_graph(&since).await?);
-        if let Ok(mut cache) = self.graph_cache.0.lock() {
-            *cache = Some((version, hour, graph.clone()));
-        }
-        Ok(graph)
+        let build = || self.store.lineage_graph(&since);
+        Ok(self.graph_cache.get((version, hour), build).await?)
     }
 }
 
