@@ -41,6 +41,8 @@ struct Entries {
     order: VecDeque<Key>,
     /// Answers some request is rendering now.
     rendering: HashSet<Key>,
+    /// The newest store version kept for each path.
+    newest: HashMap<String, i64>,
 }
 
 #[derive(Debug)]
@@ -65,12 +67,9 @@ impl ResponseCache {
     /// The newest answer kept for `path`, whatever store version it was rendered at.
     fn newest(&self, path: &str) -> Option<(HeaderValue, Bytes)> {
         let e = self.inner.lock().ok()?;
-        e.order
-            .iter()
-            .rev()
-            .find(|(p, _)| p == path)
-            .and_then(|key| e.map.get(key))
-            .map(|entry| (entry.content_type.clone(), entry.body.clone()))
+        let version = *e.newest.get(path)?;
+        let entry = e.map.get(&(path.to_string(), version))?;
+        Some((entry.content_type.clone(), entry.body.clone()))
     }
 
     /// Marks `key` as being rendered by the caller until the guard drops; `None` when another
@@ -91,6 +90,8 @@ impl ResponseCache {
             content_type,
             body,
         };
+        let newest = e.newest.entry(key.0.clone()).or_insert(key.1);
+        *newest = (*newest).max(key.1);
         if e.map.insert(key.clone(), entry).is_none() {
             e.order.push_back(key);
         }
@@ -107,6 +108,9 @@ impl ResponseCache {
                 }
                 _ => {
                     e.map.remove(&old);
+                    if e.newest.get(&old.0) == Some(&old.1) {
+                        e.newest.remove(&old.0);
+                    }
                 }
             }
         }
