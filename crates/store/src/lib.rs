@@ -113,8 +113,12 @@ impl Store {
             location: redacted,
             version: Default::default(),
         };
-        // A store written before statistics were kept plans well from its first read.
-        store.refresh_statistics().await?;
+        // A store written before statistics were kept plans well from its first read. Only an
+        // optimization: a writer holding the file or a role without ANALYZE must not stop
+        // the store from opening.
+        if let Err(e) = store.refresh_statistics().await {
+            tracing::warn!("planner statistics not refreshed: {e}");
+        }
         Ok(store)
     }
 }

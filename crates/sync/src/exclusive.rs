@@ -27,7 +27,10 @@ where
     let out = body.await;
     lock.release().await;
     if out.is_ok() {
-        store.refresh_statistics().await?;
+        // The sync itself succeeded; statistics only speed up the reads that follow.
+        if let Err(e) = store.refresh_statistics().await {
+            tracing::warn!("{}: planner statistics not refreshed: {e}", what());
+        }
     }
     out
 }
