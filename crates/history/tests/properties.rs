@@ -8,15 +8,14 @@
 use history::hex::{cell_url, parse_comment, parse_payload, project_base, split, CommentError};
 use history::hex::{Context, HexComment};
 use proptest::prelude::*;
-use proptest::test_runner::{TestCaseResult, TestRunner};
+use proptest::test_runner::TestCaseResult;
 use serde_json::{json, Value};
 use std::fmt::Debug;
 
 /// Generous: a case takes microseconds, so only a hang gets near it.
 const TIMEOUT_MS: u32 = 10_000;
 
-/// Runs `test` on `cases` values of `strategy` (or `PROPTEST_CASES` of them), each case in a
-/// child process with a time limit, and prints how many ran.
+/// [`propcheck::check`] with this crate's time limit per case.
 fn check<S>(
     test_name: &'static str,
     cases: u32,
@@ -26,22 +25,7 @@ fn check<S>(
     S: Strategy,
     S::Value: Debug,
 {
-    let cases = std::env::var("PROPTEST_CASES")
-        .ok()
-        .and_then(|n| n.parse().ok())
-        .unwrap_or(cases);
-    let config = ProptestConfig {
-        cases,
-        timeout: TIMEOUT_MS,
-        // A failure is kept as a named regression test instead of a seed file.
-        failure_persistence: None,
-        test_name: Some(test_name),
-        ..ProptestConfig::default()
-    };
-    if let Err(failure) = TestRunner::new(config).run(&strategy, test) {
-        panic!("{test_name}: {failure}");
-    }
-    println!("{test_name}: {cases} cases passed");
+    propcheck::check(test_name, cases, TIMEOUT_MS, strategy, test);
 }
 
 const KNOWN_KEYS: [&str; 9] = [

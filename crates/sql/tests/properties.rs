@@ -13,7 +13,7 @@ mod layout;
 mod mutations;
 
 use proptest::prelude::*;
-use proptest::test_runner::{TestCaseResult, TestRunner};
+use proptest::test_runner::TestCaseResult;
 use serde::Deserialize;
 use sql::{Analysis, Dialect};
 use std::fmt::Debug;
@@ -23,8 +23,7 @@ use std::sync::OnceLock;
 /// input) gets near it, even on a loaded machine.
 const TIMEOUT_MS: u32 = 10_000;
 
-/// Runs `test` on `cases` values of `strategy` (or `PROPTEST_CASES` of them) and prints how
-/// many ran. `test_name` is the test's full path: proptest re-runs it in the child process.
+/// [`propcheck::check`] with this crate's time limit per case.
 pub fn check<S>(
     test_name: &'static str,
     cases: u32,
@@ -34,22 +33,7 @@ pub fn check<S>(
     S: Strategy,
     S::Value: Debug,
 {
-    let cases = std::env::var("PROPTEST_CASES")
-        .ok()
-        .and_then(|n| n.parse().ok())
-        .unwrap_or(cases);
-    let config = ProptestConfig {
-        cases,
-        timeout: TIMEOUT_MS,
-        // A failure is kept as a named regression test instead of a seed file.
-        failure_persistence: None,
-        test_name: Some(test_name),
-        ..ProptestConfig::default()
-    };
-    if let Err(failure) = TestRunner::new(config).run(&strategy, test) {
-        panic!("{test_name}: {failure}");
-    }
-    println!("{test_name}: {cases} cases passed");
+    propcheck::check(test_name, cases, TIMEOUT_MS, strategy, test);
 }
 
 /// Any dialect.
