@@ -18,7 +18,7 @@ mod support;
 
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
-use store::{HexCellRecord, HexProjectCells, HexProjectRecord, HexWorkspaceRecord, Store};
+use store::{HexCellRecord, HexProjectRecord, Store};
 
 const RUNS: usize = 5;
 
@@ -122,31 +122,12 @@ async fn add_hex(store: &Store, marts: usize) {
             ..HexProjectRecord::default()
         })
         .collect();
-    let workspace = HexWorkspaceRecord {
-        workspace: "bench".into(),
-        app_base: "https://app.hex.tech/bench".into(),
-        queried_tables: None,
-    };
-    store
-        .write_hex_workspace(&workspace, &projects, &[], &store::now())
-        .await
-        .expect("the workspace");
-    for p in &projects {
-        let n: usize = p.project_id[1..].parse().unwrap_or(0);
-        let cells = (n * 3..(n * 3 + 3).min(cells))
+    support::add_hex(store, "bench", &projects, |n| {
+        (n * 3..(n * 3 + 3).min(cells))
             .map(|c| cell(c, marts))
-            .collect();
-        let written = HexProjectCells {
-            project_id: p.project_id.clone(),
-            read_at_edit: None,
-            cells,
-            queried: None,
-        };
-        store
-            .write_hex_cells("bench", &written)
-            .await
-            .expect("the cells");
-    }
+            .collect()
+    })
+    .await;
 }
 
 fn cell(c: usize, marts: usize) -> HexCellRecord {

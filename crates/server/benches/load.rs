@@ -16,10 +16,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use store::{
-    HexCellRecord, HexProjectCells, HexProjectRecord, HexWorkspaceRecord, Store, StoredSchema,
-    WarehouseRelation,
-};
+use store::{HexCellRecord, HexProjectRecord, Store, StoredSchema, WarehouseRelation};
 use tokio::sync::Mutex;
 
 const SCHEMAS: usize = 40;
@@ -202,28 +199,10 @@ async fn hex(store: &Store) {
             ..HexProjectRecord::default()
         })
         .collect();
-    let workspace = HexWorkspaceRecord {
-        workspace: "acme".into(),
-        app_base: "https://app.hex.tech/acme".into(),
-        queried_tables: None,
-    };
-    store
-        .write_hex_workspace(&workspace, &projects, &[], &store::now())
-        .await
-        .expect("the workspace");
-    for p in 0..PROJECTS {
-        let cells = (0..3).map(|c| cell(p, c)).collect();
-        let written = HexProjectCells {
-            project_id: format!("p{p}"),
-            read_at_edit: None,
-            cells,
-            queried: None,
-        };
-        store
-            .write_hex_cells("acme", &written)
-            .await
-            .expect("cells");
-    }
+    support::add_hex(store, "acme", &projects, |p| {
+        (0..3).map(|c| cell(p, c)).collect()
+    })
+    .await;
 }
 
 fn cell(p: usize, c: usize) -> HexCellRecord {

@@ -1,9 +1,40 @@
 //! What the server benches share: the warehouse connection they load into, dbt nodes in the
-//! model's shape, and the app served on a free loopback port.
+//! model's shape, a Hex workspace, and the app served on a free loopback port.
 
 use model::WarehouseKind;
 use serde_json::json;
 use store::Store;
+
+/// Writes the Hex workspace `workspace` with `projects`, then the cells `cells_of` gives for
+/// each project, by its index.
+pub async fn add_hex(
+    store: &Store,
+    workspace: &str,
+    projects: &[store::HexProjectRecord],
+    cells_of: impl Fn(usize) -> Vec<store::HexCellRecord>,
+) {
+    let record = store::HexWorkspaceRecord {
+        workspace: workspace.into(),
+        app_base: format!("https://app.hex.tech/{workspace}"),
+        queried_tables: None,
+    };
+    store
+        .write_hex_workspace(&record, projects, &[], &store::now())
+        .await
+        .expect("the workspace");
+    for (i, project) in projects.iter().enumerate() {
+        let written = store::HexProjectCells {
+            project_id: project.project_id.clone(),
+            read_at_edit: None,
+            cells: cells_of(i),
+            queried: None,
+        };
+        store
+            .write_hex_cells(workspace, &written)
+            .await
+            .expect("the cells");
+    }
+}
 
 /// Registers the benches' connection `wh` (PostgreSQL, database `analytics`).
 pub async fn add_connection(store: &Store) {
