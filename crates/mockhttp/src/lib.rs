@@ -6,6 +6,13 @@
 //! `downstream-hex` share it; each keeps its source-specific helpers (windows and rows, tables
 //! and relations) and the error cases its sources must report alike in its own `tests/mock.rs`.
 //! [`fast_http`] takes the number of attempts, which those error cases count.
+//!
+//! Where a vendor publishes an OpenAPI document, [`Mock::assert_conforms`] checks every
+//! answer the mock gave against it ([`openapi`]); an answer a test sends on purpose outside
+//! the document (a truncated body, a 429 the vendor does not list) says so with
+//! [`Reply::off_spec`].
+
+pub mod openapi;
 
 use axum::body::Body;
 use axum::extract::{Request, State};
@@ -40,6 +47,7 @@ pub struct Reply {
     headers: Vec<(&'static str, String)>,
     body: Vec<u8>,
     delay: Option<Duration>,
+    off_spec: Option<&'static str>,
 }
 
 impl Reply {
@@ -64,6 +72,7 @@ impl Reply {
             headers: Vec::new(),
             body: body.into().into_bytes(),
             delay: None,
+            off_spec: None,
         }
     }
 
@@ -79,6 +88,23 @@ impl Reply {
         self.headers.push((name, value.into()));
         self
     }
+
+    /// An answer outside the vendor's document on purpose, and why (garbage, a truncated
+    /// body, a status the document does not list): [`Mock::assert_conforms`] passes it over.
+    pub fn off_spec(mut self, why: &'static str) -> Reply {
+        self.off_spec = Some(why);
+        self
+    }
+}
+
+/// An answer the server gave, and the request it answered.
+#[derive(Clone, Debug)]
+pub struct Served {
+    pub method: String,
+    pub path: String,
+    pub status: u16,
+    pub body: Vec<u8>,
+    pub off_spec: Option<&'static str>,
 }
 
 /// A request the server saw.
@@ -124,6 +150,7 @@ fn decoded(pairs: &str, name: &str) -> Option<String> {
 struct Script {
     replies: Mutex<VecDeque<Reply>>,
     seen: Mutex<Vec<Seen>>,
+    served: Mutex<Vec<Served>>,
 }
 
 /// The running server; it stops with the test's runtime.
@@ -131,6 +158,21 @@ pub struct Mock {
     /// `http://127.0.0.1:port`, without a trailing `/`.
     pub url: String,
     script: Arc<Script>,
+    /// Checked when the mock goes out of scope: its answers against the vendor's document,
+    /// but those to paths starting with one of the strings.
+    conforms_to: Option<(Arc<openapi::Spec>, Vec<&'static str>)>,
+}
+
+/// A mock made to answer as a vendor documents it fails its test, when it is dropped, for
+/// every answer outside the document that the test did not mark [`Reply::off_spec`].
+impl Drop for Mock {
+    fn drop(&mut self) {
+        if let Some((spec, except)) = self.conforms_to.take() {
+            if !std::thread::panicking() {
+                self.assert_conforms(&spec, &except);
+            }
+        }
+    }
 }
 
 impl Mock {
@@ -140,6 +182,7 @@ impl Mock {
         let script = Arc::new(Script {
             replies: Mutex::new(replies.into()),
             seen: Mutex::default(),
+            served: Mutex::default(),
         });
         let app = axum::Router::new()
             .fallback(answer)
@@ -147,7 +190,23 @@ impl Mock {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
         tokio::spawn(async move { axum::serve(listener, app).await });
-        Mock { url, script }
+        Mock {
+            url,
+            script,
+            conforms_to: None,
+        }
+    }
+
+    /// [`Mock::start`], checked against `spec` when dropped, except for answers to paths
+    /// starting with one of `except` (a token endpoint the document does not cover).
+    pub async fn vendor(
+        spec: Arc<openapi::Spec>,
+        except: Vec<&'static str>,
+        replies: Vec<Reply>,
+    ) -> Mock {
+        let mut mock = Mock::start(replies).await;
+        mock.conforms_to = Some((spec, except));
+        mock
     }
 
     pub fn seen(&self) -> Vec<Seen> {
@@ -160,6 +219,46 @@ impl Mock {
             .iter()
             .map(|s| format!("{} {}", s.method, s.path))
             .collect()
+    }
+
+    /// Adds replies after the scripted ones, for answers that name the mock's own URL.
+    pub fn push_replies(&self, replies: Vec<Reply>) {
+        self.script.replies.lock().unwrap().extend(replies);
+    }
+
+    /// Every answer given so far.
+    pub fn served(&self) -> Vec<Served> {
+        self.script.served.lock().unwrap().clone()
+    }
+
+    /// Every answer given so far conforms to `spec`, but those marked [`Reply::off_spec`]
+    /// and those for paths `spec` does not cover (`except`, e.g. a token endpoint). Panics
+    /// with each problem found.
+    pub fn assert_conforms(&self, spec: &openapi::Spec, except: &[&str]) {
+        let mut problems = Vec::new();
+        for served in self.served() {
+            if served.off_spec.is_some() || except.iter().any(|e| served.path.starts_with(e)) {
+                continue;
+            }
+            let body = match serde_json::from_slice::<Value>(&gunzipped(&served.body)) {
+                Ok(body) => body,
+                Err(e) => {
+                    problems.push(format!("{} {}: not JSON ({e})", served.method, served.path));
+                    continue;
+                }
+            };
+            problems.extend(spec.check(&openapi::Answer {
+                method: &served.method,
+                path: &served.path,
+                status: served.status,
+                body: &body,
+            }));
+        }
+        assert!(
+            problems.is_empty(),
+            "the mock answered outside the vendor's document:\n{}",
+            problems.join("\n")
+        );
     }
 
     /// A call `METHOD PATH` as errors name it: `METHOD http://127.0.0.1:port/path`.
@@ -190,6 +289,13 @@ async fn answer(State(script): State<Arc<Script>>, request: Request) -> Response
             .body(Body::from("mock: no reply scripted for this request"))
             .unwrap();
     };
+    script.served.lock().unwrap().push(Served {
+        method: parts.method.to_string(),
+        path: parts.uri.path().to_string(),
+        status: reply.status,
+        body: reply.body.clone(),
+        off_spec: reply.off_spec,
+    });
     if let Some(delay) = reply.delay {
         tokio::time::sleep(delay).await;
     }
@@ -198,6 +304,18 @@ async fn answer(State(script): State<Arc<Script>>, request: Request) -> Response
         response = response.header(name, value);
     }
     response.body(Body::from(reply.body)).unwrap()
+}
+
+/// A gzip body decompressed, any other as it is.
+fn gunzipped(body: &[u8]) -> Vec<u8> {
+    if !body.starts_with(&[0x1f, 0x8b]) {
+        return body.to_vec();
+    }
+    let mut out = Vec::new();
+    match std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(body), &mut out) {
+        Ok(_) => out,
+        Err(_) => body.to_vec(),
+    }
 }
 
 #[cfg(test)]
@@ -245,6 +363,32 @@ mod tests {
             "the body is not the query"
         );
         assert_eq!(mock.call("POST /b"), format!("POST {}/b", mock.url));
+    }
+
+    #[tokio::test]
+    #[should_panic(expected = "outside the vendor's document")]
+    async fn a_vendor_mock_fails_its_test_on_an_answer_outside_the_document() {
+        let spec = Arc::new(openapi::tests::spec());
+        let mock = Mock::vendor(
+            spec,
+            Vec::new(),
+            vec![
+                Reply::json(200, serde_json::json!({"id": "t1", "kind": "A"})),
+                Reply::json(200, serde_json::json!({"id": "t2"})),
+                Reply::raw(200, "garbage").off_spec("on purpose"),
+            ],
+        )
+        .await;
+        let client = reqwest::Client::new();
+        for _ in 0..3 {
+            client
+                .get(format!("{}/api/v1/things/t1", mock.url))
+                .send()
+                .await
+                .unwrap();
+        }
+        assert_eq!(mock.served().len(), 3);
+        // Dropped here: the second answer lacks the required `kind`.
     }
 
     #[tokio::test]

@@ -2,7 +2,7 @@
 //! jobs run with `jobs.query` and read with `jobs.getQueryResults` until complete, page by page.
 //! API: <https://cloud.google.com/bigquery/docs/reference/rest/v2/jobs/query>.
 
-use crate::{checked_id, HttpClient, HttpOptions, Request, RestError};
+use crate::{checked_id, request_id, HttpClient, HttpOptions, Request, RestError};
 use chrono::Utc;
 use model::Secret;
 use serde::de::DeserializeOwned;
@@ -104,7 +104,9 @@ impl BigQueryApi {
         Ok(self.http.send(&request).await?.body)
     }
 
-    /// Starts `job` and waits until it is complete: its results are then ready to page.
+    /// Starts `job` and waits until it is complete: its results are then ready to page. The
+    /// request carries a `requestId`, the same on every retry, so BigQuery runs the job once
+    /// however often the POST is resent (QueryRequest.requestId, `jobs.query` reference).
     pub async fn query(&self, job: QueryJob<'_>) -> Result<QueryResults<'_>, RestError> {
         let url = self.url(&format!("/bigquery/v2/projects/{}/queries", job.project));
         let mut body = serde_json::json!({
@@ -112,6 +114,7 @@ impl BigQueryApi {
             "useLegacySql": false,
             "maxResults": job.page_size,
             "timeoutMs": self.wait_per_call.as_millis() as u64,
+            "requestId": request_id(),
         });
         if let Some(location) = job.location {
             body["location"] = Value::String(location.to_string());

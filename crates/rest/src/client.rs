@@ -62,7 +62,9 @@ pub struct Request<'a> {
     method: Method,
     url: String,
     query: Vec<(&'static str, String)>,
-    headers: Vec<(&'static str, String)>,
+    /// Parameters only resent attempts carry (Snowflake's `retry=true`).
+    retry_query: Vec<(&'static str, String)>,
+    headers: Vec<(String, String)>,
     auth: Option<(&'static str, &'a Secret)>,
     body: Body,
     grant: &'a str,
@@ -89,6 +91,7 @@ impl<'a> Request<'a> {
             method,
             url: url.into(),
             query: Vec::new(),
+            retry_query: Vec::new(),
             headers: Vec::new(),
             auth: None,
             body,
@@ -102,15 +105,29 @@ impl<'a> Request<'a> {
         self
     }
 
+    /// Adds a query parameter that only the second and later attempts carry: an API that
+    /// deduplicates resubmissions by a request id may want to be told it is one.
+    pub fn retry_query(mut self, name: &'static str, value: impl Into<String>) -> Self {
+        self.retry_query.push((name, value.into()));
+        self
+    }
+
     /// Adds a header.
-    pub fn header(mut self, name: &'static str, value: impl Into<String>) -> Self {
-        self.headers.push((name, value.into()));
+    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.headers.push((name.into(), value.into()));
         self
     }
 
     /// Sends `Authorization: Bearer <token>`.
     pub fn bearer(mut self, token: &'a Secret) -> Self {
         self.auth = Some(("Bearer", token));
+        self
+    }
+
+    /// Sends `Authorization: Basic <credentials>`, `credentials` being base64 of `id:secret`
+    /// already.
+    pub fn basic(mut self, credentials: &'a Secret) -> Self {
+        self.auth = Some(("Basic", credentials));
         self
     }
 
@@ -126,20 +143,26 @@ impl<'a> Request<'a> {
         self
     }
 
-    /// The URL with its query, or why it is not one.
-    fn full_url(&self) -> Result<Url, String> {
+    /// The URL with its query, or why it is not one; `retry` adds the resent attempts' own.
+    fn full_url(&self, retry: bool) -> Result<Url, String> {
         let mut url = Url::parse(&self.url).map_err(|e| format!("not a URL: {e}"))?;
-        if !self.query.is_empty() {
-            url.query_pairs_mut().extend_pairs(&self.query);
+        let extra = if retry { &self.retry_query[..] } else { &[] };
+        if !self.query.is_empty() || !extra.is_empty() {
+            url.query_pairs_mut()
+                .extend_pairs(&self.query)
+                .extend_pairs(extra);
         }
         Ok(url)
     }
 }
 
-/// A successful answer: its status (some APIs say "still running" with 202) and its body.
+/// A successful answer: its status (some APIs say "still running" with 202), its headers and
+/// its body.
 pub struct Answer<T> {
     /// The HTTP status.
     pub status: u16,
+    /// The response headers (Databricks names the workspace in one).
+    pub headers: HeaderMap,
     /// The parsed body.
     pub body: T,
 }
@@ -190,9 +213,14 @@ impl HttpClient {
         let (seconds, limit) = (self.timeout_seconds(), self.options.max_answer_bytes);
         self.retrying(request, |response, call| async move {
             let status = response.status().as_u16();
+            let headers = response.headers().clone();
             match read_body(response, &call, seconds, limit).await {
                 Outcome::Done(bytes) => match parse(&call, &bytes) {
-                    Ok(body) => Outcome::Done(Answer { status, body }),
+                    Ok(body) => Outcome::Done(Answer {
+                        status,
+                        headers,
+                        body,
+                    }),
                     Err(error) => Outcome::Fail(error),
                 },
                 Outcome::Retry { error, wait } => Outcome::Retry { error, wait },
@@ -222,15 +250,18 @@ impl HttpClient {
         F: FnMut(reqwest::Response, String) -> Fut,
         Fut: Future<Output = Outcome<T>>,
     {
-        let url = match request.full_url() {
-            Ok(url) => url,
-            Err(detail) => return Err(no_answer(call_name(request, &request.url), detail)),
+        let (url, retry_url) = match (request.full_url(false), request.full_url(true)) {
+            (Ok(url), Ok(retry_url)) => (url, retry_url),
+            (Err(detail), _) | (_, Err(detail)) => {
+                return Err(no_answer(call_name(request, &request.url), detail))
+            }
         };
         let call = call_name(request, url.as_str());
         let attempts = self.options.attempts.max(1);
         let mut attempt = 1;
         loop {
-            let outcome = match self.attempt(request, &url, &call).await {
+            let url = if attempt == 1 { &url } else { &retry_url };
+            let outcome = match self.attempt(request, url, &call).await {
                 Ok(response) => on_success(response, call.clone()).await,
                 Err(outcome) => outcome,
             };
@@ -295,7 +326,7 @@ impl HttpClient {
             builder = builder.header(AUTHORIZATION, format!("{scheme} {}", token.expose()));
         }
         for (name, value) in &request.headers {
-            builder = builder.header(*name, value);
+            builder = builder.header(name.as_str(), value);
         }
         match &request.body {
             Body::None => builder,
@@ -540,12 +571,24 @@ fn json_problem(error: &serde_json::Error, len: usize) -> String {
     }
 }
 
-/// The warehouse's own words from an error body: Snowflake and Databricks say `message`,
-/// Google says `error.message` or (OAuth) `error_description`, Hex says `details`.
+/// The API's own words from an error body: Snowflake and Databricks say `message`, Google
+/// says `error.message` or (OAuth) `error_description`. Hex has two documented shapes (its
+/// OpenAPI document, `TsoaErrorResponsePayload` and `error.*`): older endpoints send
+/// `{reason, details?, traceId}`, newer ones `{message, code, issues[{message}]}`; both are
+/// read whole.
 fn error_message(body: &[u8], status: StatusCode) -> String {
     let json: Option<serde_json::Value> = serde_json::from_slice(body).ok();
     let found = json.as_ref().and_then(|json| {
-        [
+        let text = |pointer: &str| json.pointer(pointer).and_then(|value| value.as_str());
+        if let Some(reason) = text("/reason") {
+            return Some(
+                match text("/details").filter(|d| !d.is_empty() && *d != reason) {
+                    Some(details) => format!("{reason}: {details}"),
+                    None => reason.to_string(),
+                },
+            );
+        }
+        let message = [
             "/message",
             "/error/message",
             "/error_description",
@@ -553,8 +596,8 @@ fn error_message(body: &[u8], status: StatusCode) -> String {
             "/error",
         ]
         .iter()
-        .find_map(|pointer| json.pointer(pointer).and_then(|value| value.as_str()))
-        .map(str::to_string)
+        .find_map(|pointer| text(pointer))?;
+        Some(with_issues(message, json))
     });
     match found {
         Some(message) => message,
@@ -563,6 +606,22 @@ fn error_message(body: &[u8], status: StatusCode) -> String {
             .unwrap_or("no message")
             .to_string(),
         None => shorten(body),
+    }
+}
+
+/// `message` followed by the `issues[].message` a Hex error lists, when it lists any.
+fn with_issues(message: &str, json: &serde_json::Value) -> String {
+    let issues: Vec<&str> = json
+        .get("issues")
+        .and_then(|issues| issues.as_array())
+        .into_iter()
+        .flatten()
+        .filter_map(|issue| issue.get("message").and_then(|m| m.as_str()))
+        .collect();
+    if issues.is_empty() {
+        message.to_string()
+    } else {
+        format!("{message} ({})", issues.join("; "))
     }
 }
 
@@ -663,6 +722,24 @@ mod tests {
                 status
             ),
             "Invalid JWT"
+        );
+        assert_eq!(
+            error_message(
+                br#"{"reason": "Insufficient scope", "details": "needs Cells: Read", "traceId": "t"}"#,
+                status
+            ),
+            "Insufficient scope: needs Cells: Read"
+        );
+        assert_eq!(
+            error_message(br#"{"reason": "Not found", "traceId": "t"}"#, status),
+            "Not found"
+        );
+        assert_eq!(
+            error_message(
+                br#"{"message": "Insufficient access", "code": "FORBIDDEN", "issues": [{"message": "cells scope"}]}"#,
+                status
+            ),
+            "Insufficient access (cells scope)"
         );
         assert_eq!(error_message(b"plain words", status), "plain words");
         assert_eq!(error_message(b"", status), "Unauthorized");

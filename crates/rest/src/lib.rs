@@ -22,6 +22,7 @@
 
 pub mod bigquery;
 mod client;
+pub mod databricks;
 mod limit;
 pub mod snowflake;
 
@@ -77,11 +78,44 @@ pub enum RestError {
     },
 }
 
+/// A fresh random request id in the UUID v4 form, for APIs that deduplicate a resubmitted
+/// request by it (Snowflake's `requestId`, BigQuery's `requestId`).
+pub fn request_id() -> String {
+    let bits = fastrand::u128(..);
+    // Version 4 and the RFC 4122 variant, as UUID v4 sets them.
+    let bits = (bits & !(0xf << 76) | (0x4 << 76)) & !(0x3 << 62) | (0x2 << 62);
+    let hex = format!("{bits:032x}");
+    format!(
+        "{}-{}-{}-{}-{}",
+        &hex[..8],
+        &hex[8..12],
+        &hex[12..16],
+        &hex[16..20],
+        &hex[20..]
+    )
+}
+
 /// A byte count as people read it: `64 MB`, or `512 bytes` below a megabyte.
 pub fn size(bytes: u64) -> String {
     if bytes >= 1 << 20 {
         format!("{} MB", bytes >> 20)
     } else {
         format!("{bytes} bytes")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn request_ids_are_uuid_v4_and_differ() {
+        let (a, b) = (super::request_id(), super::request_id());
+        assert_ne!(a, b);
+        let parts: Vec<&str> = a.split('-').collect();
+        assert_eq!(
+            parts.iter().map(|p| p.len()).collect::<Vec<_>>(),
+            [8, 4, 4, 4, 12]
+        );
+        assert!(parts[2].starts_with('4'), "{a}");
+        assert!(matches!(&parts[3][..1], "8" | "9" | "a" | "b"), "{a}");
     }
 }

@@ -3,22 +3,29 @@
 //!
 //! Snowflake holds a `POST` for up to 45 s, then answers 202 with a handle to poll. The
 //! first partition comes with the result; the others are fetched by number (gzip-compressed).
+//! Every statement is posted with a `requestId`, and a resent one adds `retry=true`, so a
+//! statement whose first answer was lost is not run twice (SQL API reference, "POST
+//! /api/v2/statements" query parameters).
 //! API: <https://docs.snowflake.com/en/developer-guide/sql-api/reference>.
 
-use crate::{checked_id, Answer, HttpClient, HttpOptions, Request, RestError};
+mod keypair;
+
+pub use keypair::{KeyError, KeyPair};
+
+use crate::{checked_id, request_id, Answer, HttpClient, HttpOptions, Request, RestError};
 use model::Secret;
 use serde::Deserialize;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-/// The kinds of bearer token the SQL API accepts (`X-Snowflake-Authorization-Token-Type`).
+/// The kinds of bearer token the SQL API accepts as they are given
+/// (`X-Snowflake-Authorization-Token-Type`); key-pair JWTs are signed here ([`KeyPair`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SnowflakeTokenType {
     /// A programmatic access token.
     ProgrammaticAccessToken,
     /// An OAuth access token.
     OAuth,
-    /// A JWT signed with the user's key pair, made beforehand.
-    KeypairJwt,
 }
 
 impl SnowflakeTokenType {
@@ -27,7 +34,33 @@ impl SnowflakeTokenType {
         match self {
             SnowflakeTokenType::ProgrammaticAccessToken => "PROGRAMMATIC_ACCESS_TOKEN",
             SnowflakeTokenType::OAuth => "OAUTH",
-            SnowflakeTokenType::KeypairJwt => "KEYPAIR_JWT",
+        }
+    }
+}
+
+/// How statements sign in.
+#[derive(Clone, Debug)]
+pub enum SnowflakeAuth {
+    /// A token sent as it is: a programmatic access token or an OAuth access token.
+    Token {
+        /// The token.
+        token: Secret,
+        /// Which kind it is.
+        kind: SnowflakeTokenType,
+    },
+    /// The user's key pair: each call carries a JWT signed here, renewed before its hour
+    /// ends.
+    KeyPair(Arc<KeyPair>),
+}
+
+impl SnowflakeAuth {
+    /// The bearer token for a call made now, and its `X-Snowflake-Authorization-Token-Type`.
+    pub fn bearer(&self) -> Result<(Secret, &'static str), RestError> {
+        match self {
+            SnowflakeAuth::Token { token, kind } => Ok((token.clone(), kind.header_value())),
+            SnowflakeAuth::KeyPair(pair) => {
+                Ok((pair.token(chrono::Utc::now().timestamp())?, "KEYPAIR_JWT"))
+            }
         }
     }
 }
@@ -37,10 +70,8 @@ impl SnowflakeTokenType {
 pub struct SqlApiSettings {
     /// The API base, e.g. `https://acme-xy12345.snowflakecomputing.com`.
     pub account_url: String,
-    /// The bearer token.
-    pub token: Secret,
-    /// What kind of token `token` is.
-    pub token_type: SnowflakeTokenType,
+    /// How statements sign in.
+    pub auth: SnowflakeAuth,
     /// The warehouse that runs statements; the user's default when `None`.
     pub warehouse: Option<String>,
     /// The role to use; the user's default when `None`.
@@ -92,11 +123,15 @@ impl SqlApi {
         statement: &str,
         bindings: &[&str],
     ) -> Result<(String, ResultSet), RestError> {
-        let request = self.authorized(Request::post_json(
-            self.statements_url(),
-            self.body(statement, bindings),
-        ));
-        let answer: Answer<ResultSet> = self.http.send(&request).await?;
+        let bearer = self.settings.auth.bearer()?;
+        let request = Request::post_json(self.statements_url(), self.body(statement, bindings))
+            .query("requestId", request_id())
+            .retry_query("retry", "true");
+        let answer: Answer<ResultSet> = self
+            .http
+            .send(&self.authorized(request, &bearer))
+            .await
+            .map_err(|e| self.refusal(e))?;
         let call = format!("POST {}", self.statements_url());
         let handle = answer.body.handle(&call)?;
         if answer.status == 200 && answer.body.meta.is_some() {
@@ -108,19 +143,41 @@ impl SqlApi {
 
     /// Partition `partition` (1 and up; 0 came with [`SqlApi::execute`]) of statement `handle`.
     pub async fn partition(&self, handle: &str, partition: usize) -> Result<ResultSet, RestError> {
-        let request = self.authorized(
-            Request::get(self.statement_url(handle)).query("partition", partition.to_string()),
-        );
-        Ok(self.http.send(&request).await?.body)
+        let bearer = self.settings.auth.bearer()?;
+        let request =
+            Request::get(self.statement_url(handle)).query("partition", partition.to_string());
+        Ok(self
+            .http
+            .send(&self.authorized(request, &bearer))
+            .await?
+            .body)
     }
 
-    fn authorized<'a>(&'a self, request: Request<'a>) -> Request<'a> {
+    /// A SQL error for an object the role may not see (422 "does not exist or not
+    /// authorized", SQL API handling-responses) is a missing grant: a 403 with what to grant.
+    fn refusal(&self, error: RestError) -> RestError {
+        match error {
+            RestError::Http {
+                call,
+                status: 422,
+                body,
+            } if not_authorized(&body) => RestError::Forbidden {
+                call,
+                message: sql_error_message(&body),
+                grant: self.grant.clone(),
+            },
+            other => other,
+        }
+    }
+
+    fn authorized<'a>(
+        &'a self,
+        request: Request<'a>,
+        (token, kind): &'a (Secret, &'static str),
+    ) -> Request<'a> {
         request
-            .bearer(&self.settings.token)
-            .header(
-                "X-Snowflake-Authorization-Token-Type",
-                self.settings.token_type.header_value(),
-            )
+            .bearer(token)
+            .header("X-Snowflake-Authorization-Token-Type", *kind)
             .header("Accept", "application/json")
             .grant(&self.grant)
     }
@@ -159,14 +216,30 @@ impl SqlApi {
                 });
             }
             tokio::time::sleep(settings.poll_interval).await;
-            let answer: Answer<ResultSet> =
-                self.http.send(&self.authorized(Request::get(&url))).await?;
+            let bearer = settings.auth.bearer()?;
+            let request = self.authorized(Request::get(&url), &bearer);
+            let answer: Answer<ResultSet> = self
+                .http
+                .send(&request)
+                .await
+                .map_err(|e| self.refusal(e))?;
             if answer.status == 200 && answer.body.meta.is_some() {
                 return Ok(answer.body);
             }
             tracing::debug!(statement = handle, "statement still running");
         }
     }
+}
+
+fn not_authorized(body: &str) -> bool {
+    body.contains("not authorized") || body.contains("Insufficient privileges")
+}
+
+/// The `message` of a SQL API error body (`QueryFailureStatus`), or the body itself.
+fn sql_error_message(body: &str) -> String {
+    let json: Option<serde_json::Value> = serde_json::from_str(body).ok();
+    let message = json.as_ref().and_then(|json| json["message"].as_str());
+    message.unwrap_or(body).to_string()
 }
 
 /// `{"1": {"type": "TEXT", "value": …}, …}`: the SQL API numbers bindings from 1.
