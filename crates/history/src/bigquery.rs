@@ -186,15 +186,21 @@ fn decode(
     }))
 }
 
+/// A query job runs six hours at most (BigQuery quotas, "Query execution time limit").
+const LONGEST_JOB_HOURS: i64 = 6;
+
 /// The query for one project. JOBS has no default-dataset column, so groups are per text
 /// and project. Joining the unnested `referenced_tables` repeats a job once per table, hence
-/// `COUNT(DISTINCT job_id)`.
+/// `COUNT(DISTINCT job_id)`. A job belongs to the window it ended in, so one still RUNNING at
+/// a sync is read by the next instead of falling behind the checkpoint; `creation_time`,
+/// which the view is partitioned by, is bounded by the longest a job runs.
 fn statement(project: &str, region: &str, since: DateTime<Utc>, until: DateTime<Utc>) -> String {
     let view = format!(
         "{}.{}.INFORMATION_SCHEMA.JOBS_BY_PROJECT",
         quote(project),
         quote(&format!("region-{region}"))
     );
+    let earliest = (since - chrono::Duration::hours(LONGEST_JOB_HOURS)).timestamp_millis();
     let (since, until) = (since.timestamp_millis(), until.timestamp_millis());
     format!(
         "SELECT j.query AS QUERY_TEXT, j.project_id AS DATABASE_NAME, \
@@ -206,8 +212,9 @@ fn statement(project: &str, region: &str, since: DateTime<Utc>, until: DateTime<
          ARRAY_AGG(DISTINCT CONCAT(t.project_id, '.', t.dataset_id, '.', t.table_id) IGNORE NULLS) \
          AS ENGINE_TABLES\n\
          FROM {view} j\nLEFT JOIN UNNEST(j.referenced_tables) t\n\
-         WHERE j.creation_time >= TIMESTAMP_MILLIS({since})\n  \
-         AND j.creation_time < TIMESTAMP_MILLIS({until})\n  \
+         WHERE j.creation_time >= TIMESTAMP_MILLIS({earliest})\n  \
+         AND j.end_time >= TIMESTAMP_MILLIS({since})\n  \
+         AND j.end_time < TIMESTAMP_MILLIS({until})\n  \
          AND j.job_type = 'QUERY'\n  AND j.state = 'DONE'\n  AND j.error_result IS NULL\n  \
          AND j.query LIKE '%{HEX_MARKER}%'\n\
          GROUP BY j.query, j.project_id"

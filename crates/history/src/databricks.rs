@@ -1,22 +1,41 @@
 //! Databricks: `system.query.history` (and, when enabled, `system.access.table_lineage`)
 //! read through the SQL Statement Execution API on a SQL warehouse.
 //!
-//! The statement filters on the Hex marker, success and the window and groups identical
-//! texts in Databricks. The API waits up to `wait_timeout`, then reports PENDING/RUNNING
-//! and is polled; results come inline in chunks linked one to the next.
+//! The statement filters on the workspace, the Hex marker, success and the window and groups
+//! identical texts in Databricks. The API waits up to `wait_timeout`, then reports
+//! PENDING/RUNNING and is polled. Results use the `EXTERNAL_LINKS` disposition: `INLINE`
+//! aborts any statement whose result passes 25 MiB, which the distinct Hex texts of a busy
+//! workspace's month easily do. Each chunk is a pre-signed URL fetched without our
+//! `Authorization` header (the API reference says it must not carry it), downloaded to a
+//! temporary file and decoded row by row, so no chunk sits in memory whole; the next chunk's
+//! links come from `next_chunk_internal_link`, and an expired link is asked for again.
 //! API: <https://docs.databricks.com/api/workspace/statementexecution>.
 
 use crate::rows::{checkpoint, skip_null_text, Cells, GroupColumns, Pager};
-use crate::{Checkpoint, HistoryError, HistoryRequest, QueryHistory, RowSink, Secret, HEX_MARKER};
+use crate::{Checkpoint, HistoryError, HistoryRequest, QueryHistory, RowSink, HEX_MARKER};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use rest::{checked_id, HttpClient, HttpOptions, Request};
+pub use rest::databricks::DatabricksAuth;
+use rest::{checked_id, Answer, HttpClient, HttpOptions, Request, RestError};
+use serde::de::{DeserializeSeed, SeqAccess, Visitor};
 use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::Path;
 use std::time::{Duration, Instant};
+use tokio::sync::OnceCell;
 
 /// system.query.history records typically appear within an hour: a window that ends later
 /// would be checkpointed past queries not visible yet.
 const LATENCY_MINUTES: i64 = 60;
+
+/// A statement runs two days at most by default (`STATEMENT_TIMEOUT` = 172800 s): the window
+/// is on `end_time`, so a long statement is read once it finished, and `start_time` is
+/// bounded this far before the window only to prune.
+const LONGEST_STATEMENT_HOURS: i64 = 48;
+
+/// The header every Databricks REST answer names its workspace in.
+const ORG_ID_HEADER: &str = "x-databricks-org-id";
 
 const GRANT: &str = "Grant the principal USE CATALOG on system, USE SCHEMA and SELECT on \
                      system.query (and system.access for table lineage), e.g. GRANT SELECT ON \
@@ -27,10 +46,13 @@ const GRANT: &str = "Grant the principal USE CATALOG on system, USE SCHEMA and S
 pub struct DatabricksConfig {
     /// The workspace URL, e.g. `https://adb-1234567890123456.7.azuredatabricks.net`.
     pub host: String,
-    /// A personal access token (or OAuth token) of a principal that may read the system tables.
-    pub token: Secret,
+    /// How calls sign in: a personal access token or a service principal's OAuth client.
+    pub auth: DatabricksAuth,
     /// The SQL warehouse that runs the statement.
     pub warehouse_id: String,
+    /// The workspace whose statements to read: `system.query.history` holds every workspace
+    /// of the account in the region. Read from the workspace's own answers when `None`.
+    pub workspace_id: Option<String>,
     /// Also read engine-recorded source tables from `system.access.table_lineage`.
     pub table_lineage: bool,
     /// How long the first call waits for the result (`wait_timeout`: 0 or 5–50 s); keep
@@ -46,11 +68,16 @@ pub struct DatabricksConfig {
 
 impl DatabricksConfig {
     /// A configuration with default limits.
-    pub fn new(host: impl Into<String>, token: Secret, warehouse_id: impl Into<String>) -> Self {
+    pub fn new(
+        host: impl Into<String>,
+        auth: DatabricksAuth,
+        warehouse_id: impl Into<String>,
+    ) -> Self {
         DatabricksConfig {
             host: host.into(),
-            token,
+            auth,
             warehouse_id: warehouse_id.into(),
+            workspace_id: None,
             table_lineage: false,
             wait_timeout: Duration::from_secs(30),
             poll_interval: Duration::from_secs(2),
@@ -64,14 +91,18 @@ impl DatabricksConfig {
 pub struct Databricks {
     config: DatabricksConfig,
     http: HttpClient,
+    /// The workspace id, once an answer named it.
+    workspace: OnceCell<String>,
 }
 
 impl Databricks {
     /// A source for `config`; nothing is sent before [`QueryHistory::read`].
     pub fn new(config: DatabricksConfig) -> Self {
+        let workspace = OnceCell::new_with(config.workspace_id.clone());
         Databricks {
             http: HttpClient::new(config.http.clone()),
             config,
+            workspace,
         }
     }
 
@@ -84,23 +115,62 @@ impl Databricks {
     }
 
     async fn get<T: serde::de::DeserializeOwned>(&self, url: String) -> Result<T, HistoryError> {
-        let request = Request::get(url).bearer(&self.config.token).grant(GRANT);
+        let token = self.config.auth.bearer().await?;
+        let request = Request::get(url).bearer(&token).grant(GRANT);
         Ok(self.http.send(&request).await?.body)
     }
 
+    /// The workspace id, from the configuration or the `X-Databricks-Org-Id` header of a
+    /// cheap authenticated call (the SQL warehouse's own description, which also proves the
+    /// warehouse id right). Only digits pass, as the id goes into the statement.
+    async fn workspace_id(&self) -> Result<&str, HistoryError> {
+        let id = self
+            .workspace
+            .get_or_try_init(|| async {
+                let url = format!(
+                    "{}/api/2.0/sql/warehouses/{}",
+                    self.host(),
+                    self.config.warehouse_id
+                );
+                let call = format!("GET {url}");
+                let token = self.config.auth.bearer().await?;
+                let request = Request::get(&url).bearer(&token).grant(GRANT);
+                let answer: Answer<serde::de::IgnoredAny> = self.http.send(&request).await?;
+                let header = answer.headers.get(ORG_ID_HEADER);
+                let id = header.and_then(|v| v.to_str().ok()).map(str::to_string);
+                id.ok_or_else(|| HistoryError::Malformed {
+                    call,
+                    detail: format!(
+                        "no {ORG_ID_HEADER} header names the workspace: set workspace_id in the \
+                         config (the number after ?o= in the workspace URL)"
+                    ),
+                })
+            })
+            .await?;
+        if id.is_empty() || !id.chars().all(|c| c.is_ascii_digit()) {
+            return Err(HistoryError::Malformed {
+                call: "workspace_id".into(),
+                detail: format!("{id:?} is not a workspace id (digits only)"),
+            });
+        }
+        Ok(id)
+    }
+
     /// Submits the statement and polls until it leaves PENDING/RUNNING.
-    async fn execute(&self, statement: &str) -> Result<(String, Answer), HistoryError> {
+    async fn execute(&self, statement: &str) -> Result<(String, StatementAnswer), HistoryError> {
         let body = serde_json::json!({
             "warehouse_id": self.config.warehouse_id,
             "statement": statement,
             "wait_timeout": format!("{}s", self.config.wait_timeout.as_secs()),
-            "disposition": "INLINE",
+            "on_wait_timeout": "CONTINUE",
+            "disposition": "EXTERNAL_LINKS",
             "format": "JSON_ARRAY",
         });
+        let token = self.config.auth.bearer().await?;
         let request = Request::post_json(self.statements_url(), body)
-            .bearer(&self.config.token)
+            .bearer(&token)
             .grant(GRANT);
-        let mut answer: Answer = self.http.send(&request).await?.body;
+        let mut answer: StatementAnswer = self.http.send(&request).await?.body;
         let post = format!("POST {}", self.statements_url());
         let id = answer.statement_id.clone().unwrap_or_default();
         let id = checked_id(&post, "statement_id", &id)?.to_string();
@@ -124,26 +194,119 @@ impl Databricks {
     /// request that brought the chunk.
     async fn emit_chunks(
         &self,
+        statement: &str,
         mut call: String,
         mut chunk: Chunk,
         columns: &GroupColumns,
-        pager: &mut Pager<'_>,
+        out: &Out<'_>,
     ) -> Result<(), HistoryError> {
         loop {
-            let cells = Cells { call: &call };
-            for row in chunk.data_array.take().unwrap_or_default() {
-                match columns.decode_strings(&cells, &row)? {
-                    Some(row) => pager.push(row).await?,
-                    None => skip_null_text(&self.describe()),
-                }
+            if let Some(rows) = chunk.data_array.take() {
+                self.inline_rows(&call, rows, columns, out).await?;
             }
-            let Some(link) = chunk.next_chunk_internal_link.take() else {
+            let mut next = chunk.next_chunk_internal_link.take();
+            for link in std::mem::take(&mut chunk.external_links) {
+                next = link.next_chunk_internal_link.clone().or(next);
+                self.download(statement, &call, link, columns, out).await?;
+            }
+            let Some(next) = next else {
                 return Ok(());
             };
-            let url = self.chunk_url(&call, &link)?;
+            let url = self.chunk_url(&call, &next)?;
             call = format!("GET {url}");
             chunk = self.get(url).await?;
         }
+    }
+
+    /// Rows a chunk carried inline (the answer of a warehouse that ignores the disposition).
+    async fn inline_rows(
+        &self,
+        call: &str,
+        rows: Vec<Vec<Option<String>>>,
+        columns: &GroupColumns,
+        out: &Out<'_>,
+    ) -> Result<(), HistoryError> {
+        let cells = Cells { call };
+        let mut pager = Pager::open(out.sink, out.page_size)?;
+        for row in rows {
+            match columns.decode_strings(&cells, &row)? {
+                Some(row) => pager.push(row).await?,
+                None => skip_null_text(&self.describe()),
+            }
+        }
+        pager.finish().await
+    }
+
+    /// Fetches one external link into a temporary file and sends its rows. A link that
+    /// expired (or is refused) is asked for again once, by its chunk index.
+    async fn download(
+        &self,
+        statement: &str,
+        call: &str,
+        link: ExternalLink,
+        columns: &GroupColumns,
+        out: &Out<'_>,
+    ) -> Result<(), HistoryError> {
+        let file = tempfile::NamedTempFile::new().map_err(|e| HistoryError::File {
+            path: "a temporary file".into(),
+            message: format!("cannot create it for a result chunk: {e}"),
+        })?;
+        let fetched = self.fetch_link(call, &link, file.path()).await;
+        let link = match fetched {
+            Ok(()) => link,
+            Err(error) if refused(&error) => {
+                let fresh = self.fresh_link(statement, call, link.chunk_index).await?;
+                self.fetch_link(call, &fresh, file.path()).await?;
+                fresh
+            }
+            Err(error) => return Err(error.into()),
+        };
+        let chunk_call = format!("{call} (chunk {})", link.chunk_index);
+        stream_rows(file.path(), &chunk_call, columns, out, self.describe()).await
+    }
+
+    /// `GET` of a pre-signed link: no `Authorization` (the storage would refuse it and must
+    /// never see our token), only the headers the API listed for it.
+    async fn fetch_link(
+        &self,
+        call: &str,
+        link: &ExternalLink,
+        path: &Path,
+    ) -> Result<(), RestError> {
+        if !link.external_link.starts_with("https://") && !link.external_link.starts_with("http://")
+        {
+            return Err(RestError::Malformed {
+                call: call.to_string(),
+                detail: "an external_link is not an http(s) URL".into(),
+            });
+        }
+        let mut request = Request::get(&link.external_link);
+        for (name, value) in &link.http_headers {
+            request = request.header(name.clone(), value.clone());
+        }
+        self.http.download(&request, path).await.map(|_| ())
+    }
+
+    /// The links of chunk `index` again (`GET …/result/chunks/{index}`), for one that expired.
+    async fn fresh_link(
+        &self,
+        statement: &str,
+        call: &str,
+        index: u64,
+    ) -> Result<ExternalLink, HistoryError> {
+        let url = format!(
+            "{}/{statement}/result/chunks/{index}",
+            self.statements_url()
+        );
+        let chunk: Chunk = self.get(url).await?;
+        let link = chunk
+            .external_links
+            .into_iter()
+            .find(|l| l.chunk_index == index);
+        link.ok_or_else(|| HistoryError::Malformed {
+            call: call.to_string(),
+            detail: format!("chunk {index} came back without its external link"),
+        })
     }
 
     /// The next chunk's URL. The link must be a path on the workspace: the token goes with
@@ -158,6 +321,18 @@ impl Databricks {
             })
         }
     }
+}
+
+/// A pre-signed link that no longer works: storage answers 403 (expired signature) or 400/404.
+fn refused(error: &RestError) -> bool {
+    matches!(error, RestError::Forbidden { .. })
+        || matches!(
+            error,
+            RestError::Http {
+                status: 400 | 404,
+                ..
+            }
+        )
 }
 
 #[async_trait]
@@ -175,35 +350,79 @@ impl QueryHistory for Databricks {
         _previous: Option<&Checkpoint>,
         sink: &RowSink,
     ) -> Result<Checkpoint, HistoryError> {
-        let mut pager = Pager::open(sink, request.page_size)?;
+        let out = Out {
+            sink,
+            page_size: request.page_size,
+        };
+        // Nobody reading: no point in asking the warehouse.
+        Pager::open(sink, request.page_size)?;
         let latest = Utc::now() - chrono::Duration::minutes(LATENCY_MINUTES);
         let until = request.until.min(latest);
         if until <= request.since {
             return Ok(checkpoint(request.since));
         }
-        let sql = statement(request.since, until, self.config.table_lineage);
+        let workspace = self.workspace_id().await?;
+        let window = Window {
+            workspace,
+            since: request.since,
+            until,
+        };
+        let sql = statement(&window, self.config.table_lineage);
         let (id, answer) = self.execute(&sql).await?;
         let call = format!("GET {}/{id}", self.statements_url());
         let columns = GroupColumns::find(&answer.column_names(), &call, self.config.table_lineage)?;
         let first = answer.result.unwrap_or_default();
-        self.emit_chunks(call, first, &columns, &mut pager).await?;
-        pager.finish().await?;
+        self.emit_chunks(&id, call, first, &columns, &out).await?;
         Ok(checkpoint(until))
     }
+
+    /// The workspace id (a call that proves the token and the warehouse id), then one row of
+    /// each system table the read uses, whatever the latency.
+    async fn check(&self) -> Result<String, HistoryError> {
+        let workspace = self.workspace_id().await?;
+        let mut tables = vec!["system.query.history"];
+        if self.config.table_lineage {
+            tables.push("system.access.table_lineage");
+        }
+        for table in &tables {
+            let sql = format!("SELECT 1 FROM {table} WHERE workspace_id = '{workspace}' LIMIT 1");
+            self.execute(&sql).await?;
+        }
+        Ok(format!(
+            "workspace {workspace}: {} readable on warehouse {}",
+            tables.join(" and "),
+            self.config.warehouse_id
+        ))
+    }
+}
+
+/// What one read asks for.
+struct Window<'a> {
+    workspace: &'a str,
+    since: DateTime<Utc>,
+    until: DateTime<Utc>,
 }
 
 /// The statement: everything but decoding happens in Databricks. The query history has no
 /// session catalog or schema, so those columns are NULL. Arrays go through `to_json` so
-/// the JSON_ARRAY format carries them as JSON text.
-fn statement(since: DateTime<Utc>, until: DateTime<Utc>, table_lineage: bool) -> String {
-    let (since, until) = (since.timestamp_millis(), until.timestamp_millis());
+/// the JSON_ARRAY format carries them as JSON text. Statements belong to the window they
+/// ended in, so one still running at a sync is read by the next.
+fn statement(window: &Window<'_>, table_lineage: bool) -> String {
+    let earliest =
+        (window.since - chrono::Duration::hours(LONGEST_STATEMENT_HOURS)).timestamp_millis();
+    let (since, until) = (
+        window.since.timestamp_millis(),
+        window.until.timestamp_millis(),
+    );
+    let workspace = window.workspace;
     let (tables_column, tables_join) = if table_lineage {
         (
             ",\n       to_json(collect_set(l.source_table_full_name)) AS ENGINE_TABLES",
             // Lineage events are logged at or after the statement's start.
             format!(
                 "\nLEFT JOIN system.access.table_lineage l\n  ON l.statement_id = h.statement_id\n \
-                 AND l.event_time >= timestamp_millis({since})\n \
+                 AND l.workspace_id = '{workspace}'\n \
+                 AND l.event_time >= timestamp_millis({earliest})\n \
                  AND l.source_table_full_name IS NOT NULL"
             ),
         )
@@ -218,23 +437,117 @@ fn statement(since: DateTime<Utc>, until: DateTime<Utc>, table_lineage: bool) ->
          unix_millis(MAX(h.start_time)) AS LAST_SEEN,\n       \
          to_json(collect_set(h.executed_by)) AS USERS{tables_column}\n\
          FROM system.query.history h{tables_join}\n\
-         WHERE h.statement_text LIKE '%{HEX_MARKER}%'\n  AND h.execution_status = 'FINISHED'\n  \
-         AND h.start_time >= timestamp_millis({since})\n  \
-         AND h.start_time < timestamp_millis({until})\n\
+         WHERE h.workspace_id = '{workspace}'\n  \
+         AND h.statement_text LIKE '%{HEX_MARKER}%'\n  AND h.execution_status = 'FINISHED'\n  \
+         AND h.start_time >= timestamp_millis({earliest})\n  \
+         AND h.end_time >= timestamp_millis({since})\n  \
+         AND h.end_time < timestamp_millis({until})\n\
          GROUP BY h.statement_text"
     )
 }
 
+/// Where the rows of downloaded chunks go: decoded on a blocking thread, they travel in
+/// pages of their own.
+struct Out<'a> {
+    sink: &'a RowSink,
+    page_size: usize,
+}
+
+/// Sends the rows of a downloaded JSON_ARRAY chunk (`[["a", null, …], …]`) one by one from a
+/// blocking thread, so a chunk never sits in memory whole, as text or as a tree.
+async fn stream_rows(
+    path: &Path,
+    call: &str,
+    columns: &GroupColumns,
+    out: &Out<'_>,
+    source: String,
+) -> Result<(), HistoryError> {
+    let (path, call, columns) = (path.to_path_buf(), call.to_string(), columns.clone());
+    let (sink, page_size) = (out.sink.clone(), out.page_size);
+    let read = tokio::task::spawn_blocking(move || {
+        let mut pager = Pager::open(&sink, page_size)?;
+        let cells = Cells { call: &call };
+        let mut failed = None;
+        let mut each = |row: Vec<Option<String>>| {
+            let pushed = match columns.decode_strings(&cells, &row) {
+                Ok(Some(row)) => pager.push_blocking(row),
+                Ok(None) => {
+                    skip_null_text(&source);
+                    Ok(())
+                }
+                Err(error) => Err(error),
+            };
+            pushed.map_err(|error| failed = Some(error))
+        };
+        let parsed = parse_rows(&path, &mut each);
+        if let Some(error) = failed {
+            return Err(error);
+        }
+        parsed.map_err(|detail| HistoryError::Malformed {
+            call: call.clone(),
+            detail: format!("the chunk is not a JSON array of rows: {detail}"),
+        })?;
+        pager.finish_blocking()
+    })
+    .await;
+    read.map_err(|e| HistoryError::File {
+        path: "a result chunk".into(),
+        message: format!("its reader stopped: {e}"),
+    })?
+}
+
+fn parse_rows(
+    path: &Path,
+    each: &mut dyn FnMut(Vec<Option<String>>) -> Result<(), ()>,
+) -> Result<(), String> {
+    let file = std::fs::File::open(path).map_err(|e| e.to_string())?;
+    let mut reader = serde_json::Deserializer::from_reader(std::io::BufReader::new(file));
+    RowsSeed { each }
+        .deserialize(&mut reader)
+        .map_err(|e| e.to_string())?;
+    reader.end().map_err(|e| e.to_string())
+}
+
+/// Hands each element of the outer array to `each` as soon as it is read.
+struct RowsSeed<'f> {
+    each: &'f mut dyn FnMut(Vec<Option<String>>) -> Result<(), ()>,
+}
+
+impl<'de> DeserializeSeed<'de> for RowsSeed<'_> {
+    type Value = ();
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_seq(self)
+    }
+}
+
+impl<'de> Visitor<'de> for RowsSeed<'_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("an array of rows")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        while let Some(row) = seq.next_element::<Vec<Option<String>>>()? {
+            if (self.each)(row).is_err() {
+                return Err(serde::de::Error::custom("the sync stopped taking rows"));
+            }
+        }
+        Ok(())
+    }
+}
+
 /// A statement's answer: its state, the result's columns and the first chunk.
 #[derive(Debug, Deserialize)]
-struct Answer {
+struct StatementAnswer {
     statement_id: Option<String>,
     status: Option<Status>,
     manifest: Option<Manifest>,
     result: Option<Chunk>,
 }
 
-impl Answer {
+impl StatementAnswer {
     /// Whether the statement is still PENDING or RUNNING.
     fn running(&self, call: &str) -> Result<bool, HistoryError> {
         match self.status.as_ref().map(|s| s.state.as_str()) {
@@ -308,9 +621,22 @@ struct Column {
     name: String,
 }
 
-/// One chunk of inline JSON_ARRAY results; every cell is a string or NULL.
+/// One chunk of results (ResultData): inline rows, or the external links to fetch them from.
 #[derive(Debug, Default, Deserialize)]
 struct Chunk {
     data_array: Option<Vec<Vec<Option<String>>>>,
+    #[serde(default)]
+    external_links: Vec<ExternalLink>,
+    next_chunk_internal_link: Option<String>,
+}
+
+/// A pre-signed URL holding one chunk, and the headers its `GET` must carry.
+#[derive(Debug, Deserialize)]
+struct ExternalLink {
+    #[serde(default)]
+    chunk_index: u64,
+    external_link: String,
+    #[serde(default)]
+    http_headers: BTreeMap<String, String>,
     next_chunk_internal_link: Option<String>,
 }

@@ -93,6 +93,37 @@ pub trait QueryHistory: Send + Sync {
         previous: Option<&Checkpoint>,
         sink: &RowSink,
     ) -> Result<Checkpoint, HistoryError>;
+
+    /// Proves the credentials and every privilege [`QueryHistory::read`] needs with the
+    /// cheapest call that does, and says what it saw. By default, the last minute is read;
+    /// sources whose reads skip recent minutes (ingestion latency) ask their views directly,
+    /// so a check always reaches the warehouse.
+    async fn check(&self) -> Result<String, HistoryError> {
+        let until = Utc::now();
+        let request = HistoryRequest {
+            since: until - chrono::Duration::minutes(1),
+            until,
+            page_size: 100,
+        };
+        let (sink, mut pages) = tokio::sync::mpsc::channel::<Vec<HistoryRow>>(4);
+        let count = async move {
+            let mut rows = 0usize;
+            while let Some(page) = pages.recv().await {
+                rows += page.len();
+            }
+            rows
+        };
+        let (read, rows) = tokio::join!(
+            async move {
+                let read = self.read(&request, None, &sink).await;
+                drop(sink);
+                read
+            },
+            count
+        );
+        read?;
+        Ok(format!("readable ({rows} query groups in the last minute)"))
+    }
 }
 
 /// Why a history source failed. Every variant names the call or file involved.

@@ -3,8 +3,12 @@
 //!
 //! `SYS_QUERY_HISTORY.query_text` keeps only 4,000 characters and the Hex comment comes last,
 //! so the marker is searched in the text chunks (including across two neighbouring chunks),
-//! and texts are rebuilt in `sequence` order, grouped and counted in the warehouse. Rows are
-//! streamed from the connection, never collected.
+//! and texts are rebuilt in `sequence` order, grouped and counted in the warehouse. `LISTAGG`
+//! fails the whole statement once one group's result passes 65,535 bytes ("Result size
+//! exceeds LISTAGG limit", <https://docs.aws.amazon.com/redshift/latest/dg/r_WF_LISTAGG.html>),
+//! so only texts of at most [`MAX_AGGREGATED_CHUNKS`] chunks are rebuilt there; longer ones
+//! come back chunk by chunk in a second statement and are joined here, one query at a time.
+//! Rows are streamed from the connection, never collected.
 //! Views: <https://docs.aws.amazon.com/redshift/latest/dg/SYS_QUERY_HISTORY.html>,
 //! <https://docs.aws.amazon.com/redshift/latest/dg/SYS_QUERY_TEXT.html>.
 //!
@@ -27,6 +31,11 @@ use std::time::Duration;
 const GRANT: &str = "Without it Redshift shows a user only their own queries. Grant it with: \
                      GRANT ROLE sys:monitor TO <user> (or ALTER USER <user> SYSLOG ACCESS UNRESTRICTED)";
 const HISTORY_CALL: &str = "query history (SYS_QUERY_HISTORY, SYS_QUERY_TEXT)";
+const LONG_TEXTS_CALL: &str = "long query texts (SYS_QUERY_TEXT chunks)";
+
+/// A SYS_QUERY_TEXT chunk holds at most 4,000 bytes (VARCHAR lengths are bytes in Redshift),
+/// so sixteen of them (64,000 bytes) stay under LISTAGG's 65,535.
+const MAX_AGGREGATED_CHUNKS: usize = 16;
 
 /// How to reach one Redshift cluster or workgroup.
 #[derive(Clone, Debug)]
@@ -99,10 +108,11 @@ impl QueryHistory for Redshift {
         let mut connection = self.connect().await?;
         let dialect = Dialect::detect(&mut connection).await?;
         let users = user_names(&mut connection).await;
+        let window = (timestamp(request.since), timestamp(request.until));
         let sql = statement(dialect);
         let mut rows = sqlx::query(&sql)
-            .bind(timestamp(request.since))
-            .bind(timestamp(request.until))
+            .bind(&window.0)
+            .bind(&window.1)
             .fetch(&mut connection);
         while let Some(row) = rows
             .try_next()
@@ -115,10 +125,105 @@ impl QueryHistory for Redshift {
             }
         }
         drop(rows);
+        read_long_texts(&mut connection, &window, &users, &mut pager).await?;
         pager.finish().await?;
         // The read is complete; a failed goodbye changes nothing.
         let _ = connection.close().await;
         Ok(checkpoint(request.until))
+    }
+}
+
+/// The texts too long for LISTAGG: their chunks arrive in (query, sequence) order and each
+/// query's text is joined as soon as its last chunk is in, so at most one text is held.
+async fn read_long_texts(
+    connection: &mut PgConnection,
+    window: &(String, String),
+    users: &HashMap<String, String>,
+    pager: &mut Pager<'_>,
+) -> Result<(), HistoryError> {
+    let sql = long_texts_statement();
+    let mut rows = sqlx::query(&sql)
+        .bind(&window.0)
+        .bind(&window.1)
+        .fetch(connection);
+    let mut current: Option<LongText> = None;
+    while let Some(row) = rows
+        .try_next()
+        .await
+        .map_err(|e| database_error(LONG_TEXTS_CALL, &e))?
+    {
+        let chunk = LongChunk::decode(&row)?;
+        match current.as_mut() {
+            Some(text) if text.query_id == chunk.query_id => text.text.push_str(&chunk.text),
+            _ => {
+                if let Some(done) = current.replace(LongText::start(chunk)) {
+                    pager.push(done.row(users)).await?;
+                }
+            }
+        }
+    }
+    if let Some(done) = current {
+        pager.push(done.row(users)).await?;
+    }
+    Ok(())
+}
+
+/// One chunk of a long text, with the run it belongs to.
+struct LongChunk {
+    query_id: i64,
+    database: Option<String>,
+    user_id: Option<String>,
+    started: Option<i64>,
+    text: String,
+}
+
+impl LongChunk {
+    fn decode(row: &PgRow) -> Result<LongChunk, HistoryError> {
+        let get = |e| database_error(LONG_TEXTS_CALL, &e);
+        Ok(LongChunk {
+            query_id: row.try_get(0).map_err(get)?,
+            database: row.try_get(1).map_err(get)?,
+            user_id: row.try_get(2).map_err(get)?,
+            started: row.try_get(3).map_err(get)?,
+            text: row
+                .try_get::<Option<String>, _>(4)
+                .map_err(get)?
+                .unwrap_or_default(),
+        })
+    }
+}
+
+/// A long text being joined: one execution, as SYS_QUERY_HISTORY has one row per query.
+struct LongText {
+    query_id: i64,
+    first: LongChunk,
+    text: String,
+}
+
+impl LongText {
+    fn start(mut chunk: LongChunk) -> LongText {
+        LongText {
+            query_id: chunk.query_id,
+            text: std::mem::take(&mut chunk.text),
+            first: chunk,
+        }
+    }
+
+    fn row(self, users: &HashMap<String, String>) -> HistoryRow {
+        let at = self.first.started.and_then(DateTime::from_timestamp_millis);
+        let user = self
+            .first
+            .user_id
+            .map(|id| users.get(&id).cloned().unwrap_or(id));
+        HistoryRow {
+            text: self.text,
+            database: self.first.database,
+            users: user.into_iter().collect(),
+            executions: 1,
+            first_seen: at,
+            last_seen: at,
+            ..HistoryRow::default()
+        }
     }
 }
 
@@ -173,30 +278,45 @@ async fn user_names(connection: &mut PgConnection) -> HashMap<String, String> {
     }
 }
 
-/// The statement. Parameters: `$1` and `$2`, the window as UTC timestamps in text.
-fn statement(dialect: Dialect) -> String {
+/// The runs that ended in the window (one still running at a sync is read by the next) and
+/// their tagged texts' chunks, shared by both statements.
+/// Parameters: `$1` and `$2`, the window as UTC timestamps in text.
+fn tagged_chunks() -> String {
     // Every chunk boundary the marker could straddle: the end of one chunk and the start of
     // the next, each one character shorter than the marker.
     let overlap = HEX_MARKER.len() - 1;
-    let text = dialect.string_agg("c.text", "", Some("c.sequence"));
-    let users = dialect.string_agg("DISTINCT CAST(r.user_id AS VARCHAR(32))", ",", None);
     format!(
         "WITH runs AS (\n  \
            SELECT query_id, user_id, TRIM(database_name) AS database_name, start_time\n  \
            FROM sys_query_history\n  \
            WHERE status = 'success'\n    \
-             AND start_time >= CAST($1 AS TIMESTAMP) AND start_time < CAST($2 AS TIMESTAMP)\n\
+             AND end_time >= CAST($1 AS TIMESTAMP) AND end_time < CAST($2 AS TIMESTAMP)\n\
          ), chunks AS (\n  \
            SELECT t.query_id, t.sequence, t.text\n  \
            FROM sys_query_text t JOIN (SELECT DISTINCT query_id FROM runs) q ON q.query_id = t.query_id\n\
          ), tagged AS (\n  \
-           SELECT DISTINCT a.query_id\n  \
-           FROM chunks a LEFT JOIN chunks b ON b.query_id = a.query_id AND b.sequence = a.sequence + 1\n  \
-           WHERE a.text LIKE '%{HEX_MARKER}%'\n     \
-              OR RIGHT(a.text, {overlap}) || LEFT(b.text, {overlap}) LIKE '%{HEX_MARKER}%'\n\
-         ), texts AS (\n  \
+           SELECT a.query_id, COUNT(*) AS chunk_count\n  \
+           FROM chunks a JOIN (\n    \
+             SELECT DISTINCT a.query_id\n    \
+             FROM chunks a LEFT JOIN chunks b ON b.query_id = a.query_id AND b.sequence = a.sequence + 1\n    \
+             WHERE a.text LIKE '%{HEX_MARKER}%'\n       \
+                OR RIGHT(a.text, {overlap}) || LEFT(b.text, {overlap}) LIKE '%{HEX_MARKER}%'\n  \
+           ) m ON m.query_id = a.query_id\n  \
+           GROUP BY a.query_id\n\
+         )"
+    )
+}
+
+/// Texts of at most [`MAX_AGGREGATED_CHUNKS`] chunks, rebuilt, grouped and counted in the
+/// warehouse.
+fn statement(dialect: Dialect) -> String {
+    let text = dialect.string_agg("c.text", "", Some("c.sequence"));
+    let users = dialect.string_agg("DISTINCT CAST(r.user_id AS VARCHAR(32))", ",", None);
+    format!(
+        "{}, texts AS (\n  \
            SELECT c.query_id, {text} AS query_text\n  \
            FROM chunks c JOIN tagged g ON g.query_id = c.query_id\n  \
+           WHERE g.chunk_count <= {MAX_AGGREGATED_CHUNKS}\n  \
            GROUP BY c.query_id\n\
          )\n\
          SELECT x.query_text, r.database_name, COUNT(*) AS executions,\n       \
@@ -204,7 +324,22 @@ fn statement(dialect: Dialect) -> String {
            CAST(EXTRACT(EPOCH FROM MAX(r.start_time)) * 1000 AS BIGINT) AS last_seen,\n       \
            {users} AS users\n\
          FROM runs r JOIN texts x ON x.query_id = r.query_id\n\
-         GROUP BY x.query_text, r.database_name"
+         GROUP BY x.query_text, r.database_name",
+        tagged_chunks()
+    )
+}
+
+/// The chunks of the longer texts, in the order they are joined.
+fn long_texts_statement() -> String {
+    format!(
+        "{}\n\
+         SELECT c.query_id, r.database_name, CAST(r.user_id AS VARCHAR(32)),\n       \
+           CAST(EXTRACT(EPOCH FROM r.start_time) * 1000 AS BIGINT), c.text\n\
+         FROM chunks c JOIN tagged g ON g.query_id = c.query_id\n  \
+         JOIN runs r ON r.query_id = c.query_id\n\
+         WHERE g.chunk_count > {MAX_AGGREGATED_CHUNKS}\n\
+         ORDER BY c.query_id, c.sequence",
+        tagged_chunks()
     )
 }
 
@@ -283,6 +418,10 @@ mod tests {
         let postgres = statement(Dialect::Postgres);
         assert!(postgres.contains("string_agg(c.text, '' ORDER BY c.sequence)"));
         assert!(!postgres.contains("LISTAGG"));
+        // Only texts LISTAGG can hold are aggregated; the rest come back chunk by chunk.
+        assert!(redshift.contains("WHERE g.chunk_count <= 16"));
+        assert!(long_texts_statement().contains("WHERE g.chunk_count > 16"));
+        assert!(!long_texts_statement().contains("LISTAGG"));
     }
 
     #[test]

@@ -103,6 +103,7 @@ pub(crate) fn column_index(
 /// Where each column of a grouped history answer sits. Every source's SQL names its columns
 /// alike (`QUERY_TEXT`, `DATABASE_NAME`, `SCHEMA_NAME`, `EXECUTIONS`, `FIRST_SEEN`,
 /// `LAST_SEEN`, `USERS` and, when asked for, `ENGINE_TABLES`).
+#[derive(Clone)]
 pub(crate) struct GroupColumns {
     pub(crate) text: usize,
     pub(crate) database: usize,

@@ -6,18 +6,33 @@
 //! on as it arrives.
 
 use crate::rows::{checkpoint, skip_null_text, Cells, GroupColumns, Pager};
-use crate::{Checkpoint, HistoryError, HistoryRequest, QueryHistory, RowSink, Secret, HEX_MARKER};
+use crate::{Checkpoint, HistoryError, HistoryRequest, QueryHistory, RowSink, HEX_MARKER};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use rest::snowflake::{SqlApi, SqlApiSettings};
 use rest::HttpOptions;
 use std::time::Duration;
 
-pub use rest::snowflake::SnowflakeTokenType;
+pub use rest::snowflake::{KeyPair, SnowflakeAuth, SnowflakeTokenType};
 
-/// ACCOUNT_USAGE shows a query up to 45 minutes after it ran: a window that ends later
-/// would be checkpointed past queries not visible yet.
+/// ACCOUNT_USAGE.QUERY_HISTORY shows a query up to 45 minutes after it ran: a window that
+/// ends later would be checkpointed past queries not visible yet.
 const LATENCY_MINUTES: i64 = 45;
+
+/// ACCESS_HISTORY lags further, up to three hours (the latency column of Snowflake's Account
+/// Usage views table). With engine tables on, the window ends that far back, so no query is
+/// stored without the tables the engine will record for it.
+const ACCESS_HISTORY_LATENCY_MINUTES: i64 = 180;
+
+/// A statement runs at most two days by default (`STATEMENT_TIMEOUT_IN_SECONDS` = 172800):
+/// the window is on END_TIME, so a long query is read once it finished, and START_TIME is
+/// bounded this far before the window only to let Snowflake prune.
+const LONGEST_STATEMENT_HOURS: i64 = 48;
+
+/// ACCESS_HISTORY `objectDomain`s that name something a query reads rows from; stages,
+/// functions, procedures and the rest are not tables.
+const TABLE_DOMAINS: &str =
+    "'Table', 'View', 'Materialized view', 'External table', 'Dynamic table', 'Iceberg table', 'Event table'";
 
 /// How to reach one Snowflake account.
 #[derive(Clone, Debug)]
@@ -26,10 +41,9 @@ pub struct SnowflakeConfig {
     pub account: String,
     /// The API base; [`SnowflakeConfig::new`] sets `https://<account>.snowflakecomputing.com`.
     pub account_url: String,
-    /// The bearer token: a programmatic access token, an OAuth token or a key-pair JWT.
-    pub token: Secret,
-    /// What kind of token [`SnowflakeConfig::token`] is.
-    pub token_type: SnowflakeTokenType,
+    /// How statements sign in: a programmatic access token, an OAuth token or the user's
+    /// key pair.
+    pub auth: SnowflakeAuth,
     /// The warehouse that runs the statement; the user's default when `None`.
     pub warehouse: Option<String>,
     /// The role to use; it needs IMPORTED PRIVILEGES on database SNOWFLAKE.
@@ -48,13 +62,12 @@ pub struct SnowflakeConfig {
 
 impl SnowflakeConfig {
     /// A configuration with the account's default URL and default limits.
-    pub fn new(account: impl Into<String>, token: Secret, token_type: SnowflakeTokenType) -> Self {
+    pub fn new(account: impl Into<String>, auth: SnowflakeAuth) -> Self {
         let account = account.into();
         SnowflakeConfig {
             account_url: format!("https://{account}.snowflakecomputing.com"),
             account,
-            token,
-            token_type,
+            auth,
             warehouse: None,
             role: None,
             database: None,
@@ -82,8 +95,7 @@ impl Snowflake {
         );
         let settings = SqlApiSettings {
             account_url: config.account_url.clone(),
-            token: config.token.clone(),
-            token_type: config.token_type,
+            auth: config.auth.clone(),
             warehouse: config.warehouse.clone(),
             role: config.role.clone(),
             database: config.database.clone(),
@@ -128,7 +140,11 @@ impl QueryHistory for Snowflake {
         sink: &RowSink,
     ) -> Result<Checkpoint, HistoryError> {
         let mut pager = Pager::open(sink, request.page_size)?;
-        let latest = Utc::now() - chrono::Duration::minutes(LATENCY_MINUTES);
+        let latency = match self.config.access_history {
+            true => ACCESS_HISTORY_LATENCY_MINUTES,
+            false => LATENCY_MINUTES,
+        };
+        let latest = Utc::now() - chrono::Duration::minutes(latency);
         let until = request.until.min(latest);
         if until <= request.since {
             return Ok(checkpoint(request.since));
@@ -151,16 +167,35 @@ impl QueryHistory for Snowflake {
         pager.finish().await?;
         Ok(checkpoint(until))
     }
+
+    /// One row of each view the read joins, whatever the latency: proves the sign-in, the
+    /// warehouse, the role and its grant.
+    async fn check(&self) -> Result<String, HistoryError> {
+        let mut views = vec!["QUERY_HISTORY"];
+        if self.config.access_history {
+            views.push("ACCESS_HISTORY");
+        }
+        for view in &views {
+            let statement = format!("SELECT 1 FROM SNOWFLAKE.ACCOUNT_USAGE.{view} LIMIT 1");
+            self.api.execute(&statement, &[]).await?;
+        }
+        Ok(format!(
+            "SNOWFLAKE.ACCOUNT_USAGE.{} readable",
+            views.join(" and ")
+        ))
+    }
 }
 
 /// The statement: everything but decoding happens in Snowflake. Times are epoch
-/// milliseconds both ways, so no session time zone or output format matters.
+/// milliseconds both ways, so no session time zone or output format matters. Queries belong
+/// to the window they ended in: one still running at a sync is read by the next.
 fn statement(since: DateTime<Utc>, until: DateTime<Utc>, access_history: bool) -> String {
+    let earliest = (since - chrono::Duration::hours(LONGEST_STATEMENT_HOURS)).timestamp_millis();
     let (since, until) = (since.timestamp_millis(), until.timestamp_millis());
     let (tables_column, tables_join) = if access_history {
         (
             ",\n       ARRAY_UNION_AGG(a.TABLES) AS ENGINE_TABLES",
-            access_history_join(since, until),
+            access_history_join(earliest, until),
         )
     } else {
         ("", String::new())
@@ -173,22 +208,25 @@ fn statement(since: DateTime<Utc>, until: DateTime<Utc>, access_history: bool) -
          ARRAY_UNIQUE_AGG(q.USER_NAME) AS USERS{tables_column}\n\
          FROM SNOWFLAKE.ACCOUNT_USAGE.QUERY_HISTORY q{tables_join}\n\
          WHERE q.QUERY_TEXT ILIKE '%{HEX_MARKER}%'\n  AND q.EXECUTION_STATUS = 'SUCCESS'\n  \
-         AND q.START_TIME >= TO_TIMESTAMP_LTZ({since}, 3)\n  \
-         AND q.START_TIME < TO_TIMESTAMP_LTZ({until}, 3)\n\
+         AND q.START_TIME >= TO_TIMESTAMP_LTZ({earliest}, 3)\n  \
+         AND q.END_TIME >= TO_TIMESTAMP_LTZ({since}, 3)\n  \
+         AND q.END_TIME < TO_TIMESTAMP_LTZ({until}, 3)\n\
          GROUP BY q.QUERY_TEXT, q.DATABASE_NAME, q.SCHEMA_NAME"
     )
 }
 
-/// One row per query with the base objects it read (views resolved to their tables); stages
-/// are not tables. Aggregated per query first so the join does not multiply executions.
-fn access_history_join(since: i64, until: i64) -> String {
+/// One row per query with the objects it named: DIRECT_OBJECTS_ACCESSED keeps views (most
+/// dbt models), where BASE_OBJECTS_ACCESSED "will never specify view names" (ACCESS_HISTORY
+/// reference), and only table-like domains count. Aggregated per query first so the join
+/// does not multiply executions.
+fn access_history_join(earliest: i64, until: i64) -> String {
     format!(
         "\nLEFT JOIN (\n  SELECT ah.QUERY_ID, ARRAY_UNIQUE_AGG(o.value:\"objectName\"::STRING) AS TABLES\n  \
          FROM SNOWFLAKE.ACCOUNT_USAGE.ACCESS_HISTORY ah,\n       \
-         LATERAL FLATTEN(input => ah.BASE_OBJECTS_ACCESSED) o\n  \
-         WHERE ah.QUERY_START_TIME >= TO_TIMESTAMP_LTZ({since}, 3)\n    \
+         LATERAL FLATTEN(input => ah.DIRECT_OBJECTS_ACCESSED) o\n  \
+         WHERE ah.QUERY_START_TIME >= TO_TIMESTAMP_LTZ({earliest}, 3)\n    \
          AND ah.QUERY_START_TIME < TO_TIMESTAMP_LTZ({until}, 3)\n    \
-         AND o.value:\"objectDomain\"::STRING <> 'Stage'\n  \
+         AND o.value:\"objectDomain\"::STRING IN ({TABLE_DOMAINS})\n  \
          GROUP BY ah.QUERY_ID\n) a ON a.QUERY_ID = q.QUERY_ID"
     )
 }

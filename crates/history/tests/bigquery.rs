@@ -244,6 +244,8 @@ fn check_query(body: &Value, project: &str) {
     assert_eq!(body["maxResults"], 2);
     assert_eq!(body["timeoutMs"], 50);
     assert_eq!(body["location"], "us");
+    // The same requestId on every retry makes the POST idempotent (QueryRequest.requestId).
+    assert_eq!(body["requestId"].as_str().map(str::len), Some(36));
     let query = body["query"].as_str().unwrap();
     for part in [
         &format!("FROM `{project}`.`region-us`.INFORMATION_SCHEMA.JOBS_BY_PROJECT j"),
@@ -251,12 +253,19 @@ fn check_query(body: &Value, project: &str) {
         "j.job_type = 'QUERY'",
         "j.state = 'DONE'",
         "j.error_result IS NULL",
+        // Jobs belong to the window they ended in, so one RUNNING at a sync is read by the
+        // next; creation_time (the partitioning column) bounds the scan by six hours, the
+        // longest a query job runs.
         &format!(
             "j.creation_time >= TIMESTAMP_MILLIS({})",
+            (at(1, 0, 0) - chrono::Duration::hours(6)).timestamp_millis()
+        ),
+        &format!(
+            "j.end_time >= TIMESTAMP_MILLIS({})",
             at(1, 0, 0).timestamp_millis()
         ),
         &format!(
-            "j.creation_time < TIMESTAMP_MILLIS({})",
+            "j.end_time < TIMESTAMP_MILLIS({})",
             at(2, 0, 0).timestamp_millis()
         ),
         "GROUP BY j.query, j.project_id",
@@ -266,6 +275,13 @@ fn check_query(body: &Value, project: &str) {
     ] {
         assert!(query.contains(part), "missing {part:?} in\n{query}");
     }
+    crate::mock::assert_reads(
+        query,
+        sql::Dialect::BigQuery,
+        &[&format!(
+            "{project}.region-us.INFORMATION_SCHEMA.JOBS_BY_PROJECT"
+        )],
+    );
 }
 
 #[tokio::test]
@@ -331,3 +347,19 @@ error_cases!(ErrorCases {
     first_call: "POST /bigquery/v2/projects/acme-analytics/queries",
     grant: "roles/bigquery.resourceViewer (bigquery.jobs.listAll)",
 });
+
+/// A `jobs.query` POST resent after a 5xx carries the same requestId, so BigQuery runs the
+/// job once however often the request arrives.
+#[tokio::test]
+async fn a_resent_query_keeps_its_request_id() {
+    let mut replies = vec![Reply::raw(503, "backend error")];
+    replies.extend(one_page());
+    let mock = Mock::start(replies).await;
+    let (result, _) = read(&BigQuery::new(with_token(&mock.url)), &window(1)).await;
+    result.unwrap();
+    let seen = mock.seen();
+    assert_eq!(seen.len(), 2);
+    let ids: Vec<Value> = seen.iter().map(|s| s.json()["requestId"].clone()).collect();
+    assert!(ids[0].is_string(), "{ids:?}");
+    assert_eq!(ids[0], ids[1]);
+}

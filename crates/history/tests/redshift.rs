@@ -179,3 +179,56 @@ async fn a_refused_connection_names_the_server_but_not_the_password() {
     );
     assert!(!text.contains("pa55word"), "{text}");
 }
+
+/// A Hex query past LISTAGG's 65,535-byte limit (long IN lists are common in BI SQL) once
+/// failed the whole statement on Redshift, every sync; now it comes back whole, rebuilt
+/// here from its chunks, beside the texts Redshift joined itself.
+#[tokio::test]
+async fn texts_past_the_listagg_limit_are_rebuilt_from_their_chunks() {
+    let Some(server) =
+        PgServer::start("redshift::texts_past_the_listagg_limit_are_rebuilt_from_their_chunks")
+    else {
+        return;
+    };
+    let mut db = PgConnection::connect(&server.url("postgres"))
+        .await
+        .unwrap();
+    sqlx::raw_sql(TABLES).execute(&mut db).await.unwrap();
+    let ids: Vec<String> = (0..9000).map(|i| format!("'{i:06}'")).collect();
+    let huge = hex_sql(
+        &format!(
+            "select * from finance.ledger where account in ({})",
+            ids.join(", ")
+        ),
+        "p-huge",
+    );
+    let huge_chunks = chunks(&huge);
+    assert!(huge.len() > 70_000 && huge_chunks.len() > 16);
+    let short = hex_sql("select * from public.orders", "p-orders");
+
+    add(&mut db, 1, 10, "success", at(1, 8, 0), &huge_chunks).await;
+    add(&mut db, 2, 10, "success", at(1, 9, 0), &[&short]).await;
+    add(&mut db, 3, 10, "success", at(1, 10, 0), &huge_chunks).await;
+    add(&mut db, 4, 10, "failed", at(1, 11, 0), &huge_chunks).await;
+
+    let source = Redshift::new(RedshiftConfig::new(Secret::new(server.url("postgres"))));
+    let (result, pages) = read(&source, &window(10)).await;
+    result.unwrap();
+    let mut rows: Vec<HistoryRow> = pages.into_iter().flatten().collect();
+    rows.sort_by_key(|row| row.first_seen);
+    let texts: Vec<(&str, u64)> = rows
+        .iter()
+        .map(|r| (&r.text[r.text.len() - 20..], r.executions))
+        .collect();
+    assert_eq!(rows.len(), 3, "{texts:?}");
+    assert_eq!(rows[0].text, huge, "rebuilt in sequence order");
+    assert_eq!(rows[1].text, short);
+    assert_eq!(rows[2].text, huge);
+    assert_eq!(
+        rows.iter().map(|r| r.executions).collect::<Vec<_>>(),
+        [1, 1, 1]
+    );
+    assert_eq!(rows[0].users, ["postgres"]);
+    assert_eq!(rows[0].first_seen, Some(at(1, 8, 0)));
+    assert_eq!(rows[2].last_seen, Some(at(1, 10, 0)));
+}

@@ -2,6 +2,7 @@
 //! starts, then synced from its JSON log and from pg_stat_statements.
 
 use crate::{hex_comment, store_with};
+use history::postgres::LogFormat;
 use model::WarehouseKind;
 use sqlx::Connection;
 use std::sync::atomic::AtomicU64;
@@ -69,13 +70,14 @@ async fn run_hex_queries(conn: &mut sqlx::PgConnection, schema: &str) {
 }
 
 /// The logging collector writes asynchronously: wait until the log holds `needle`.
-fn wait_for_log(dir: &str, needle: &str) {
+fn wait_for_log(dir: &str, extension: &str, needle: &str) {
     let deadline = Instant::now() + Duration::from_secs(15);
     while Instant::now() < deadline {
         let found = std::fs::read_dir(dir)
             .into_iter()
             .flatten()
             .flatten()
+            .filter(|e| e.path().extension().is_some_and(|x| x == extension))
             .any(|e| std::fs::read_to_string(e.path()).is_ok_and(|t| t.contains(needle)));
         if found {
             return;
@@ -99,15 +101,29 @@ fn target(environment: &str, source: Arc<dyn history::QueryHistory>) -> HistoryT
 
 #[tokio::test]
 async fn the_json_log_attributes_every_execution_to_its_project_and_cell() {
-    let Some((url, log_dir)) = server("jsonlog") else {
+    the_log_attributes_every_execution(LogFormat::Json, "hx_log").await;
+}
+
+/// The same server writes csvlog beside jsonlog (scripts/with-postgres): read alone, it tells
+/// the same story.
+#[tokio::test]
+async fn the_csv_log_attributes_every_execution_to_its_project_and_cell() {
+    the_log_attributes_every_execution(LogFormat::Csv, "hx_csvlog").await;
+}
+
+async fn the_log_attributes_every_execution(format: LogFormat, schema: &str) {
+    let Some((url, log_dir)) = server(&format!("{format:?} log")) else {
         return;
     };
-    let schema = "hx_log";
     let mut conn = warehouse(&url, schema).await;
     run_hex_queries(&mut conn, schema).await;
-    wait_for_log(&log_dir, &names(schema));
+    let extension = match format {
+        LogFormat::Json => "json",
+        LogFormat::Csv => "csv",
+    };
+    wait_for_log(&log_dir, extension, &names(schema));
     let (store, _dir) = store_with("pg", WarehouseKind::Postgres).await;
-    let log = Arc::new(history::postgres::ServerLog::new(&log_dir));
+    let log = Arc::new(history::postgres::ServerLog::new(&log_dir).with_format(format));
     let summary = sync_history(
         &store,
         &target("log", log.clone()),
@@ -221,4 +237,67 @@ async fn pg_stat_statements_counts_runs_from_the_growth_of_calls() {
         .await
         .unwrap();
     assert_eq!(customers[0].runs, 3);
+}
+
+/// pg_stat_statements before 1.9 (PostgreSQL 13, or a database whose extension was never
+/// updated) has no `toplevel` column: every sync once failed with "column s.toplevel does
+/// not exist". A database of its own holds the extension at 1.8, installed from the scripts
+/// PostgreSQL 15 still ships.
+#[tokio::test]
+async fn pg_stat_statements_without_toplevel_is_read_too() {
+    let Some((url, _)) = server("pg_stat_statements 1.8") else {
+        return;
+    };
+    let mut admin = sqlx::PgConnection::connect(&url).await.unwrap();
+    for statement in [
+        "DROP DATABASE IF EXISTS pss_old WITH (FORCE)",
+        "CREATE DATABASE pss_old",
+    ] {
+        sqlx::raw_sql(statement).execute(&mut admin).await.unwrap();
+    }
+    let old_url = format!("{}/pss_old", url.rsplit_once('/').unwrap().0);
+    let mut db = sqlx::PgConnection::connect(&old_url).await.unwrap();
+    sqlx::raw_sql("CREATE EXTENSION pg_stat_statements VERSION '1.8'")
+        .execute(&mut db)
+        .await
+        .unwrap();
+    let columns: Vec<String> = sqlx::query_scalar(
+        "SELECT attname::text FROM pg_attribute WHERE attrelid = 'pg_stat_statements'::regclass",
+    )
+    .fetch_all(&mut db)
+    .await
+    .unwrap();
+    assert!(!columns.iter().any(|c| c == "toplevel"), "{columns:?}");
+    let schema = "hx_stat_old";
+    sqlx::raw_sql(&format!(
+        "CREATE SCHEMA {schema}; CREATE TABLE {schema}.orders (id int, customer_id int, order_date date, amount numeric);
+         CREATE TABLE {schema}.customers (id int, name text);"
+    ))
+    .execute(&mut db)
+    .await
+    .unwrap();
+    run_hex_queries(&mut db, schema).await;
+
+    let (store, _dir) = store_with("pg", WarehouseKind::Postgres).await;
+    let source = Arc::new(history::postgres::StatStatements::new(
+        history::Secret::new(old_url),
+    ));
+    let summary = sync_history(
+        &store,
+        &target("stats", source),
+        Arc::new(AtomicU64::new(0)),
+    )
+    .await
+    .unwrap();
+    assert!(summary.hex_rows >= 2, "{summary:?}");
+    let orders = store
+        .hex_usage("pg", &format!("pss_old.{schema}.orders"), "2000-01-01")
+        .await
+        .unwrap();
+    let runs: i64 = orders
+        .iter()
+        .filter(|u| u.cell_id.as_deref() != Some("a2"))
+        .map(|u| u.runs)
+        .sum();
+    assert_eq!(runs, 4, "{orders:?}");
 }

@@ -10,7 +10,7 @@ use crate::api::RelationPages;
 use crate::{Column, Introspect, IntrospectError, Relation, RelationKind, RelationSink, SchemaRef};
 use async_trait::async_trait;
 use chrono::DateTime;
-use model::Secret;
+pub use rest::databricks::DatabricksAuth;
 use rest::{HttpClient, HttpOptions, Request};
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
@@ -20,8 +20,9 @@ use serde::Deserialize;
 pub struct DatabricksCatalogConfig {
     /// The workspace URL, e.g. `https://adb-1234567890123456.7.azuredatabricks.net`.
     pub host: String,
-    /// A personal access token (or OAuth token) of the principal to read as.
-    pub token: Secret,
+    /// How the principal to read as signs in: a personal access token or OAuth
+    /// machine-to-machine.
+    pub auth: DatabricksAuth,
     /// The catalogs to read; empty means every catalog the principal can list.
     pub catalogs: Vec<String>,
     /// Time limits and retries of each HTTP call.
@@ -30,10 +31,10 @@ pub struct DatabricksCatalogConfig {
 
 impl DatabricksCatalogConfig {
     /// A configuration for every catalog, with default limits.
-    pub fn new(host: impl Into<String>, token: Secret) -> Self {
+    pub fn new(host: impl Into<String>, auth: DatabricksAuth) -> Self {
         DatabricksCatalogConfig {
             host: host.into(),
-            token,
+            auth,
             catalogs: Vec::new(),
             http: HttpOptions::default(),
         }
@@ -164,9 +165,8 @@ impl Listing<'_> {
             Next::First => None,
             Next::Token(token) => Some(token),
         };
-        let mut request = Request::get(&self.url)
-            .bearer(&self.source.config.token)
-            .grant(&self.grant);
+        let bearer = self.source.config.auth.bearer().await?;
+        let mut request = Request::get(&self.url).bearer(&bearer).grant(&self.grant);
         for (name, value) in &self.params {
             request = request.query(name, value);
         }

@@ -14,12 +14,11 @@ use crate::api::{unexpected, RelationPages};
 use crate::{Column, Introspect, IntrospectError, Relation, RelationKind, RelationSink, SchemaRef};
 use async_trait::async_trait;
 use chrono::DateTime;
-use model::Secret;
 use rest::snowflake::{quote, SqlApi, SqlApiSettings};
 use rest::{HttpOptions, RestError};
 use std::time::Duration;
 
-pub use rest::snowflake::SnowflakeTokenType;
+pub use rest::snowflake::{KeyPair, SnowflakeAuth, SnowflakeTokenType};
 
 /// How to reach one Snowflake account's catalog.
 #[derive(Clone, Debug)]
@@ -28,10 +27,9 @@ pub struct SnowflakeCatalogConfig {
     pub account: String,
     /// The API base; [`SnowflakeCatalogConfig::new`] sets `https://<account>.snowflakecomputing.com`.
     pub account_url: String,
-    /// The bearer token: a programmatic access token, an OAuth token or a key-pair JWT.
-    pub token: Secret,
-    /// What kind of token [`SnowflakeCatalogConfig::token`] is.
-    pub token_type: SnowflakeTokenType,
+    /// How statements sign in: a programmatic access token, an OAuth token or the user's
+    /// key pair.
+    pub auth: SnowflakeAuth,
     /// The role to read as; the catalog shows only what it may use. The user's default
     /// when `None`.
     pub role: Option<String>,
@@ -49,13 +47,12 @@ pub struct SnowflakeCatalogConfig {
 
 impl SnowflakeCatalogConfig {
     /// A configuration with the account's default URL, every database and default limits.
-    pub fn new(account: impl Into<String>, token: Secret, token_type: SnowflakeTokenType) -> Self {
+    pub fn new(account: impl Into<String>, auth: SnowflakeAuth) -> Self {
         let account = account.into();
         SnowflakeCatalogConfig {
             account_url: format!("https://{account}.snowflakecomputing.com"),
             account,
-            token,
-            token_type,
+            auth,
             role: None,
             warehouse: None,
             databases: Vec::new(),
@@ -77,8 +74,7 @@ impl SnowflakeCatalog {
     pub fn new(config: SnowflakeCatalogConfig) -> Self {
         let settings = SqlApiSettings {
             account_url: config.account_url.clone(),
-            token: config.token.clone(),
-            token_type: config.token_type,
+            auth: config.auth.clone(),
             warehouse: config.warehouse.clone(),
             role: config.role.clone(),
             database: None,
@@ -142,23 +138,16 @@ impl SnowflakeCatalog {
         Ok(databases)
     }
 
-    /// A rejected statement as the error to show: a 403, or the SQL error Snowflake gives
-    /// (422) for an object the role may not see, says what to grant on `database`.
+    /// A rejected statement as the error to show: a 403 (which the SQL API client makes of
+    /// the 422 Snowflake gives for an object the role may not see) says what to grant on
+    /// `database`.
     fn explain(&self, error: RestError, database: Option<&str>) -> IntrospectError {
-        let grant = grant(self.config.role.as_deref(), database);
         match error {
             RestError::Forbidden { call, message, .. } => IntrospectError::Forbidden {
                 call,
                 message,
-                grant,
+                grant: grant(self.config.role.as_deref(), database),
             },
-            RestError::Http { call, status, body } if status == 422 && not_authorized(&body) => {
-                IntrospectError::Forbidden {
-                    call,
-                    message: sql_error_message(&body),
-                    grant,
-                }
-            }
             other => other.into(),
         }
     }
@@ -370,17 +359,6 @@ fn grant(role: Option<&str>, database: Option<&str>) -> String {
 
 /// Snowflake's SQL error for an object the role may not use reads "does not exist or not
 /// authorized" (or "Insufficient privileges"), not 403.
-fn not_authorized(body: &str) -> bool {
-    body.contains("not authorized") || body.contains("Insufficient privileges")
-}
-
-/// The `message` of a SQL API error body, or the body itself.
-fn sql_error_message(body: &str) -> String {
-    let json: Option<serde_json::Value> = serde_json::from_str(body).ok();
-    let message = json.as_ref().and_then(|json| json["message"].as_str());
-    message.unwrap_or(body).to_string()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -9,7 +9,8 @@ use warehouse::databricks::{DatabricksCatalog, DatabricksCatalogConfig};
 use warehouse::{Column, Introspect, Relation, RelationKind, SchemaRef};
 
 fn config(url: &str) -> DatabricksCatalogConfig {
-    let mut config = DatabricksCatalogConfig::new(url, Secret::new(TOKEN));
+    let auth = warehouse::databricks::DatabricksAuth::Token(Secret::new(TOKEN));
+    let mut config = DatabricksCatalogConfig::new(url, auth);
     config.http = fast_http();
     config
 }
