@@ -130,43 +130,15 @@ async fn catalog_row(target: &IntrospectTarget) -> Row {
     }
 }
 
-/// Reads the last minute of history: proves the login and the privileges the real query
-/// needs, and returns at once on a quiet warehouse.
+/// The source's own check: the cheapest call that proves the login and the privileges the
+/// real read needs.
 async fn history_row(target: &HistoryTarget) -> Row {
-    let until = chrono::Utc::now();
-    let request = history::HistoryRequest {
-        since: until - chrono::Duration::minutes(1),
-        until,
-        page_size: 100,
-    };
-    let (sink, mut rows) = tokio::sync::mpsc::channel::<Vec<history::HistoryRow>>(4);
-    let drain = tokio::spawn(async move {
-        let mut n = 0usize;
-        while let Some(page) = rows.recv().await {
-            n += page.len();
-        }
-        n
-    });
-    let read = tokio::time::timeout(
-        Duration::from_secs(120),
-        target.source.read(&request, None, &sink),
-    )
-    .await;
-    drop(sink);
-    let seen = drain.await.unwrap_or(0);
-    let (ok, detail) = match read {
-        Ok(Ok(_)) => (
-            true,
-            format!(
-                "{}: readable ({seen} query groups in the last minute)",
-                target.source.describe()
-            ),
-        ),
+    let describe = target.source.describe();
+    let checked = tokio::time::timeout(Duration::from_secs(120), target.source.check()).await;
+    let (ok, detail) = match checked {
+        Ok(Ok(what)) => (true, format!("{describe}: {what}")),
         Ok(Err(e)) => (false, e.to_string()),
-        Err(_) => (
-            false,
-            format!("{}: no answer within 120 s", target.source.describe()),
-        ),
+        Err(_) => (false, format!("{describe}: no answer within 120 s")),
     };
     Row {
         source: format!("query history ({})", target.environment),
@@ -187,28 +159,8 @@ async fn hex_row(target: &HexTarget) -> Row {
         HexAccess::Ready(client) => client,
         HexAccess::Missing(message) => return row(false, message.clone()),
     };
-    let projects = match client.projects().await {
-        Ok(projects) => projects,
-        Err(e) => return row(false, e.to_string()),
-    };
-    let connections = match client.data_connections().await {
-        Ok(connections) => connections,
-        Err(e) => return row(false, e.to_string()),
-    };
-    let queried = match projects.first() {
-        None => "not checked (no projects)".to_string(),
-        Some(p) => match client.queried_tables(&p.id).await {
-            Ok(hex::QueriedTables::Tables(_)) => "available".into(),
-            Ok(hex::QueriedTables::Unavailable(why)) => format!("unavailable ({why})"),
-            Err(e) => return row(false, e.to_string()),
-        },
-    };
-    row(
-        true,
-        format!(
-            "{} projects, {} data connections; queried tables: {queried}",
-            projects.len(),
-            connections.len()
-        ),
-    )
+    match client.check().await {
+        Ok(detail) => row(true, detail),
+        Err(e) => row(false, e.to_string()),
+    }
 }

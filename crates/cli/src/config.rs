@@ -15,7 +15,7 @@ use sync::{CloudSource, DbtSource, HistoryTarget, IntrospectTarget, SyncTarget};
 use warehouse::bigquery::{BigQueryCatalog, BigQueryCatalogConfig, BigQueryCredentials};
 use warehouse::databricks::{DatabricksCatalog, DatabricksCatalogConfig};
 use warehouse::postgres::PostgresCatalog;
-use warehouse::snowflake::{SnowflakeCatalog, SnowflakeCatalogConfig, SnowflakeTokenType};
+use warehouse::snowflake::{SnowflakeCatalog, SnowflakeCatalogConfig};
 use warehouse::Introspect;
 
 /// The example config, embedded so `downstream default-config` prints it anywhere.
@@ -105,6 +105,14 @@ pub struct WarehouseAccess {
     pub warehouse_id: Option<String>,
     /// Variable holding a token.
     pub token_env: Option<String>,
+    /// Snowflake: what kind of token `token_env` holds.
+    pub token_type: Option<String>,
+    /// Snowflake: variable holding the user's PEM private key (key-pair sign-in).
+    pub private_key_env: Option<String>,
+    /// Databricks: a service principal's application id (OAuth machine-to-machine).
+    pub client_id: Option<String>,
+    /// Databricks: variable holding that service principal's OAuth secret.
+    pub client_secret_env: Option<String>,
     /// Variable holding service-account credentials JSON.
     pub credentials_env: Option<String>,
 }
@@ -123,6 +131,10 @@ impl WarehouseAccess {
             ("location ", &self.location),
             ("warehouse id ", &self.warehouse_id),
             ("token from $", &self.token_env),
+            ("token type ", &self.token_type),
+            ("private key from $", &self.private_key_env),
+            ("OAuth client ", &self.client_id),
+            ("OAuth secret from $", &self.client_secret_env),
             ("credentials from $", &self.credentials_env),
         ];
         let parts: Vec<String> = fields
@@ -349,19 +361,26 @@ fn catalog_source(kind: &str, a: &WarehouseAccess) -> Result<Option<Arc<dyn Intr
             .url_env
             .as_ref()
             .map(|v| Arc::new(PostgresCatalog::from_env(v.clone())) as Arc<dyn Introspect>),
-        "snowflake" => match (&a.account, secret(&a.token_env)?) {
-            (Some(account), Some(token)) => {
-                let mut config = SnowflakeCatalogConfig::new(
-                    account.clone(),
-                    token,
-                    SnowflakeTokenType::ProgrammaticAccessToken,
-                );
-                config.role = a.role.clone();
-                config.warehouse = a.warehouse.clone();
-                Some(Arc::new(SnowflakeCatalog::new(config)))
+        "snowflake" => {
+            let (token, key) = (secret(&a.token_env)?, secret(&a.private_key_env)?);
+            match &a.account {
+                Some(account) if token.is_some() || key.is_some() => {
+                    let auth = crate::credentials::snowflake_auth(
+                        account,
+                        a.user.as_deref(),
+                        token,
+                        a.token_type.as_deref(),
+                        key,
+                    )
+                    .map_err(|e| format!("{e:#}"))?;
+                    let mut config = SnowflakeCatalogConfig::new(account.clone(), auth);
+                    config.role = a.role.clone();
+                    config.warehouse = a.warehouse.clone();
+                    Some(Arc::new(SnowflakeCatalog::new(config)))
+                }
+                _ => None,
             }
-            _ => None,
-        },
+        }
         "bigquery" => {
             let credentials = match (secret(&a.credentials_env)?, secret(&a.token_env)?) {
                 (Some(key), _) => Some(BigQueryCredentials::ServiceAccountKey(key)),
@@ -385,12 +404,24 @@ fn catalog_source(kind: &str, a: &WarehouseAccess) -> Result<Option<Arc<dyn Intr
                 _ => None,
             }
         }
-        "databricks" => match (&a.host, secret(&a.token_env)?) {
-            (Some(host), Some(token)) => Some(Arc::new(DatabricksCatalog::new(
-                DatabricksCatalogConfig::new(host.clone(), token),
-            ))),
-            _ => None,
-        },
+        "databricks" => {
+            let (token, client_secret) = (secret(&a.token_env)?, secret(&a.client_secret_env)?);
+            match &a.host {
+                Some(host) if token.is_some() || client_secret.is_some() => {
+                    let auth = crate::credentials::databricks_auth(
+                        host,
+                        token,
+                        a.client_id.as_deref(),
+                        client_secret,
+                    )
+                    .map_err(|e| format!("{e:#}"))?;
+                    Some(Arc::new(DatabricksCatalog::new(
+                        DatabricksCatalogConfig::new(host.clone(), auth),
+                    )))
+                }
+                _ => None,
+            }
+        }
         _ => None,
     })
 }

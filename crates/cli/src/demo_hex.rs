@@ -46,6 +46,7 @@ pub async fn workspace(connection: &str, database: &str) -> Result<HexTarget> {
             schema: None,
         }],
         overrides: BTreeMap::new(),
+        queried_tables_every: chrono::Duration::hours(24),
     })
 }
 

@@ -13,6 +13,9 @@ use sync::{ConnectionIdentity, HexAccess, HexTarget};
 /// Cells are read again only after an edit, so an hourly round costs a few requests.
 const REFRESH_SECONDS: u64 = 3_600;
 
+/// queriedTables changes with published runs: read again daily, one request per project.
+const QUERIED_TABLES_HOURS: u32 = 24;
+
 /// One `[[hex]]` block as written.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -21,6 +24,7 @@ pub struct RawHex {
     workspace_url: String,
     token_env: String,
     refresh_seconds: Option<u64>,
+    queried_tables_hours: Option<u32>,
     requests_per_minute: Option<u32>,
     requests_per_hour: Option<u32>,
     #[serde(default)]
@@ -54,7 +58,7 @@ pub fn resolve(raw: RawHex, ours: &[ConnectionIdentity]) -> Result<HexSource> {
             HexAccess::Ready(Arc::new(HexClient::new(config(&raw, location.clone(), token))))
         }
         _ => HexAccess::Missing(format!(
-            "${} is not set in the environment: create a workspace token under Settings → API keys in Hex (read access to projects and \"read project queried tables\") and export it",
+            "${} is not set in the environment: create a workspace token under Settings → API keys in Hex (scopes Projects, Cells and Data connections: Read access, and \"Read project queried tables\" on Enterprise plans) and export it",
             raw.token_env
         )),
     };
@@ -65,6 +69,11 @@ pub fn resolve(raw: RawHex, ours: &[ConnectionIdentity]) -> Result<HexSource> {
             client,
             connections: ours.to_vec(),
             overrides: raw.connections,
+            queried_tables_every: chrono::Duration::hours(i64::from(
+                raw.queried_tables_hours
+                    .unwrap_or(QUERIED_TABLES_HOURS)
+                    .max(1),
+            )),
         },
         refresh_seconds: raw.refresh_seconds.unwrap_or(REFRESH_SECONDS).max(60),
     })

@@ -9,7 +9,7 @@ use history::databricks::{Databricks, DatabricksConfig};
 use history::file::FileHistory;
 use history::postgres::{ServerLog, StatStatements};
 use history::redshift::{Redshift, RedshiftConfig};
-use history::snowflake::{Snowflake, SnowflakeConfig, SnowflakeTokenType};
+use history::snowflake::{Snowflake, SnowflakeConfig};
 use history::{QueryHistory, Secret};
 use model::WarehouseKind;
 use serde::Deserialize;
@@ -44,6 +44,15 @@ pub struct RawHistory {
     account_url: Option<String>,
     token_env: Option<String>,
     token_type: Option<String>,
+    /// Snowflake key-pair sign-in: the user and the variable holding the PEM private key.
+    user: Option<String>,
+    private_key_env: Option<String>,
+    /// Databricks OAuth machine-to-machine sign-in of a service principal.
+    client_id: Option<String>,
+    client_secret_env: Option<String>,
+    /// The Databricks workspace whose statements to read (system.query.history holds every
+    /// workspace of the region); found from the workspace itself when not given.
+    workspace_id: Option<String>,
     role: Option<String>,
     warehouse: Option<String>,
     #[serde(default)]
@@ -117,24 +126,15 @@ fn source(raw: &RawHistory, base: &Path) -> Result<Arc<dyn QueryHistory>> {
 }
 
 fn snowflake(raw: &RawHistory) -> Result<SnowflakeConfig> {
-    let token_type = match raw
-        .token_type
-        .as_deref()
-        .unwrap_or("PROGRAMMATIC_ACCESS_TOKEN")
-    {
-        "PROGRAMMATIC_ACCESS_TOKEN" => SnowflakeTokenType::ProgrammaticAccessToken,
-        "OAUTH" => SnowflakeTokenType::OAuth,
-        "KEYPAIR_JWT" => SnowflakeTokenType::KeypairJwt,
-        other => bail!(
-            "token_type = {other:?}: expected PROGRAMMATIC_ACCESS_TOKEN, OAUTH or KEYPAIR_JWT"
-        ),
-    };
     let account = need(&raw.account, "account")?;
-    let mut config = SnowflakeConfig::new(
-        account.clone(),
-        secret(&raw.token_env, "token_env")?,
-        token_type,
-    );
+    let auth = crate::credentials::snowflake_auth(
+        account,
+        raw.user.as_deref(),
+        optional_secret(&raw.token_env, "token_env")?,
+        raw.token_type.as_deref(),
+        optional_secret(&raw.private_key_env, "private_key_env")?,
+    )?;
+    let mut config = SnowflakeConfig::new(account.clone(), auth);
     if let Some(url) = &raw.account_url {
         config.account_url = url.trim_end_matches('/').to_string();
     }
@@ -168,12 +168,15 @@ fn bigquery(raw: &RawHistory) -> Result<BigQueryConfig> {
 fn databricks(raw: &RawHistory) -> Result<DatabricksConfig> {
     let host = need(&raw.host, "host")?;
     let warehouse = need(&raw.warehouse_id, "warehouse_id")?;
-    let mut config = DatabricksConfig::new(
-        host.clone(),
-        secret(&raw.token_env, "token_env")?,
-        warehouse.clone(),
-    );
+    let auth = crate::credentials::databricks_auth(
+        host,
+        optional_secret(&raw.token_env, "token_env")?,
+        raw.client_id.as_deref(),
+        optional_secret(&raw.client_secret_env, "client_secret_env")?,
+    )?;
+    let mut config = DatabricksConfig::new(host.clone(), auth, warehouse.clone());
     config.table_lineage = raw.table_lineage;
+    config.workspace_id = raw.workspace_id.clone();
     Ok(config)
 }
 
@@ -188,6 +191,14 @@ fn secret(variable: &Option<String>, field: &str) -> Result<Secret> {
     let variable = need(variable, field)?;
     Secret::from_env(variable)
         .map_err(|missing| MissingSecret(format!("{field}: {missing}")).into())
+}
+
+/// The secret `field` names, or `None` when the config names no variable there.
+fn optional_secret(variable: &Option<String>, field: &str) -> Result<Option<Secret>> {
+    match variable {
+        Some(_) => secret(variable, field).map(Some),
+        None => Ok(None),
+    }
 }
 
 /// A secret the config names but the environment lacks: the source fails at each sync

@@ -9,6 +9,7 @@ mod auth_config;
 mod catalog;
 mod check;
 mod config;
+mod credentials;
 mod demo;
 mod demo_hex;
 mod export;

@@ -76,9 +76,10 @@ async fn a_workspace_without_queried_tables_still_passes_and_says_so() {
     let hex = Mock::start(vec![
         page(json!([{"id": "p1", "title": "Revenue", "type": "PROJECT"}])),
         page(json!([{"id": "hc", "name": "Prod", "type": "postgres"}])),
+        page(json!([{"id": "c1", "cellType": "SQL"}])),
         Reply::json(
             403,
-            json!({"details": "Enterprise plan required", "traceId": "t"}),
+            json!({"reason": "Enterprise plan required", "traceId": "t"}),
         ),
     ])
     .await;
@@ -87,10 +88,25 @@ async fn a_workspace_without_queried_tables_still_passes_and_says_so() {
     let shown = text(&out);
     assert_eq!(out.status.code(), Some(0), "{shown}");
     assert!(
-        shown.contains("1 projects, 1 data connections; queried tables: unavailable"),
+        shown.contains("projects readable; data connections readable; cells readable; queried tables not readable"),
         "{shown}"
     );
-    assert!(shown.contains("Enterprise plan required"), "{shown}");
+    assert!(shown.contains("Read project queried tables"), "{shown}");
+    // The cheapest calls: one value of each listing.
+    let calls: Vec<String> = hex
+        .seen()
+        .iter()
+        .map(|s| format!("{} {}", s.path, s.query))
+        .collect();
+    assert_eq!(
+        calls,
+        [
+            "/api/v1/projects limit=1",
+            "/api/v1/data-connections limit=1",
+            "/api/v1/cells projectId=p1&limit=1",
+            "/api/v1/projects/p1/queriedTables limit=1",
+        ]
+    );
 }
 
 #[test]

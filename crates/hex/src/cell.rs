@@ -1,14 +1,19 @@
 //! Cells of a project, with the SQL of SQL cells.
+//!
+//! Shape: `GET /v1/cells` in Hex's OpenAPI document: `id` ("scoped to a specific version" of
+//! the project), `staticId` (stable across versions), `cellType`, `label`,
+//! `dataConnectionId`, `projectId` and `contents {codeCell, sqlCell {source,
+//! outputDataframe}, markdownCell}`. ListCells reads the project's draft version.
 
-use crate::lenient;
 use serde::Deserialize;
 
 /// A cell of a Hex project.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Cell {
-    /// The cell id, as in `selectedCellId`.
+    /// The cell id of the draft version.
     pub id: String,
-    /// The id that stays the same across the project's versions.
+    /// The id that stays the same across the project's versions. Which of the two a query
+    /// comment's `selectedCellId` carries is not documented, so both are kept.
     pub static_id: Option<String>,
     /// `SQL`, `CODE`, `MARKDOWN`, `CHART`, ...; empty if Hex sent none.
     pub cell_type: String,
@@ -20,8 +25,11 @@ pub struct Cell {
     pub project_id: Option<String>,
     /// A SQL cell's source (`contents.sqlCell.source`).
     pub sql: Option<String>,
-    /// A SQL cell that queries dataframes of the project rather than the warehouse: its
-    /// tables are not warehouse tables.
+    /// The dataframe a SQL cell's result is stored into (`contents.sqlCell.outputDataframe`):
+    /// the name later cells query it by.
+    pub output_dataframe: Option<String>,
+    /// A SQL cell without a data connection queries the project's dataframes, not the
+    /// warehouse: its tables are not warehouse tables.
     pub queries_dataframes: bool,
 }
 
@@ -48,8 +56,7 @@ struct Contents {
 #[serde(rename_all = "camelCase")]
 struct SqlCell {
     source: Option<String>,
-    #[serde(default, deserialize_with = "lenient::truthy")]
-    data_frame_cell: bool,
+    output_dataframe: Option<String>,
 }
 
 impl From<RawCell> for Cell {
@@ -58,19 +65,20 @@ impl From<RawCell> for Cell {
         let cell_type = raw.cell_type.unwrap_or_default();
         let is_sql = sql_cell.is_some() || cell_type.eq_ignore_ascii_case("SQL");
         let data_connection_id = raw.data_connection_id.filter(|id| !id.is_empty());
-        // Hex marks dataframe SQL in the cell, and such a cell has no connection to run on.
-        let queries_dataframes = is_sql
-            && (sql_cell.as_ref().is_some_and(|sql| sql.data_frame_cell)
-                || data_connection_id.is_none());
+        let (sql, output_dataframe) = match sql_cell {
+            Some(cell) => (cell.source, cell.output_dataframe.filter(|n| !n.is_empty())),
+            None => (None, None),
+        };
         Cell {
             id: raw.id,
-            static_id: raw.static_id,
+            static_id: raw.static_id.filter(|id| !id.is_empty()),
+            queries_dataframes: is_sql && data_connection_id.is_none(),
             cell_type,
             label: raw.label,
             data_connection_id,
             project_id: raw.project_id,
-            sql: sql_cell.and_then(|sql| sql.source),
-            queries_dataframes,
+            sql,
+            output_dataframe,
         }
     }
 }

@@ -16,12 +16,14 @@ use std::time::Duration;
 /// The largest page Hex serves.
 const PAGE_LIMIT: &str = "100";
 
-/// What a 403 means for each call: the scope the workspace token lacks.
-const PROJECTS_SCOPE: &str = "the workspace token needs read access to projects";
-const QUERIED_TABLES_SCOPE: &str =
-    "the workspace token needs the scope \"read project queried tables\" (an Enterprise feature)";
+/// What a 403 means for each call: the scope of the workspace token (Settings → API keys)
+/// that call needs, in the words Hex's token dialog uses.
+const PROJECTS_SCOPE: &str = "the workspace token needs the scope Projects: Read access";
+const CELLS_SCOPE: &str = "the workspace token needs the scope Cells: Read access";
+const QUERIED_TABLES_SCOPE: &str = "the workspace token needs the scope \"Read project queried \
+                                    tables\" (an Enterprise plan feature)";
 const DATA_CONNECTIONS_SCOPE: &str =
-    "the workspace token needs the scope \"read data connections\"";
+    "the workspace token needs the scope Data connections: Read access";
 
 /// How to reach a Hex workspace.
 #[derive(Clone, Debug)]
@@ -107,12 +109,13 @@ impl HexClient {
     pub async fn cells(&self, project_id: &str) -> Result<Vec<Cell>, HexError> {
         let url = format!("{}/cells", self.workspace.api_base());
         let params = [("projectId", project_id)];
-        let raw: Vec<RawCell> = self.all_pages(&url, &params, PROJECTS_SCOPE).await?;
+        let raw: Vec<RawCell> = self.all_pages(&url, &params, CELLS_SCOPE).await?;
         Ok(raw.into_iter().map(Cell::from).collect())
     }
 
     /// The warehouse tables the project queries (`GET /projects/{projectId}/queriedTables`),
-    /// or why Hex will not say: a 403 is [`QueriedTables::Unavailable`], not an error.
+    /// or why Hex will not say: a 403 is [`QueriedTables::Unavailable`], a 404 or 422 (both
+    /// in the spec's responses for this call) [`QueriedTables::Refused`], not errors.
     pub async fn queried_tables(&self, project_id: &str) -> Result<QueriedTables, HexError> {
         let api = self.workspace.api_base();
         let template = format!("GET {api}/projects/{{projectId}}/queriedTables");
@@ -126,8 +129,89 @@ impl HexClient {
             Err(HexError::Forbidden { call, message, .. }) => {
                 Ok(QueriedTables::Unavailable(unavailable(&call, &message)))
             }
+            Err(HexError::Http {
+                call,
+                status: status @ (404 | 422),
+                body,
+            }) => Ok(QueriedTables::Refused(format!(
+                "{call}: HTTP {status}: {body}; Hex lists no queried tables for this project"
+            ))),
             Err(error) => Err(error),
         }
+    }
+
+    /// One data connection with its details (`GET /data-connections/{dataConnectionId}`,
+    /// which always answers the "with sensitive fields" form).
+    pub async fn data_connection(&self, id: &str) -> Result<DataConnection, HexError> {
+        let api = self.workspace.api_base();
+        let template = format!("GET {api}/data-connections/{{dataConnectionId}}");
+        let id = checked_id(&template, "dataConnectionId", id)?;
+        let request = Request::get(format!("{api}/data-connections/{id}"))
+            .bearer(&self.token)
+            .grant(DATA_CONNECTIONS_SCOPE);
+        let raw: RawConnection = self.http.send(&request).await?.body;
+        Ok(raw.into())
+    }
+
+    /// The cheapest calls that prove the token and each scope a sync uses: one project,
+    /// one data connection, and that project's queried tables (`limit=1` each). A missing
+    /// scope the sync can do without is said, not failed. `downstream check` uses it.
+    pub async fn check(&self) -> Result<String, HexError> {
+        let api = self.workspace.api_base();
+        let first = self
+            .probe(&format!("{api}/projects"), PROJECTS_SCOPE)
+            .await?;
+        let mut said = vec![match &first {
+            Some(_) => "projects readable".to_string(),
+            None => "the token sees no projects".to_string(),
+        }];
+        let connections = self
+            .probe(&format!("{api}/data-connections"), DATA_CONNECTIONS_SCOPE)
+            .await;
+        said.push(match connections {
+            Ok(_) => "data connections readable".into(),
+            Err(HexError::Forbidden { grant, .. }) => format!(
+                "data connections not readable ({grant}), so they are matched by the names \
+                 query history carries"
+            ),
+            Err(error) => return Err(error),
+        });
+        if let Some(project) = first {
+            let id = checked_id(&format!("GET {api}/projects"), "id", &project)?;
+            self.probe(&format!("{api}/cells?projectId={id}"), CELLS_SCOPE)
+                .await?;
+            said.push("cells readable".into());
+            let queried = format!("{api}/projects/{id}/queriedTables");
+            said.push(match self.probe(&queried, QUERIED_TABLES_SCOPE).await {
+                Ok(_) => "queried tables readable".into(),
+                Err(HexError::Forbidden { grant, .. }) => {
+                    format!("queried tables not readable ({grant}): lineage comes from query history and the projects' SQL")
+                }
+                Err(HexError::Http { status: 404 | 422, .. }) => {
+                    "queried tables readable (none for the first project)".into()
+                }
+                Err(error) => return Err(error),
+            });
+        }
+        Ok(said.join("; "))
+    }
+
+    /// `GET url&limit=1`: the id of the first value, if the page has one.
+    async fn probe(&self, url: &str, scope: &str) -> Result<Option<String>, HexError> {
+        #[derive(serde::Deserialize)]
+        struct Id {
+            id: Option<String>,
+        }
+        let request = Request::get(url)
+            .bearer(&self.token)
+            .grant(scope)
+            .query("limit", "1");
+        let page: Page<Id> = self.http.send(&request).await?.body;
+        Ok(page
+            .values
+            .into_iter()
+            .next()
+            .map(|v| v.id.unwrap_or_default()))
     }
 
     /// Every data connection of the workspace (`GET /data-connections`).
@@ -190,7 +274,7 @@ impl HexClient {
 fn unavailable(call: &str, message: &str) -> String {
     format!(
         "{call}: 403 Forbidden: {message}: Hex shares a project's queried tables only on \
-         Enterprise plans and with a workspace token that has the scope \"read project queried \
+         Enterprise plans and with a workspace token that has the scope \"Read project queried \
          tables\"; this project's tables come from warehouse query history alone"
     )
 }

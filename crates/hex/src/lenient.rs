@@ -33,26 +33,6 @@ fn parse_time(text: &str) -> Option<DateTime<Utc>> {
         .map(|naive| naive.and_utc())
 }
 
-/// A flag Hex may send as a boolean or as an object that is present or not: anything but
-/// `null`, `false`, `0` and `""` counts as set.
-pub(crate) fn truthy<'de, D: Deserializer<'de>>(deserializer: D) -> Result<bool, D::Error> {
-    #[derive(Deserialize)]
-    #[serde(untagged)]
-    enum Flag {
-        Bool(bool),
-        Number(f64),
-        Text(String),
-        Other(IgnoredAny),
-    }
-    Ok(match Option::<Flag>::deserialize(deserializer)? {
-        None => false,
-        Some(Flag::Bool(flag)) => flag,
-        Some(Flag::Number(number)) => number != 0.0,
-        Some(Flag::Text(text)) => !text.is_empty(),
-        Some(Flag::Other(_)) => true,
-    })
-}
-
 /// A string that may be missing or null: empty then.
 pub(crate) fn text<'de, D: Deserializer<'de>>(deserializer: D) -> Result<String, D::Error> {
     Ok(Option::<String>::deserialize(deserializer)?.unwrap_or_default())
@@ -67,8 +47,6 @@ mod tests {
     struct Fields {
         #[serde(default, deserialize_with = "time")]
         at: Option<DateTime<Utc>>,
-        #[serde(default, deserialize_with = "truthy")]
-        flag: bool,
     }
 
     fn fields(json: &str) -> Fields {
@@ -94,18 +72,5 @@ mod tests {
         ] {
             assert_eq!(fields(odd).at, None, "{odd}");
         }
-    }
-
-    #[test]
-    fn flags_are_set_by_any_present_value() {
-        for set in [r#"true"#, r#"{}"#, r#"{"a": [1]}"#, r#"1"#, r#""yes""#] {
-            let json = format!(r#"{{"flag": {set}}}"#);
-            assert!(fields(&json).flag, "{json}");
-        }
-        for unset in [r#"false"#, r#"null"#, r#"0"#, r#""""#] {
-            let json = format!(r#"{{"flag": {unset}}}"#);
-            assert!(!fields(&json).flag, "{json}");
-        }
-        assert!(!fields("{}").flag);
     }
 }

@@ -1,4 +1,7 @@
-use crate::mock::{assert_no_token, client, hex_error, page, Mock, Reply};
+use crate::mock::{
+    assert_no_token, cell, cells_error, client, hex_error, hex_error_details, hex_mock, page,
+    project, uuid, Mock, Reply,
+};
 use hex::{HexClient, HexError};
 use serde_json::json;
 use std::time::{Duration, Instant};
@@ -11,7 +14,7 @@ where
     Fut: std::future::Future<Output = Result<T, HexError>>,
     T: std::fmt::Debug,
 {
-    let mock = Mock::start(replies).await;
+    let mock = hex_mock(replies).await;
     let error = call(client(&mock, attempts))
         .await
         .expect_err("the call should fail");
@@ -21,7 +24,9 @@ where
 
 #[tokio::test]
 async fn unauthorized_says_to_create_a_token() {
-    let replies = vec![hex_error(401, "Invalid or expired token")];
+    // Hex documents no 401 for ListProjects; it is sent in the call's own error shape.
+    let replies = vec![hex_error(401, "Invalid or expired token")
+        .off_spec("ListProjects lists no 401 in Hex's document")];
     let (mock, error) = failing(replies, 3, |c| async move { c.projects().await }).await;
     assert!(matches!(error, HexError::Unauthorized { .. }), "{error:?}");
     let text = error.to_string();
@@ -42,12 +47,19 @@ async fn unauthorized_says_to_create_a_token() {
     assert_eq!(mock.seen().len(), 1, "401 is not retried");
 }
 
+/// Each call names the scope of its own (Hex's API key dialog: Projects, Cells, Data
+/// connections: Read access), read from the error shape that call documents.
 #[tokio::test]
 async fn forbidden_names_the_scope_each_call_needs() {
-    let details = "Token lacks the required scope";
-    let (mock, projects) = failing(vec![hex_error(403, details)], 3, |c| async move {
-        c.projects().await
-    })
+    let (mock, projects) = failing(
+        vec![hex_error_details(
+            403,
+            "Forbidden",
+            "Token lacks the required scope",
+        )],
+        3,
+        |c| async move { c.projects().await },
+    )
     .await;
     assert!(
         matches!(projects, HexError::Forbidden { .. }),
@@ -59,34 +71,38 @@ async fn forbidden_names_the_scope_each_call_needs() {
         "{text}"
     );
     assert!(
-        text.contains(&format!("403 Forbidden: {details}")),
+        text.contains("403 Forbidden: Forbidden: Token lacks the required scope"),
         "{text}"
     );
-    assert!(text.contains("read access to projects"), "{text}");
+    assert!(text.contains("Projects: Read access"), "{text}");
     assert_eq!(mock.seen().len(), 1, "403 is not retried");
 
-    let (_, cells) = failing(vec![hex_error(403, details)], 1, |c| async move {
-        c.cells("proj-1").await
-    })
+    let (_, cells) = failing(
+        vec![cells_error(403, "FORBIDDEN", "Insufficient access")],
+        1,
+        |c| async move { c.cells(&uuid(1)).await },
+    )
     .await;
+    let text = cells.to_string();
     assert!(
-        cells.to_string().contains("read access to projects"),
-        "{cells}"
+        text.contains("403 Forbidden: Insufficient access"),
+        "{text}"
     );
+    assert!(text.contains("Cells: Read access"), "{text}");
 
-    let (_, connections) = failing(vec![hex_error(403, details)], 1, |c| async move {
+    let (_, connections) = failing(vec![hex_error(403, "Forbidden")], 1, |c| async move {
         c.data_connections().await
     })
     .await;
     let text = connections.to_string();
-    assert!(text.contains("read data connections"), "{text}");
+    assert!(text.contains("Data connections: Read access"), "{text}");
 }
 
 #[tokio::test]
 async fn a_server_error_is_retried() {
-    let mock = Mock::start(vec![
-        hex_error(500, "Internal error"),
-        page(json!([{"id": "p1", "title": "One"}]), None),
+    let mock = hex_mock(vec![
+        hex_error(500, "Internal error").off_spec("ListProjects lists no 500; servers fail anyway"),
+        page(json!([project(&uuid(1), "One")]), None),
     ])
     .await;
     let projects = client(&mock, 3).projects().await.expect("retried");
@@ -96,7 +112,8 @@ async fn a_server_error_is_retried() {
 
 #[tokio::test]
 async fn other_statuses_come_back_verbatim_once_retries_run_out() {
-    let replies = vec![hex_error(502, "Bad gateway"), hex_error(502, "Bad gateway")];
+    let gateway = || hex_error(502, "Bad gateway").off_spec("a proxy's answer, in no document");
+    let replies = vec![gateway(), gateway()];
     let (mock, error) = failing(replies, 2, |c| async move { c.projects().await }).await;
     assert!(
         matches!(error, HexError::Http { status: 502, .. }),
@@ -106,9 +123,9 @@ async fn other_statuses_come_back_verbatim_once_retries_run_out() {
     assert_eq!(mock.seen().len(), 2);
 
     let (_, error) = failing(
-        vec![hex_error(404, "Project not found")],
+        vec![cells_error(404, "NOT_FOUND", "Project not found")],
         3,
-        |c| async move { c.cells("gone").await },
+        |c| async move { c.cells(&uuid(404)).await },
     )
     .await;
     let text = error.to_string();
@@ -120,9 +137,13 @@ async fn other_statuses_come_back_verbatim_once_retries_run_out() {
 
 #[tokio::test]
 async fn too_many_requests_waits_as_long_as_hex_asks() {
-    let mock = Mock::start(vec![
-        hex_error(429, "Rate limit exceeded").header("retry-after", "1"),
-        page(json!([{"id": "p1", "title": "One"}]), None),
+    // Hex documents its limits in prose (30 a minute, 1,800 an hour) but no 429 answer, nor
+    // whether it sends Retry-After: honoured when present, backed off from when not.
+    let mock = hex_mock(vec![
+        hex_error(429, "Rate limit exceeded")
+            .header("retry-after", "1")
+            .off_spec("no 429 answer in Hex's document"),
+        page(json!([project(&uuid(1), "One")]), None),
     ])
     .await;
     let started = Instant::now();
@@ -163,6 +184,7 @@ async fn bodies_not_in_the_documented_shape_are_malformed() {
         ),
     ];
     for (reply, expected) in cases {
+        let reply = reply.off_spec("a broken body on purpose");
         let (mock, error) = failing(vec![reply], 3, |c| async move { c.projects().await }).await;
         assert!(matches!(error, HexError::Malformed { .. }), "{error:?}");
         let text = error.to_string();
@@ -177,11 +199,12 @@ async fn bodies_not_in_the_documented_shape_are_malformed() {
 
 #[tokio::test]
 async fn a_bad_second_page_names_its_cursor() {
+    let project = uuid(1);
     let replies = vec![
-        page(json!([{"id": "c1"}]), Some("page-2")),
-        Reply::raw(200, r#"{"values": ["#),
+        page(json!([cell("c1", "SQL", &project)]), Some("page-2")),
+        Reply::raw(200, r#"{"values": ["#).off_spec("truncated on purpose"),
     ];
-    let (_, error) = failing(replies, 1, |c| async move { c.cells("proj-1").await }).await;
+    let (_, error) = failing(replies, 1, |c| async move { c.cells(&project).await }).await;
     let text = error.to_string();
     assert!(text.contains("after=page-2"), "{text}");
     assert!(text.contains("truncated JSON"), "{text}");
@@ -190,8 +213,8 @@ async fn a_bad_second_page_names_its_cursor() {
 #[tokio::test]
 async fn a_cursor_that_repeats_stops_the_listing() {
     let replies = vec![
-        page(json!([{"id": "p1"}]), Some("same")),
-        page(json!([{"id": "p2"}]), Some("same")),
+        page(json!([project(&uuid(1), "One")]), Some("same")),
+        page(json!([project(&uuid(2), "Two")]), Some("same")),
     ];
     let (mock, error) = failing(replies, 1, |c| async move { c.projects().await }).await;
     assert!(matches!(error, HexError::Malformed { .. }), "{error:?}");
@@ -201,7 +224,10 @@ async fn a_cursor_that_repeats_stops_the_listing() {
 
 #[tokio::test]
 async fn an_answer_that_never_comes_times_out() {
-    let replies = vec![Reply::hang(), Reply::hang()];
+    let replies = vec![
+        Reply::hang().off_spec("never answers"),
+        Reply::hang().off_spec("never answers"),
+    ];
     let (mock, error) = failing(replies, 2, |c| async move { c.data_connections().await }).await;
     assert!(matches!(error, HexError::Timeout { .. }), "{error:?}");
     assert!(error

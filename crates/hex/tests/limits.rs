@@ -1,4 +1,4 @@
-use crate::mock::{Mock, Reply, TOKEN};
+use crate::mock::{Reply, TOKEN};
 use hex::{HexClient, HexConfig, Workspace};
 use model::Secret;
 use rest::Window;
@@ -16,8 +16,14 @@ const ARRIVAL_JITTER: Duration = Duration::from_millis(50);
 
 #[tokio::test]
 async fn concurrent_calls_share_one_limit() {
-    let replies = (0..REQUESTS).map(|_| Reply::json(200, json!([]))).collect();
-    let mock = Mock::start(replies).await;
+    let empty = || {
+        Reply::json(
+            200,
+            json!({"values": [], "pagination": {"after": null, "before": null}}),
+        )
+    };
+    let replies = (0..REQUESTS).map(|_| empty()).collect();
+    let mock = crate::mock::hex_mock(replies).await;
     let workspace = Workspace::parse(&format!("{}/acme", mock.url)).expect("workspace");
     let mut config = HexConfig::new(workspace, Secret::new(TOKEN));
     config.http = mockhttp::fast_http(1);

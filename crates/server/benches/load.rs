@@ -215,6 +215,7 @@ fn cell(p: usize, c: usize) -> HexCellRecord {
     };
     HexCellRecord {
         cell_id: format!("c{c}"),
+        static_id: None,
         cell_type: "SQL".into(),
         label: Some(format!("Cell {c}")),
         hex_connection_id: Some("hc".into()),

@@ -88,6 +88,7 @@ async fn load_hex_api(store: &store::Store) {
             schema: None,
         }],
         overrides: Default::default(),
+        queried_tables_every: chrono::Duration::hours(24),
     };
     sync::sync_hex(store, &target).await.unwrap();
 }
@@ -156,6 +157,7 @@ pub async fn add_hostile_hex(store: &store::Store, payload: &str) {
         read_at_edit: None,
         cells: vec![store::HexCellRecord {
             cell_id: "c\"><svg onload=alert(4)>".into(),
+            static_id: None,
             cell_type: "SQL".into(),
             label: Some(payload.into()),
             hex_connection_id: None,

@@ -81,8 +81,11 @@ pub struct HexConnectionRecord {
 /// A cell and the tables its SQL reads.
 #[derive(Clone, Debug, PartialEq)]
 pub struct HexCellRecord {
-    /// The cell id.
+    /// The cell id: the draft version's `id`, or the `staticId` when that is what query
+    /// history names the cell by.
     pub cell_id: String,
+    /// The id that stays the same across the project's versions.
+    pub static_id: Option<String>,
     /// `SQL`, `CODE`, …
     pub cell_type: String,
     /// Its label.
@@ -97,6 +100,15 @@ pub struct HexCellRecord {
     pub parse_error: Option<String>,
     /// Table key → columns, in `connection`.
     pub tables: Vec<(String, Vec<String>)>,
+}
+
+/// When a project's cells and its queried tables were last read.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct HexReadMarks {
+    /// Its `lastEditedAt` when the cells were read.
+    pub cells_at_edit: Option<String>,
+    /// When queriedTables was read (RFC 3339).
+    pub queried_at: Option<String>,
 }
 
 /// A project's cells, read after its latest edit, with what Hex says it queried.
@@ -124,10 +136,7 @@ impl Store {
     ) -> Result<(), StoreError> {
         let mut tx = self.pool.begin().await?;
         upsert_workspace(&mut tx, workspace, synced_at).await?;
-        let kept: HashMap<String, Option<String>> = read_marks(&mut tx, &workspace.workspace)
-            .await?
-            .into_iter()
-            .collect();
+        let kept = read_marks(&mut tx, &workspace.workspace).await?;
         drop_gone_projects(&mut tx, &workspace.workspace, projects, &kept).await?;
         sqlx::query::<Any>("DELETE FROM hex_api_projects WHERE workspace = $1")
             .bind(workspace.workspace.clone())
@@ -159,16 +168,43 @@ impl Store {
         Ok(())
     }
 
-    /// The `lastEditedAt` each project's stored cells were read at.
+    /// When each project's stored cells and queried tables were read.
     pub async fn hex_cells_read(
         &self,
         workspace: &str,
-    ) -> Result<HashMap<String, Option<String>>, StoreError> {
+    ) -> Result<HashMap<String, HexReadMarks>, StoreError> {
         let mut conn = self.pool.acquire().await?;
-        Ok(read_marks(&mut conn, workspace)
-            .await?
-            .into_iter()
-            .collect())
+        read_marks(&mut conn, workspace).await
+    }
+
+    /// The cell ids query history saw for `project_id`, to store each API cell under the id
+    /// (draft `id` or `staticId`) its runs carry.
+    pub async fn observed_cell_ids(
+        &self,
+        project_id: &str,
+    ) -> Result<std::collections::HashSet<String>, StoreError> {
+        let rows =
+            sqlx::query::<Any>("SELECT DISTINCT cell_id FROM hex_runs WHERE project_id = $1")
+                .bind(project_id.to_string())
+                .fetch_all(&self.pool)
+                .await?;
+        rows.iter().map(|r| Ok(r.try_get(0)?)).collect()
+    }
+
+    /// Replaces one project's queried tables alone, read again on their schedule.
+    pub async fn write_hex_queried_tables(
+        &self,
+        workspace: &str,
+        project_id: &str,
+        queried: &[(String, String)],
+        read_at: &str,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await?;
+        write_queried(&mut tx, project_id, queried).await?;
+        mark_queried(&mut tx, workspace, project_id, read_at).await?;
+        tx.commit().await?;
+        self.wrote();
+        Ok(())
     }
 
     /// Replaces one project's cells (and queried tables, when given) in one transaction, so
@@ -198,12 +234,8 @@ impl Store {
         )
         .await?;
         if let Some(queried) = &project.queried {
-            let rows = queried
-                .iter()
-                .map(|(conn, key)| vec![conn.as_str().into(), key.as_str().into(), id.into()])
-                .collect();
-            let columns = ["connection", "table_key", "project_id"];
-            batch::insert(&mut tx, "hex_queried_tables", &columns, tail, rows).await?;
+            write_queried(&mut tx, id, queried).await?;
+            mark_queried(&mut tx, workspace, id, &crate::now()).await?;
         }
         sqlx::query::<Any>(
             "UPDATE hex_api_projects SET cells_read_at_edit = $3 WHERE workspace = $1 AND project_id = $2",
@@ -295,23 +327,42 @@ impl Store {
         )
         .fetch_all(&self.pool)
         .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(HexConnectionRecord {
-                    hex_connection_id: r.try_get(0)?,
-                    name: r.try_get(1)?,
-                    kind: r.try_get(2)?,
-                    host: r.try_get(3)?,
-                    database: r.try_get(4)?,
-                    connection: r.try_get(5)?,
-                    matched_by: r.try_get(6)?,
-                })
-            })
-            .collect()
+        connection_records(&rows)
+    }
+
+    /// One workspace's Hex data connections as last read.
+    pub async fn hex_workspace_connections(
+        &self,
+        workspace: &str,
+    ) -> Result<Vec<HexConnectionRecord>, StoreError> {
+        let rows = sqlx::query::<Any>(
+            "SELECT hex_connection_id, name, kind, host, database_name, connection, matched_by
+               FROM hex_data_connections WHERE workspace = $1 ORDER BY name, hex_connection_id",
+        )
+        .bind(workspace.to_string())
+        .fetch_all(&self.pool)
+        .await?;
+        connection_records(&rows)
     }
 }
 
-const PROJECT_COLUMNS: [&str; 19] = [
+fn connection_records(rows: &[sqlx::any::AnyRow]) -> Result<Vec<HexConnectionRecord>, StoreError> {
+    rows.iter()
+        .map(|r| {
+            Ok(HexConnectionRecord {
+                hex_connection_id: r.try_get(0)?,
+                name: r.try_get(1)?,
+                kind: r.try_get(2)?,
+                host: r.try_get(3)?,
+                database: r.try_get(4)?,
+                connection: r.try_get(5)?,
+                matched_by: r.try_get(6)?,
+            })
+        })
+        .collect()
+}
+
+const PROJECT_COLUMNS: [&str; 20] = [
     "workspace",
     "project_id",
     "title",
@@ -330,15 +381,18 @@ const PROJECT_COLUMNS: [&str; 19] = [
     "archived_at",
     "trashed_at",
     "url",
-    // Carried over from the stored row: a re-listed project keeps its cells until edited.
+    // Carried over from the stored row: a re-listed project keeps its cells until edited,
+    // and its queried tables until their schedule comes.
     "cells_read_at_edit",
+    "queried_read_at",
 ];
 
 fn project_row(
     workspace: &str,
     p: &HexProjectRecord,
-    kept: &HashMap<String, Option<String>>,
+    kept: &HashMap<String, HexReadMarks>,
 ) -> Vec<Val> {
+    let marks = kept.get(&p.project_id).cloned().unwrap_or_default();
     vec![
         workspace.into(),
         p.project_id.as_str().into(),
@@ -360,7 +414,8 @@ fn project_row(
         p.archived_at.clone().into(),
         p.trashed_at.clone().into(),
         p.url.as_str().into(),
-        kept.get(&p.project_id).cloned().flatten().into(),
+        marks.cells_at_edit.into(),
+        marks.queried_at.into(),
     ]
 }
 
@@ -388,10 +443,11 @@ fn connection_row(workspace: &str, c: &HexConnectionRecord) -> Vec<Val> {
     ]
 }
 
-const CELL_COLUMNS: [&str; 9] = [
+const CELL_COLUMNS: [&str; 10] = [
     "workspace",
     "project_id",
     "cell_id",
+    "static_id",
     "cell_type",
     "label",
     "hex_connection_id",
@@ -405,6 +461,7 @@ fn cell_row(workspace: &str, project_id: &str, c: &HexCellRecord) -> Vec<Val> {
         workspace.into(),
         project_id.into(),
         c.cell_id.as_str().into(),
+        c.static_id.clone().into(),
         c.cell_type.as_str().into(),
         c.label.clone().into(),
         c.hex_connection_id.clone().into(),
@@ -463,23 +520,98 @@ async fn upsert_workspace(
 async fn read_marks(
     conn: &mut sqlx::AnyConnection,
     workspace: &str,
-) -> Result<Vec<(String, Option<String>)>, StoreError> {
+) -> Result<HashMap<String, HexReadMarks>, StoreError> {
     let rows = sqlx::query::<Any>(
-        "SELECT project_id, cells_read_at_edit FROM hex_api_projects WHERE workspace = $1",
+        "SELECT project_id, cells_read_at_edit, queried_read_at FROM hex_api_projects WHERE workspace = $1",
     )
     .bind(workspace.to_string())
     .fetch_all(&mut *conn)
     .await?;
     rows.iter()
-        .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+        .map(|r| {
+            let marks = HexReadMarks {
+                cells_at_edit: r.try_get(1)?,
+                queried_at: r.try_get(2)?,
+            };
+            Ok((r.try_get(0)?, marks))
+        })
         .collect()
+}
+
+async fn write_queried(
+    conn: &mut sqlx::AnyConnection,
+    project_id: &str,
+    queried: &[(String, String)],
+) -> Result<(), StoreError> {
+    sqlx::query::<Any>("DELETE FROM hex_queried_tables WHERE project_id = $1")
+        .bind(project_id.to_string())
+        .execute(&mut *conn)
+        .await?;
+    let rows = queried
+        .iter()
+        .map(|(c, key)| vec![c.as_str().into(), key.as_str().into(), project_id.into()])
+        .collect();
+    let columns = ["connection", "table_key", "project_id"];
+    batch::insert(
+        conn,
+        "hex_queried_tables",
+        &columns,
+        "ON CONFLICT DO NOTHING",
+        rows,
+    )
+    .await?;
+    Ok(())
+}
+
+/// An API cell stored under its draft `id` whose runs came in under its `staticId`:
+/// what query history names a cell by wins, so the two meet on one page.
+const REALIGNS: &str = "c.static_id IS NOT NULL AND c.static_id <> c.cell_id
+    AND EXISTS (SELECT 1 FROM hex_runs r WHERE r.project_id = c.project_id AND r.cell_id = c.static_id)
+    AND NOT EXISTS (SELECT 1 FROM hex_runs r WHERE r.project_id = c.project_id AND r.cell_id = c.cell_id)";
+
+/// Re-keys API cells (and the tables their SQL reads) to the id their runs carry, for runs
+/// that arrived after the cells were read. Runs in the same transaction.
+pub(crate) async fn align_cells_to_runs(conn: &mut sqlx::AnyConnection) -> Result<(), StoreError> {
+    sqlx::query::<Any>(&format!(
+        "UPDATE hex_cell_tables SET cell_id = (SELECT c.static_id FROM hex_cells c
+            WHERE c.project_id = hex_cell_tables.project_id AND c.cell_id = hex_cell_tables.cell_id)
+          WHERE EXISTS (SELECT 1 FROM hex_cells c WHERE c.project_id = hex_cell_tables.project_id
+            AND c.cell_id = hex_cell_tables.cell_id AND {REALIGNS})"
+    ))
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query::<Any>(&format!(
+        "UPDATE hex_cells SET cell_id = static_id WHERE EXISTS (SELECT 1 FROM hex_cells c
+            WHERE c.workspace = hex_cells.workspace AND c.project_id = hex_cells.project_id
+              AND c.cell_id = hex_cells.cell_id AND {REALIGNS})"
+    ))
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+async fn mark_queried(
+    conn: &mut sqlx::AnyConnection,
+    workspace: &str,
+    project_id: &str,
+    read_at: &str,
+) -> Result<(), StoreError> {
+    sqlx::query::<Any>(
+        "UPDATE hex_api_projects SET queried_read_at = $3 WHERE workspace = $1 AND project_id = $2",
+    )
+    .bind(workspace.to_string())
+    .bind(project_id.to_string())
+    .bind(read_at.to_string())
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
 }
 
 async fn drop_gone_projects(
     conn: &mut sqlx::AnyConnection,
     workspace: &str,
     projects: &[HexProjectRecord],
-    stored: &HashMap<String, Option<String>>,
+    stored: &HashMap<String, HexReadMarks>,
 ) -> Result<(), StoreError> {
     let listed: std::collections::HashSet<&str> =
         projects.iter().map(|p| p.project_id.as_str()).collect();

@@ -141,6 +141,7 @@ impl Store {
         let (new_runs, updated_runs) = self.write_runs(&mut tx, batch).await?;
         let new_edges = write_edges(&mut tx, &batch.connection, &batch.started_at).await?;
         write_projects(&mut tx, &batch.connection, &batch.projects).await?;
+        crate::hex_api::align_cells_to_runs(&mut tx).await?;
         let source = format!("history:{}", batch.environment);
         insert_sync(
             &mut tx,

@@ -35,7 +35,8 @@ pub use dbt_cloud::CloudRunRecord;
 pub use dbt_state::{SyncedNode, SyncedProject};
 pub use error::StoreError;
 pub use hex_api::{
-    HexCellRecord, HexConnectionRecord, HexProjectCells, HexProjectRecord, HexWorkspaceRecord,
+    HexCellRecord, HexConnectionRecord, HexProjectCells, HexProjectRecord, HexReadMarks,
+    HexWorkspaceRecord,
 };
 pub use hex_read::{
     HexCellDetail, HexProjectDetail, HexProjectOrder, HexProjectSummary, HexRelation, HexTableUse,

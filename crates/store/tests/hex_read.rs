@@ -111,6 +111,7 @@ fn api_project(id: &str, title: &str) -> HexProjectRecord {
 fn sql_cell(id: &str, label: Option<&str>, sql: &str, table: &str, column: &str) -> HexCellRecord {
     HexCellRecord {
         cell_id: id.into(),
+        static_id: None,
         cell_type: "SQL".into(),
         label: label.map(str::to_string),
         hex_connection_id: Some("hc1".into()),

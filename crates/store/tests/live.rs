@@ -84,6 +84,7 @@ async fn hex_api(store: &store::Store) {
             read_at_edit: Some("2026-11-01T00:00:00.000000Z".into()),
             cells: vec![HexCellRecord {
                 cell_id: cell.into(),
+                static_id: None,
                 cell_type: "SQL".into(),
                 label: Some(label.into()),
                 hex_connection_id: Some("hc".into()),

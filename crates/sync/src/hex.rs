@@ -2,9 +2,12 @@
 //! lineage that query history observed.
 //!
 //! Hex allows 30 requests a minute, so the sync is incremental: the project list (100 a page)
-//! and the data connections are read every time, a project's cells and queried tables only
-//! after it was edited. Each project's cells are written in their own transaction, so a sync
-//! cut short keeps every project it finished and the next one carries on from there.
+//! and the data connections are read every time, a project's cells only after it was edited,
+//! its queried tables then and every [`HexTarget::queried_tables_every`] (Hex fills them from
+//! published runs, which happen without edits). Each project is written in its own
+//! transaction, so a sync cut short keeps every project it finished and the next one carries
+//! on from there. What Hex refuses for one part (data connections without their scope, one
+//! project's queried tables) is said in the sync's warnings and the rest goes on.
 
 use crate::reads::reads;
 use hex::{
@@ -13,12 +16,12 @@ use hex::{
 use model::WarehouseKind;
 use serde::Serialize;
 use sql::Dialect;
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
 use std::time::Instant;
 use store::{
-    HexCellRecord, HexConnectionRecord, HexProjectCells, HexProjectRecord, HexWorkspaceRecord,
-    Store, StoreError,
+    HexCellRecord, HexConnectionRecord, HexProjectCells, HexProjectRecord, HexReadMarks,
+    HexWorkspaceRecord, Store, StoreError,
 };
 
 /// One of our connections, as a Hex data connection is matched against it.
@@ -50,6 +53,8 @@ pub struct HexTarget {
     /// Hex connection name or id → our connection, where matching by kind, host and
     /// database cannot decide.
     pub overrides: BTreeMap<String, String>,
+    /// How often each project's queriedTables is read again, edited or not.
+    pub queried_tables_every: chrono::Duration,
 }
 
 /// Names and mappings only: the client holds the token.
@@ -182,9 +187,28 @@ async fn run(
         source,
     };
     let projects = client.projects().await.map_err(hex_error)?;
-    let hex_connections = client.data_connections().await.map_err(hex_error)?;
-    let observed = store.hex_connection_names().await?;
-    let matched = match_connections(&hex_connections, target, &observed);
+    let stored = store.hex_workspace_connections(&target.workspace).await?;
+    let matched = match client.data_connections().await {
+        Ok(listed) => {
+            let listed = with_details(client, listed, target, warnings).await;
+            let observed = store.hex_connection_names().await?;
+            match_connections(&listed, target, &observed)
+        }
+        // Without the scope, the last mapping read stays, and cells on connections it does
+        // not know are matched by [hex.connections] or to the only connection there is.
+        Err(HexError::Forbidden {
+            call,
+            message,
+            grant,
+        }) => {
+            warnings.push(format!(
+                "{call}: 403 Forbidden: {message}; {grant}. The data connections as last read \
+                 are kept, and cells are matched by [hex.connections] or to the only connection"
+            ));
+            stored.clone()
+        }
+        Err(error) => return Err(hex_error(error)),
+    };
     summary.projects = projects.len() as u64;
     summary.data_connections = matched.len() as u64;
     summary.matched_connections = matched.iter().filter(|c| c.connection.is_some()).count() as u64;
@@ -197,16 +221,11 @@ async fn run(
         .iter()
         .map(|p| project_record(p, &target.location))
         .collect();
-    let remapped = mapping_changed(&store.hex_connections().await?, &matched);
+    let remapped = mapping_changed(&stored, &matched);
     store
         .write_hex_workspace(&workspace, &records, &matched, &store::now())
         .await?;
-    // A cell's tables are resolved in the connection its Hex connection maps to: when a
-    // mapping moves, every project is read again, edited or not.
-    let marks = match remapped {
-        true => HashMap::new(),
-        false => store.hex_cells_read(&target.workspace).await?,
-    };
+    let marks = store.hex_cells_read(&target.workspace).await?;
     let queried_state = store
         .hex_workspaces()
         .await?
@@ -218,19 +237,68 @@ async fn run(
         client,
         connections: matched,
         queried: queried_state,
+        refused: 0,
         summary,
         warnings,
     };
-    for project in projects.iter().filter(|p| needs_read(p, &marks)) {
-        let read = cells.read(project).await.map_err(hex_error)?;
-        store.write_hex_cells(&target.workspace, &read).await?;
+    let now = chrono::Utc::now();
+    for project in projects.iter().filter(|p| p.trashed_at.is_none()) {
+        let mark = marks.get(&project.id).cloned().unwrap_or_default();
+        // A cell's tables are resolved in the connection its Hex connection maps to: when a
+        // mapping moves, every project is read again, edited or not.
+        if remapped || cells_changed(project, &mark) {
+            let observed = store.observed_cell_ids(&project.id).await?;
+            let read = cells.read(project, &observed).await.map_err(hex_error)?;
+            store.write_hex_cells(&target.workspace, &read).await?;
+        } else if queried_due(&mark, now, target.queried_tables_every) {
+            if let Some(queried) = cells.queried_tables(&project.id).await.map_err(hex_error)? {
+                store
+                    .write_hex_queried_tables(
+                        &target.workspace,
+                        &project.id,
+                        &queried,
+                        &store::now(),
+                    )
+                    .await?;
+            }
+        }
     }
+    cells.say_refused();
     let state = cells.queried.clone().unwrap_or_else(|| "available".into());
     store
         .set_hex_queried_tables(&target.workspace, &state)
         .await?;
     cells.summary.queried_tables = state;
     Ok(())
+}
+
+/// Connections listed in the basic form (the spec allows it) have no details to match on:
+/// where several of ours could fit, each is read on its own, which always has them.
+async fn with_details(
+    client: &HexClient,
+    listed: Vec<DataConnection>,
+    target: &HexTarget,
+    warnings: &mut Vec<String>,
+) -> Vec<DataConnection> {
+    let mut out = Vec::with_capacity(listed.len());
+    for connection in listed {
+        let ambiguous = hex_kind(&connection.kind)
+            .is_some_and(|kind| target.connections.iter().filter(|c| c.kind == kind).count() > 1);
+        let configured = target.overrides.contains_key(&connection.name)
+            || target.overrides.contains_key(&connection.id);
+        if connection.has_details || !ambiguous || configured {
+            out.push(connection);
+            continue;
+        }
+        match client.data_connection(&connection.id).await {
+            Ok(detailed) => out.push(detailed),
+            Err(error) => {
+                warnings.push(format!("{error}; matched without its details"));
+                out.push(connection);
+            }
+        }
+    }
+    out
 }
 
 /// Whether any Hex connection now maps elsewhere than the stored mapping says.
@@ -243,13 +311,23 @@ fn mapping_changed(stored: &[HexConnectionRecord], matched: &[HexConnectionRecor
     })
 }
 
-/// Projects whose cells changed since they were read; trashed ones are not worth requests.
-fn needs_read(project: &Project, marks: &HashMap<String, Option<String>>) -> bool {
-    if project.trashed_at.is_some() {
-        return false;
-    }
+/// Whether the project was edited since its cells were read (or they never were).
+fn cells_changed(project: &Project, mark: &HexReadMarks) -> bool {
     let edited = project.last_edited_at.map(model::stamp).unwrap_or_default();
-    marks.get(&project.id).map(|m| m.as_deref().unwrap_or("")) != Some(edited.as_str())
+    mark.cells_at_edit.as_deref() != Some(edited.as_str())
+}
+
+/// Whether the project's queried tables are older than `every` (or were never read).
+fn queried_due(
+    mark: &HexReadMarks,
+    now: chrono::DateTime<chrono::Utc>,
+    every: chrono::Duration,
+) -> bool {
+    let read = mark
+        .queried_at
+        .as_deref()
+        .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok());
+    read.is_none_or(|read| now - read.with_timezone(&chrono::Utc) >= every)
 }
 
 /// The connections a workspace's outcome is shown on: those its data connections map to,
@@ -275,21 +353,29 @@ struct CellReader<'a> {
     connections: Vec<HexConnectionRecord>,
     /// None while unknown, then `available` or why not.
     queried: Option<String>,
+    /// Projects whose queried tables Hex refused (404/422), and the first refusal.
+    refused: u64,
     summary: &'a mut HexSummary,
     warnings: &'a mut Vec<String>,
 }
 
 impl CellReader<'_> {
-    async fn read(&mut self, project: &Project) -> Result<HexProjectCells, HexError> {
+    async fn read(
+        &mut self,
+        project: &Project,
+        observed: &HashSet<String>,
+    ) -> Result<HexProjectCells, HexError> {
         let cells = self.client.cells(&project.id).await?;
         self.summary.projects_read += 1;
         self.summary.cells += cells.len() as u64;
-        let labels: HashSet<String> = cells
+        let dataframes: Vec<&str> = cells
             .iter()
-            .filter_map(|c| c.label.as_deref())
-            .map(str::to_lowercase)
+            .filter_map(|c| c.output_dataframe.as_deref())
             .collect();
-        let records = cells.iter().map(|c| self.cell(c, &labels)).collect();
+        let records = cells
+            .iter()
+            .map(|c| self.cell(c, &dataframes, observed))
+            .collect();
         let queried = self.queried_tables(&project.id).await?;
         Ok(HexProjectCells {
             project_id: project.id.clone(),
@@ -299,7 +385,18 @@ impl CellReader<'_> {
         })
     }
 
-    /// Hex's own list of tables, once the plan is known to offer it; a 403 is said once.
+    /// Says once how many projects' queried tables Hex refused.
+    fn say_refused(&mut self) {
+        if self.refused > 1 {
+            self.warnings.push(format!(
+                "Hex refused the queried tables of {} more projects the same way",
+                self.refused - 1
+            ));
+        }
+    }
+
+    /// Hex's own list of tables, once the plan is known to offer it; a 403 is said once, a
+    /// project Hex refuses (404/422) keeps no list and the others go on.
     async fn queried_tables(
         &mut self,
         project_id: &str,
@@ -324,6 +421,13 @@ impl CellReader<'_> {
                 self.queried = Some(why);
                 Ok(None)
             }
+            QueriedTables::Refused(why) => {
+                self.refused += 1;
+                if self.refused == 1 {
+                    self.warnings.push(why);
+                }
+                Ok(Some(Vec::new()))
+            }
         }
     }
 
@@ -340,21 +444,38 @@ impl CellReader<'_> {
         Some((ours.name.clone(), key))
     }
 
+    /// Our connection for a Hex connection id: its mapping, else (a connection the mapping
+    /// does not know, as when data connections are unreadable) an override naming the id,
+    /// else the only connection there is.
     fn ours(&self, hex_connection: Option<&str>) -> Option<&ConnectionIdentity> {
         let hex_connection = hex_connection?;
-        let name = self
+        let name = match self
             .connections
             .iter()
-            .find(|c| c.hex_connection_id == hex_connection)?
-            .connection
-            .as_deref()?;
+            .find(|c| c.hex_connection_id == hex_connection)
+        {
+            Some(mapped) => mapped.connection.as_deref()?,
+            None => match self.target.overrides.get(hex_connection) {
+                Some(name) => name.as_str(),
+                None => match self.target.connections.as_slice() {
+                    [only] => only.name.as_str(),
+                    _ => return None,
+                },
+            },
+        };
         self.target.connections.iter().find(|c| c.name == name)
     }
 
-    fn cell(&mut self, cell: &Cell, labels: &HashSet<String>) -> HexCellRecord {
+    fn cell(
+        &mut self,
+        cell: &Cell,
+        dataframes: &[&str],
+        observed: &HashSet<String>,
+    ) -> HexCellRecord {
         let ours = self.ours(cell.data_connection_id.as_deref()).cloned();
         let mut record = HexCellRecord {
-            cell_id: cell.id.clone(),
+            cell_id: stored_cell_id(cell, observed),
+            static_id: cell.static_id.clone(),
             cell_type: cell.cell_type.clone(),
             label: cell.label.clone(),
             hex_connection_id: cell.data_connection_id.clone(),
@@ -381,10 +502,11 @@ impl CellReader<'_> {
             self.summary.parse_failed += 1;
         }
         record.parse_error = parsed.error;
+        let chained = dataframe_keys(dataframes, &ours);
         record.tables = parsed
             .tables
             .into_iter()
-            .filter(|(key, _)| !names_a_dataframe(key, labels))
+            .filter(|(key, _)| !chained.contains(key))
             .collect();
         self.summary.sql_edges += record.tables.len() as u64;
         record
@@ -420,16 +542,34 @@ fn without_templates(sql: &str) -> String {
     out
 }
 
-/// SQL cells may query earlier cells' results by name (`dataframe_3`, or a label): those are
+/// The id a cell is stored under: the one query history names it by when that is its
+/// `staticId`, else its draft `id`.
+fn stored_cell_id(cell: &Cell, observed: &HashSet<String>) -> String {
+    match &cell.static_id {
+        Some(static_id) if !observed.contains(&cell.id) && observed.contains(static_id) => {
+            static_id.clone()
+        }
+        _ => cell.id.clone(),
+    }
+}
+
+/// A SQL cell may query an earlier cell's result by its `outputDataframe` name (Hex chains
+/// such cells on one connection): the keys those bare names resolve to in `ours` are
 /// dataframes, not warehouse tables.
-fn names_a_dataframe(key: &str, labels: &HashSet<String>) -> bool {
-    let name = key.rsplit('.').next().unwrap_or(key).to_lowercase();
-    let numbered = name.strip_prefix("dataframe").is_some_and(|n| {
-        n.trim_start_matches('_')
-            .chars()
-            .all(|c| c.is_ascii_digit())
-    });
-    numbered || labels.contains(&name)
+fn dataframe_keys(dataframes: &[&str], ours: &ConnectionIdentity) -> HashSet<String> {
+    dataframes
+        .iter()
+        .filter_map(|name| {
+            let named = reads(
+                &format!("SELECT * FROM {name}"),
+                Dialect::from(ours.kind),
+                ours.kind,
+                ours.database.as_deref(),
+                ours.schema.as_deref(),
+            );
+            named.tables.into_keys().next()
+        })
+        .collect()
 }
 
 fn project_record(p: &Project, workspace: &Workspace) -> HexProjectRecord {
@@ -556,13 +696,10 @@ fn hex_kind(kind: &str) -> Option<WarehouseKind> {
     kind.to_lowercase().parse().ok()
 }
 
-/// Host and database agree wherever both sides know them.
+/// Host and database agree wherever both sides know them. The host is what the Hex type
+/// calls it (Snowflake account, BigQuery project, Databricks host, …: `hex::DataConnection`).
 fn same_place(h: &DataConnection, ours: &ConnectionIdentity) -> bool {
-    let host = h
-        .host
-        .as_deref()
-        .or_else(|| h.details.get("account").map(String::as_str))
-        .or_else(|| h.details.get("projectId").map(String::as_str));
+    let host = h.host.as_deref();
     let agree = |a: Option<&str>, b: Option<&str>, normalize: fn(&str) -> String| match (a, b) {
         (Some(a), Some(b)) => normalize(a) == normalize(b),
         _ => true,
@@ -600,13 +737,44 @@ mod tests {
     }
 
     #[test]
-    fn dataframe_names_are_not_tables() {
-        let labels: HashSet<String> = ["monthly revenue".into(), "orders_df".into()].into();
-        assert!(names_a_dataframe("db.public.dataframe_3", &labels));
-        assert!(names_a_dataframe("db.public.dataframe", &labels));
-        assert!(names_a_dataframe("db.public.ORDERS_DF", &labels));
-        assert!(!names_a_dataframe("db.public.orders", &labels));
-        assert!(!names_a_dataframe("db.public.dataframes_archive", &labels));
+    fn output_dataframes_resolve_where_their_bare_names_would() {
+        let ours = ConnectionIdentity {
+            name: "wh".into(),
+            kind: WarehouseKind::Snowflake,
+            host: None,
+            database: Some("ANALYTICS".into()),
+            schema: Some("MARTS".into()),
+        };
+        let keys = dataframe_keys(&["orders_summary", "dataframe_2"], &ours);
+        let expected: HashSet<String> = [
+            "ANALYTICS.MARTS.ORDERS_SUMMARY",
+            "ANALYTICS.MARTS.DATAFRAME_2",
+        ]
+        .map(String::from)
+        .into();
+        assert_eq!(keys, expected);
+    }
+
+    #[test]
+    fn cells_are_stored_under_the_id_their_runs_carry() {
+        let cell = Cell {
+            id: "draft-1".into(),
+            static_id: Some("static-1".into()),
+            cell_type: "SQL".into(),
+            label: None,
+            data_connection_id: None,
+            project_id: None,
+            sql: None,
+            output_dataframe: None,
+            queries_dataframes: false,
+        };
+        let seen = |ids: &[&str]| ids.iter().map(|i| i.to_string()).collect::<HashSet<_>>();
+        assert_eq!(stored_cell_id(&cell, &seen(&[])), "draft-1");
+        assert_eq!(stored_cell_id(&cell, &seen(&["static-1"])), "static-1");
+        assert_eq!(
+            stored_cell_id(&cell, &seen(&["draft-1", "static-1"])),
+            "draft-1"
+        );
     }
 
     #[test]
