@@ -20,6 +20,8 @@ const PAGE: usize = 100;
 /// An API that ignores `offset` would page forever; no project has 10,000 jobs.
 const MAX_PAGES: usize = 100;
 /// `include_related=["run_steps"]`, encoded once so the call names errors carry match the URL.
+/// Only Retrieve Run documents `run_steps` among its `include_related` values; List Runs
+/// takes `trigger`, `job`, `audit` and `debug_logs` (dbt-cloud-openapi-spec, openapi-v2.yaml).
 const WITH_STEPS: &str = "include_related=%5B%22run_steps%22%5D";
 /// `state` of a deleted job (1 is active).
 const JOB_DELETED: i64 = 2;
@@ -104,7 +106,7 @@ pub(crate) struct Run {
     has_docs_generated: Option<bool>,
     #[serde(default)]
     has_sources_generated: Option<bool>,
-    /// Present with `include_related=["run_steps"]`.
+    /// Present when Retrieve Run is asked with `include_related=["run_steps"]`.
     #[serde(default)]
     pub run_steps: Option<Vec<RunStep>>,
 }
@@ -216,14 +218,20 @@ impl Api {
         })
     }
 
-    /// The newest successful run of `job`, with its steps.
+    /// The newest successful run of `job` (List Runs), without its steps.
     pub async fn latest_success(&self, job: u64) -> Result<Option<Run>, CloudError> {
         let url = format!(
-            "{}/runs/?job_definition_id={job}&status=10&order_by=-finished_at&limit=1&{WITH_STEPS}",
+            "{}/runs/?job_definition_id={job}&status=10&order_by=-finished_at&limit=1",
             self.account_url()
         );
         let (runs, _): (Vec<Run>, _) = self.data(&url, false).await?;
         Ok(runs.into_iter().next())
+    }
+
+    /// Run `run` with its steps (Retrieve Run), to find the steps that built and tested.
+    pub async fn run_with_steps(&self, run: u64) -> Result<Run, CloudError> {
+        let url = format!("{}/runs/{run}/?{WITH_STEPS}", self.account_url());
+        Ok(self.data(&url, false).await?.0)
     }
 
     /// The URL of artifact `name` of `run`; the last step's when `step` is `None`.

@@ -139,13 +139,22 @@ fn missing_means(name: &str) -> &'static str {
 }
 
 /// The results of the steps that built or tested; never those of `dbt docs generate`, which
-/// is often the last step and whose file says nothing about tests.
+/// is often the last step and whose file says nothing about tests. The steps come from
+/// Retrieve Run, the one call that documents `run_steps`.
 async fn run_results(
     api: &Api,
     dir: &Path,
     run: &Run,
     warnings: &mut Vec<String>,
 ) -> Result<Vec<PathBuf>, CloudError> {
+    let retrieved;
+    let run = match run.run_steps {
+        Some(_) => run,
+        None => {
+            retrieved = api.run_with_steps(run.id).await?;
+            &retrieved
+        }
+    };
     let steps = match select::result_steps(run) {
         ResultSteps::Known(steps) => steps,
         ResultSteps::Unknown => return last_step_results(api, dir, run, warnings).await,
