@@ -34,19 +34,13 @@ async fn check(dir: &Path) -> Output {
     .unwrap()
 }
 
-fn page(values: serde_json::Value) -> Reply {
-    Reply::json(
-        200,
-        json!({"values": values, "pagination": {"after": null}}),
-    )
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn every_source_gets_a_row_and_a_rejected_token_fails_the_check() {
-    let hex = Mock::start(vec![Reply::json(
+    let hex = mockhttp::hex::mock(vec![Reply::json(
         401,
         json!({"details": "Invalid token", "traceId": "t", "reason": "UNAUTHORIZED"}),
-    )])
+    )
+    .off_spec("ListProjects lists no 401 in Hex's document")])
     .await;
     let dir = config_with_hex(&hex.url);
     let out = check(dir.path()).await;
@@ -73,14 +67,16 @@ async fn every_source_gets_a_row_and_a_rejected_token_fails_the_check() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_workspace_without_queried_tables_still_passes_and_says_so() {
-    let hex = Mock::start(vec![
-        page(json!([{"id": "p1", "title": "Revenue", "type": "PROJECT"}])),
-        page(json!([{"id": "hc", "name": "Prod", "type": "postgres"}])),
-        page(json!([{"id": "c1", "cellType": "SQL"}])),
-        Reply::json(
-            403,
-            json!({"reason": "Enterprise plan required", "traceId": "t"}),
+    use mockhttp::hex::{cell, connection, error_details, page, project, uuid};
+    let (p1, hc) = (uuid(1), uuid(2));
+    let hex = mockhttp::hex::mock(vec![
+        page(
+            json!([project(&p1, "Revenue", "2024-05-01T09:00:00Z")]),
+            None,
         ),
+        page(json!([connection(&hc, "Prod", "postgres")]), None),
+        page(json!([cell("c1", "SQL", &p1)]), None),
+        error_details(403, "Forbidden", "Enterprise plan required"),
     ])
     .await;
     let dir = config_with_hex(&hex.url);
@@ -101,10 +97,10 @@ async fn a_workspace_without_queried_tables_still_passes_and_says_so() {
     assert_eq!(
         calls,
         [
-            "/api/v1/projects limit=1",
-            "/api/v1/data-connections limit=1",
-            "/api/v1/cells projectId=p1&limit=1",
-            "/api/v1/projects/p1/queriedTables limit=1",
+            "/api/v1/projects limit=1".to_string(),
+            "/api/v1/data-connections limit=1".into(),
+            format!("/api/v1/cells projectId={p1}&limit=1"),
+            format!("/api/v1/projects/{p1}/queriedTables limit=1"),
         ]
     );
 }

@@ -582,3 +582,33 @@ fn serving_beyond_loopback_needs_auth() {
         text(&out)
     );
 }
+
+/// The Hex answers the demo replays (scripts/gen-demo-hex-api) are what Hex's OpenAPI
+/// document says Hex answers: the demo shows what a real workspace would.
+#[test]
+fn the_demo_s_hex_answers_follow_hex_s_document() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../examples/jaffle_analytics/hex/api.json");
+    let answers: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let spec = mockhttp::hex::spec();
+    let mut problems = Vec::new();
+    let mut checked = 0;
+    for (key, body) in answers.as_object().unwrap() {
+        let Some(path) = key
+            .strip_prefix('/')
+            .map(|_| key.split('?').next().unwrap())
+        else {
+            continue;
+        };
+        checked += 1;
+        problems.extend(spec.check(&mockhttp::openapi::Answer {
+            method: "GET",
+            path,
+            status: 200,
+            body,
+        }));
+    }
+    assert!(checked > 4, "{checked} answers");
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}

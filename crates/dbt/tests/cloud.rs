@@ -3,14 +3,15 @@
 
 use crate::repo_root;
 use dbt::cloud::{CloudClient, CloudConfig, CloudError, CloudFetch, RunIds, SkipReason};
+use mockhttp::dbt_cloud::{
+    self, docs_job_steps, failure, job, jobs, ok, page, project, run, runs, ACCOUNT, PROJECT,
+};
 use mockhttp::{Mock, Reply, Seen, TOKEN};
 use model::{RunStatus, Secret, WarehouseKind};
 use serde_json::{json, Value};
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-const ACCOUNT: u64 = 70;
-const PROJECT: u64 = 301;
 /// Attempts per request; a failing endpoint is asked this many times.
 const ATTEMPTS: u32 = 3;
 /// The docs run most tests find.
@@ -33,77 +34,10 @@ fn config(mock: &Mock) -> CloudConfig {
     }
 }
 
-/// A successful answer in the envelope.
-fn ok(data: Value) -> Reply {
-    Reply::json(
-        200,
-        json!({"status": {"code": 200, "is_success": true, "user_message": "Success!", "developer_message": ""},
-               "data": data}),
-    )
-}
-
-/// One page of a list, with the envelope's pagination.
-fn page(data: Vec<Value>, total: usize) -> Reply {
-    Reply::json(
-        200,
-        json!({"status": {"code": 200, "is_success": true, "user_message": "Success!", "developer_message": ""},
-               "data": data,
-               "extra": {"filters": {"project_id": PROJECT}, "order_by": "id",
-                         "pagination": {"count": data.len(), "total_count": total}}}),
-    )
-}
-
-/// A failure in the envelope.
-fn failure(status: u16, message: &str) -> Reply {
-    Reply::json(
-        status,
-        json!({"status": {"code": status, "is_success": false, "user_message": message, "developer_message": ""},
-               "data": null}),
-    )
-}
-
-fn project(docs_job_id: Option<u64>, freshness_job_id: Option<u64>) -> Reply {
-    ok(
-        json!({"id": PROJECT, "account_id": ACCOUNT, "name": "Jaffle Analytics",
-              "docs_job_id": docs_job_id, "freshness_job_id": freshness_job_id, "state": 1}),
-    )
-}
-
-fn job(id: u64, name: &str, generate_docs: bool, run_generate_sources: bool) -> Value {
-    json!({"id": id, "account_id": ACCOUNT, "project_id": PROJECT, "environment_id": 5,
-           "name": name, "generate_docs": generate_docs, "run_generate_sources": run_generate_sources,
-           "job_type": "scheduled", "state": 1,
-           "execute_steps": ["dbt build"]})
-}
-
-fn jobs(jobs: Vec<Value>) -> Reply {
-    let total = jobs.len();
-    page(jobs, total)
-}
-
-/// The steps of a typical docs job: setup, `dbt build`, then `dbt docs generate` last.
-fn docs_job_steps() -> Value {
-    json!([
-        {"index": 1, "name": "Clone git repository", "status": 10},
-        {"index": 2, "name": "Create profile from connection Postgres", "status": 10},
-        {"index": 3, "name": "Invoke dbt with `dbt deps`", "status": 10},
-        {"index": 4, "name": "Invoke dbt with `dbt build`", "status": 10},
-        {"index": 5, "name": "Invoke dbt with `dbt docs generate`", "status": 10}
-    ])
-}
-
-fn run(id: u64, job: u64, finished_at: &str, docs: bool, sources: bool) -> Value {
-    json!({"id": id, "account_id": ACCOUNT, "project_id": PROJECT, "job_definition_id": job,
-           "status": 10, "status_humanized": "Success", "finished_at": finished_at,
-           "has_docs_generated": docs, "has_sources_generated": sources,
-           "href": format!("https://cloud.getdbt.com/deploy/{ACCOUNT}/projects/{PROJECT}/runs/{id}/"),
-           "run_steps": docs_job_steps()})
-}
-
-/// The runs answer: the newest successful run, or none.
-fn runs(run: Option<Value>) -> Reply {
-    let runs: Vec<Value> = run.into_iter().collect();
-    page(runs.clone(), runs.len())
+/// Retrieve Run of the docs run, with the steps of a typical docs job.
+fn retrieved(id: u64) -> Reply {
+    let run = run(id, 13, "2024-05-02 06:10:31+00:00", true, false);
+    dbt_cloud::retrieved(run, docs_job_steps(id))
 }
 
 /// An artifact body as dbt Core 1.11 wrote it for the example project.
@@ -115,11 +49,12 @@ fn artifact(name: &str) -> Reply {
     Reply::raw(200, body).header("content-type", "application/json")
 }
 
-/// Manifest, catalog and the build step's results.
+/// Manifest, catalog, the run's steps and the build step's results.
 fn docs_artifacts() -> Vec<Reply> {
     vec![
         artifact("manifest.json"),
         artifact("catalog.json"),
+        retrieved(RUN),
         artifact("run_results.json"),
     ]
 }
@@ -162,7 +97,7 @@ async fn fetch_with(
     previous: Option<RunIds>,
     adjust: impl FnOnce(CloudConfig) -> CloudConfig,
 ) -> (Mock, Result<CloudFetch, CloudError>) {
-    let mock = Mock::start(replies).await;
+    let mock = dbt_cloud::mock(replies).await;
     let client = CloudClient::new(adjust(config(&mock))).unwrap();
     let result = client.fetch(dir, previous).await;
     (mock, result)
@@ -239,6 +174,7 @@ async fn the_docs_run_is_downloaded_with_the_build_steps_results() {
             format!("GET {}", runs_path()),
             format!("GET {}", artifact_path(RUN, "manifest.json")),
             format!("GET {}", artifact_path(RUN, "catalog.json")),
+            format!("GET {}", account_path(&format!("runs/{RUN}/"))),
             format!("GET {}", artifact_path(RUN, "run_results.json")),
         ]
     );
@@ -253,13 +189,18 @@ async fn the_docs_run_is_downloaded_with_the_build_steps_results() {
         ("status", "10"),
         ("order_by", "-finished_at"),
         ("limit", "1"),
-        ("include_related", r#"["run_steps"]"#),
     ] {
         assert_eq!(lookup.param(name).as_deref(), Some(value), "{name}");
     }
+    // List Runs documents no run_steps; Retrieve Run does, and is asked for them.
+    assert_eq!(lookup.param("include_related"), None);
+    assert_eq!(
+        seen[5].param("include_related").as_deref(),
+        Some(r#"["run_steps"]"#)
+    );
     assert_eq!(seen[3].param("step"), None, "artifacts of the whole run");
     assert_eq!(
-        seen[5].param("step").as_deref(),
+        seen[6].param("step").as_deref(),
         Some("4"),
         "the `dbt build` step, not the last (`dbt docs generate`)"
     );
@@ -284,18 +225,16 @@ async fn the_docs_run_is_downloaded_with_the_build_steps_results() {
 
 #[tokio::test]
 async fn without_steps_the_last_steps_results_are_kept_only_when_they_build() {
-    let steps_unknown = |id: u64| {
-        let mut run = run(id, 13, "2024-05-02 06:10:31+00:00", true, false);
-        run.as_object_mut().unwrap().remove("run_steps");
-        run
-    };
+    // A Retrieve Run answer without the steps asked for: only the last step's file is left.
+    let steps_unknown = |id: u64| run(id, 13, "2024-05-02 06:10:31+00:00", true, false);
     let exchange = |run: Value, last_results: Reply| {
         vec![
             project(None, None),
             jobs(vec![job(13, "Docs", true, false)]),
-            runs(Some(run)),
+            runs(Some(run.clone())),
             artifact("manifest.json"),
             artifact("catalog.json"),
+            ok(run),
             last_results,
         ]
     };
@@ -548,6 +487,7 @@ async fn a_missing_catalog_is_a_warning_and_the_docs_run_may_hold_the_sources() 
         runs(Some(run(RUN, 13, "2024-05-02 06:10:31+00:00", true, true))),
         artifact("manifest.json"),
         failure(404, "The requested resource was not found."),
+        retrieved(RUN),
         artifact("run_results.json"),
         artifact("sources.json"),
     ];
@@ -715,6 +655,7 @@ async fn server_errors_come_back_verbatim_after_retries() {
                 500,
                 "upstream connect error or disconnect/reset before headers",
             )
+            .off_spec("a proxy's answer")
         })
         .collect();
     let (mock, error) = fail(replies).await;
@@ -774,7 +715,8 @@ async fn too_many_requests_waits_for_retry_after() {
 
 #[tokio::test]
 async fn a_hanging_api_times_out() {
-    let (mock, error) = fail((0..ATTEMPTS).map(|_| Reply::hang()).collect()).await;
+    let hang = || Reply::hang().off_spec("never answers");
+    let (mock, error) = fail((0..ATTEMPTS).map(|_| hang()).collect()).await;
     assert!(matches!(error, CloudError::Timeout { .. }), "{error:?}");
     assert!(
         error
@@ -797,6 +739,7 @@ fn up_to_downloads() -> Vec<Reply> {
 fn truncated_manifest() -> Reply {
     Reply::raw(200, r#"{"metadata": {"dbt_schema_version": "https://schemas.getdbt.com/dbt/manifest/v12.json"}, "nodes": {"model.a"#)
         .header("content-type", "application/json")
+        .off_spec("truncated on purpose")
 }
 
 #[tokio::test]
@@ -839,7 +782,8 @@ async fn an_id_that_is_not_a_number_never_reaches_a_url() {
         project(None, None),
         jobs(vec![
             json!({"id": "13/../../../admin", "name": "Docs", "generate_docs": true}),
-        ]),
+        ])
+        .off_spec("an id that is not a number"),
     ];
     let (mock, error) = fail(replies).await;
     assert!(matches!(error, CloudError::Malformed { .. }), "{error:?}");

@@ -1,26 +1,20 @@
-//! What the Hex tests share beyond [`mockhttp`]: a client for a mock, and answers built as
-//! Hex's OpenAPI document defines them (`crates/mockhttp/specs/hex-v1.json`, extracted from
-//! the `openapi.json` Hex publishes). Every mock made with [`hex_mock`] checks its answers
-//! against that document when the test ends; answers outside it say why with
-//! [`Reply::off_spec`].
+//! What the Hex tests share beyond [`mockhttp`]: a client for a mock. Answers are built as
+//! Hex's OpenAPI document defines them ([`mockhttp::hex`]); every mock made with [`hex_mock`]
+//! checks its answers against that document when the test ends, and answers outside it say
+//! why with [`Reply::off_spec`].
 
 use hex::{HexClient, HexConfig, HexError, Workspace};
-use mockhttp::openapi::Spec;
+pub use mockhttp::hex::{
+    cell, cells_error, connection, detailed_connection, error as hex_error,
+    error_details as hex_error_details, mock as hex_mock, page, queried_page, sql_cell, uuid,
+};
 pub use mockhttp::{Mock, Reply, Seen, TOKEN};
 use model::Secret;
-use serde_json::{json, Value};
-use std::sync::{Arc, OnceLock};
+use serde_json::Value;
 
-/// Hex's document, read once.
-pub fn spec() -> Arc<Spec> {
-    static SPEC: OnceLock<Arc<Spec>> = OnceLock::new();
-    SPEC.get_or_init(|| Arc::new(Spec::bundled("hex-v1.json")))
-        .clone()
-}
-
-/// A mock answering `replies` in order, checked against Hex's document.
-pub async fn hex_mock(replies: Vec<Reply>) -> Mock {
-    Mock::vendor(spec(), Vec::new(), replies).await
+/// A project last edited at the start of the tests' month.
+pub fn project(id: &str, title: &str) -> Value {
+    mockhttp::hex::project(id, title, "2024-05-01T09:00:00.000Z")
 }
 
 /// A client for the workspace `acme` on `mock`, trying each request `attempts` times.
@@ -29,106 +23,6 @@ pub fn client(mock: &Mock, attempts: u32) -> HexClient {
     let mut config = HexConfig::new(workspace, Secret::new(TOKEN));
     config.http = mockhttp::fast_http(attempts);
     HexClient::new(config)
-}
-
-/// Project, cell and connection ids are UUIDs (`ProjectId`, `DataConnectionId`).
-pub fn uuid(n: u32) -> String {
-    format!("1b2c3d4e-0000-4000-8000-{n:012}")
-}
-
-/// A page: `{values, pagination: {after, before}}` (`PaginationApiResource`, both required).
-pub fn page(values: Value, after: Option<&str>) -> Reply {
-    Reply::json(
-        200,
-        json!({"values": values, "pagination": {"after": after, "before": null}}),
-    )
-}
-
-/// A queriedTables page, which also carries a `traceId` (`ProjectQueriedTablesApiResource`).
-pub fn queried_page(values: Value, after: Option<&str>) -> Reply {
-    Reply::json(
-        200,
-        json!({"values": values, "pagination": {"after": after, "before": null},
-               "traceId": "5f1c-trace"}),
-    )
-}
-
-/// A project with every field `ProjectApiResource` requires.
-pub fn project(id: &str, title: &str) -> Value {
-    json!({
-        "id": id, "title": title, "description": null, "type": "PROJECT",
-        "creator": {"email": "ana@acme.com"}, "owner": {"email": "ana@acme.com"},
-        "status": {"name": "Published"}, "categories": [], "reviews": {"required": false},
-        "analytics": {"appViews": {"allTime": 0, "lastSevenDays": 0, "lastFourteenDays": 0,
-                                   "lastThirtyDays": 0},
-                      "lastViewedAt": null, "publishedResultsUpdatedAt": null},
-        "lastEditedAt": "2024-05-01T09:00:00.000Z", "lastPublishedAt": null,
-        "createdAt": "2024-05-01T09:00:00.000Z", "archivedAt": null, "trashedAt": null,
-        "schedules": []
-    })
-}
-
-/// A cell of ListCells' answer: every field is required, the three `contents` too (null
-/// when the cell is of another kind).
-pub fn cell(id: &str, cell_type: &str, project: &str) -> Value {
-    json!({
-        "id": id, "staticId": format!("static-{id}"), "cellType": cell_type, "label": null,
-        "dataConnectionId": null, "projectId": project,
-        "contents": {"codeCell": null, "sqlCell": null, "markdownCell": null}
-    })
-}
-
-/// A SQL cell on `connection` (none: it queries dataframes), storing into `output`.
-pub fn sql_cell(
-    id: &str,
-    project: &str,
-    connection: Option<&str>,
-    sql: &str,
-    output: &str,
-) -> Value {
-    let mut cell = cell(id, "SQL", project);
-    cell["dataConnectionId"] = json!(connection);
-    cell["contents"]["sqlCell"] = json!({"source": sql, "outputDataframe": output});
-    cell
-}
-
-/// A data connection in ListDataConnections' basic form (`DataConnectionApiResource`).
-pub fn connection(id: &str, name: &str, kind: &str) -> Value {
-    json!({"id": id, "name": name, "type": kind})
-}
-
-/// A data connection with its details (`DataConnectionWithSensitiveFieldsApiResource`):
-/// `details` is the type's group of `ReadableConnectionDetails`.
-pub fn detailed_connection(id: &str, name: &str, kind: &str, details: Value) -> Value {
-    json!({
-        "id": id, "name": name, "type": kind,
-        "connectionDetails": {kind: details},
-        "connectViaSsh": false, "includeMagic": true, "allowWritebackCells": false,
-        "schemaRefreshAccess": "ADMINS",
-        "sharing": {"workspace": {"members": "QUERY"}, "groups": []}
-    })
-}
-
-/// An error of the older endpoints (projects, queriedTables, data connections):
-/// `TsoaErrorResponsePayload {reason, details?, traceId}`.
-pub fn hex_error(status: u16, reason: &str) -> Reply {
-    Reply::json(status, json!({"reason": reason, "traceId": "5f1c-trace"}))
-}
-
-/// The same with `details`.
-pub fn hex_error_details(status: u16, reason: &str, details: &str) -> Reply {
-    Reply::json(
-        status,
-        json!({"reason": reason, "details": details, "traceId": "5f1c-trace"}),
-    )
-}
-
-/// An error of the newer endpoints (cells): `{message, code, issues}` (`error.FORBIDDEN`, …).
-pub fn cells_error(status: u16, code: &str, message: &str) -> Reply {
-    Reply::json(
-        status,
-        json!({"message": message, "code": code, "issues": []}),
-    )
 }
 
 /// Neither the message nor the `Debug` form of `error` shows the token.

@@ -46,6 +46,7 @@ async fn every_project_field_is_parsed() {
     let mut full = project("1b2c3d4e-0000-4000-8000-000000000001", "Revenue dashboard");
     let fields = json!({
         "description": "Weekly revenue by region",
+        "creator": {"email": "ana@acme.com"},
         "owner": {"email": "bo@acme.com"},
         "categories": [
             {"name": "Finance", "description": "Money"},

@@ -10,8 +10,11 @@
 //! Where a vendor publishes an OpenAPI document, [`Mock::assert_conforms`] checks every
 //! answer the mock gave against it ([`openapi`]); an answer a test sends on purpose outside
 //! the document (a truncated body, a 429 the vendor does not list) says so with
-//! [`Reply::off_spec`].
+//! [`Reply::off_spec`]. [`hex`] and [`dbt_cloud`] build those vendors' answers as their
+//! documents define them, for every suite that stands in for them.
 
+pub mod dbt_cloud;
+pub mod hex;
 pub mod openapi;
 
 use axum::body::Body;

@@ -58,7 +58,8 @@ pub async fn demo_app_at(location: &str, dir: &std::path::Path) -> server::AppSt
     server::AppState::new(store)
 }
 
-/// The demo's recorded Hex API answers, served in the order the sync asks for them.
+/// The demo's recorded Hex API answers, served in the order the sync asks for them (and
+/// checked against Hex's document).
 async fn load_hex_api(store: &store::Store) {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("../../examples/jaffle_analytics/hex/api.json");
@@ -71,7 +72,7 @@ async fn load_hex_api(store: &store::Store) {
         replies.push(reply(&format!("/api/v1/cells?projectId={id}")));
         replies.push(reply(&format!("/api/v1/projects/{id}/queriedTables")));
     }
-    let mock = mockhttp::Mock::start(replies).await;
+    let mock = mockhttp::hex::mock(replies).await;
     let client = hex::HexClient::new(hex::HexConfig::new(
         hex::Workspace::parse(&format!("{}/jaffle/", mock.url)).unwrap(),
         model::Secret::new(mockhttp::TOKEN),

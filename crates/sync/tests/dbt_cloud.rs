@@ -1,9 +1,13 @@
-//! dbt Cloud as a connection's dbt source, against a local server answering in the Admin API
-//! v2 envelope with the example project's artifacts: load, skip an unchanged run, and keep
+//! dbt Cloud as a connection's dbt source, against a local server answering as dbt Labs'
+//! OpenAPI document defines the Admin API v2 ([`mockhttp::dbt_cloud`]), with the example
+//! project's artifacts: load, skip an unchanged run, and keep
 //! the last good data through the errors users know.
 
 use crate::store_with;
 use dbt::cloud::{CloudClient, CloudConfig};
+use mockhttp::dbt_cloud::{
+    self, failure, job, jobs, project, retrieved, run, runs, steps, ACCOUNT, PROJECT,
+};
 use mockhttp::{Mock, Reply, TOKEN};
 use model::{Secret, WarehouseKind};
 use serde_json::{json, Value};
@@ -18,34 +22,34 @@ fn artifacts() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../examples/jaffle_analytics/artifacts")
 }
 
-fn envelope(status: u16, data: Value) -> Reply {
-    Reply::json(
-        status,
-        json!({"status": {"code": status, "is_success": status < 300, "user_message": if status < 300 { "Success!" } else { "Invalid token." }, "developer_message": ""},
-               "data": data, "extra": {"pagination": {"count": 1, "total_count": 1}}}),
-    )
+/// The lookups of one sync, in dbt Cloud's documented shapes: the project, its jobs and
+/// the docs job's latest run.
+fn lookups() -> Vec<Reply> {
+    let mut nightly = job(13, "Nightly build", true, false);
+    nightly["execute_steps"] = json!(["dbt build", "dbt docs generate"]);
+    vec![
+        project(Some(13), None),
+        jobs(vec![nightly]),
+        runs(Some(docs_run())),
+    ]
 }
 
-/// The lookups of one sync: the project, its jobs and the docs job's latest run.
-fn lookups() -> Vec<Reply> {
-    vec![
-        envelope(
-            200,
-            json!({"id": 2, "name": "Jaffle Analytics", "docs_job_id": 13, "freshness_job_id": null}),
-        ),
-        envelope(
-            200,
-            json!([{"id": 13, "project_id": 2, "name": "Nightly build", "generate_docs": true,
-                               "run_generate_sources": false, "state": 1, "execute_steps": ["dbt build", "dbt docs generate"]}]),
-        ),
-        envelope(
-            200,
-            json!([{"id": RUN, "job_definition_id": 13, "status": 10, "finished_at": "2026-11-23 06:10:31+00:00",
-                               "has_docs_generated": true, "has_sources_generated": false,
-                               "run_steps": [{"index": 3, "name": "Invoke dbt with `dbt build`", "status": 10},
-                                             {"index": 4, "name": "Invoke dbt with `dbt docs generate`", "status": 10}]}]),
-        ),
-    ]
+fn docs_run() -> Value {
+    run(RUN, 13, "2026-11-23 06:10:31+00:00", true, false)
+}
+
+/// Retrieve Run: the steps, `dbt build` third and `dbt docs generate` last.
+fn with_steps() -> Reply {
+    let steps = steps(
+        RUN,
+        &[
+            (1, "Clone git repository"),
+            (2, "Invoke dbt with `dbt deps`"),
+            (3, "Invoke dbt with `dbt build`"),
+            (4, "Invoke dbt with `dbt docs generate`"),
+        ],
+    );
+    retrieved(docs_run(), steps)
 }
 
 fn file(name: &str) -> Reply {
@@ -59,12 +63,13 @@ fn downloads() -> Vec<Reply> {
     vec![
         file("manifest.json"),
         file("catalog.json"),
+        with_steps(),
         file("run_results.json"),
     ]
 }
 
 fn target(mock: &Mock, dir: &std::path::Path) -> SyncTarget {
-    let mut config = CloudConfig::new(mock.url.clone(), 1, 2, Secret::new(TOKEN));
+    let mut config = CloudConfig::new(mock.url.clone(), ACCOUNT, PROJECT, Secret::new(TOKEN));
     config.http = mockhttp::fast_http(2);
     SyncTarget {
         connection: ConnectionRecord {
@@ -94,7 +99,7 @@ async fn the_latest_docs_run_is_loaded_once_and_links_to_its_docs() {
     let (store, dir) = store_with("wh", WarehouseKind::Postgres).await;
     let mut replies = lookups();
     replies.extend(downloads());
-    let mock = Mock::start(replies).await;
+    let mock = dbt_cloud::mock(replies).await;
     let report = sync_dbt(&store, &target(&mock, dir.path())).await.unwrap();
     let report = report.expect("a new run is loaded");
     assert!(report.counts.nodes > 10, "{:?}", report.counts);
@@ -113,7 +118,7 @@ async fn the_latest_docs_run_is_loaded_once_and_links_to_its_docs() {
     let overview = store.connection("wh").await.unwrap();
     assert_eq!(
         overview.docs_url,
-        Some(format!("{}/accounts/1/jobs/13/docs", mock.url))
+        Some(format!("{}/accounts/{ACCOUNT}/jobs/13/docs", mock.url))
     );
     assert_eq!(overview.dbt_source.as_deref(), Some("dbt Cloud test"));
     let run = store.cloud_run("wh").await.unwrap().unwrap();
@@ -121,16 +126,16 @@ async fn the_latest_docs_run_is_loaded_once_and_links_to_its_docs() {
         (run.run_id.as_str(), run.job_name.as_str()),
         ("9001", "Nightly build")
     );
-    assert!(run
-        .explorer_url
-        .ends_with("/explore/1/projects/2/environments/production/details/"));
+    assert!(run.explorer_url.ends_with(&format!(
+        "/explore/{ACCOUNT}/projects/{PROJECT}/environments/production/details/"
+    )));
     let tests = overview.tests;
     assert!(
         tests.pass > 0,
         "test outcomes came with the build step: {tests:?}"
     );
 
-    let again = Mock::start(lookups()).await;
+    let again = dbt_cloud::mock(lookups()).await;
     let models = nodes(&store).await;
     assert!(sync_dbt(&store, &target(&again, dir.path()))
         .await
@@ -145,12 +150,12 @@ async fn a_rejected_token_says_401_unauthorized_and_keeps_the_last_load() {
     let (store, dir) = store_with("wh", WarehouseKind::Postgres).await;
     let mut replies = lookups();
     replies.extend(downloads());
-    sync_dbt(&store, &target(&Mock::start(replies).await, dir.path()))
+    sync_dbt(&store, &target(&dbt_cloud::mock(replies).await, dir.path()))
         .await
         .unwrap();
     let models = nodes(&store).await;
 
-    let bad = Mock::start(vec![envelope(401, Value::Null)]).await;
+    let bad = dbt_cloud::mock(vec![failure(401, "Invalid token.")]).await;
     let error = sync_dbt(&store, &target(&bad, dir.path()))
         .await
         .unwrap_err()
@@ -170,11 +175,9 @@ async fn a_rejected_token_says_401_unauthorized_and_keeps_the_last_load() {
 #[tokio::test]
 async fn a_project_without_a_docs_run_says_no_jobs_found_and_why() {
     let (store, dir) = store_with("wh", WarehouseKind::Postgres).await;
-    let mock = Mock::start(vec![
-        envelope(200, json!({"id": 2, "name": "Jaffle Analytics", "docs_job_id": null})),
-        envelope(200, json!([{"id": 14, "project_id": 2, "name": "Hourly run", "generate_docs": false, "state": 1, "execute_steps": ["dbt run"]}])),
-    ])
-    .await;
+    let mut hourly = job(14, "Hourly run", false, false);
+    hourly["execute_steps"] = json!(["dbt run"]);
+    let mock = dbt_cloud::mock(vec![project(None, None), jobs(vec![hourly])]).await;
     let error = sync_dbt(&store, &target(&mock, dir.path()))
         .await
         .unwrap_err()
@@ -192,7 +195,7 @@ async fn a_project_without_a_docs_run_says_no_jobs_found_and_why() {
 #[tokio::test]
 async fn a_missing_token_variable_fails_on_the_connection() {
     let (store, dir) = store_with("wh", WarehouseKind::Postgres).await;
-    let mock = Mock::start(vec![]).await;
+    let mock = dbt_cloud::mock(vec![]).await;
     let mut target = target(&mock, dir.path());
     if let Some(DbtSource::Cloud(cloud)) = &mut target.dbt {
         cloud.client = Err("$DBT_CLOUD_TOKEN is not set in the environment".into());
@@ -206,7 +209,7 @@ async fn a_missing_token_variable_fails_on_the_connection() {
 #[tokio::test]
 async fn a_sync_another_process_runs_is_skipped_not_failed() {
     let (store, dir) = store_with("wh", WarehouseKind::Postgres).await;
-    let mock = Mock::start(vec![]).await;
+    let mock = dbt_cloud::mock(vec![]).await;
     let held = store
         .try_lock_sync("dbt:wh")
         .await

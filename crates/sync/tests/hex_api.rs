@@ -26,8 +26,7 @@ const HC2: &str = "9f8e7d6c-0000-4000-8000-0000000000c2";
 
 /// A mock answering as Hex's OpenAPI document says (checked when the test ends).
 async fn hex(replies: Vec<Reply>) -> Mock {
-    let spec = Arc::new(mockhttp::openapi::Spec::bundled("hex-v1.json"));
-    Mock::vendor(spec, Vec::new(), replies).await
+    mockhttp::hex::mock(replies).await
 }
 
 fn client(mock: &Mock) -> HexAccess {
@@ -55,32 +54,19 @@ fn target(mock: &Mock) -> HexTarget {
 }
 
 fn page(values: Value) -> Reply {
-    Reply::json(
-        200,
-        json!({"values": values, "pagination": {"after": null, "before": null}}),
-    )
+    mockhttp::hex::page(values, None)
 }
 
 fn queried(values: Value) -> Reply {
-    Reply::json(
-        200,
-        json!({"values": values, "pagination": {"after": null, "before": null}, "traceId": "t"}),
-    )
+    mockhttp::hex::queried_page(values, None)
 }
 
-/// A project with every field `ProjectApiResource` requires.
+/// A project of the documented shape, with `extra` fields over it.
 fn project(id: &str, title: &str, edited: &str, extra: Value) -> Value {
-    let mut p = json!({
-        "id": id, "title": title, "description": null, "type": "PROJECT",
-        "owner": {"email": "ana@acme.com"}, "creator": {"email": "bo@acme.com"},
-        "status": {"name": "Published"}, "categories": [{"name": "Finance", "description": ""}],
-        "reviews": {"required": false},
-        "analytics": {"appViews": {"allTime": 120, "lastSevenDays": 3, "lastFourteenDays": 7,
-                                   "lastThirtyDays": 14},
-                      "lastViewedAt": null, "publishedResultsUpdatedAt": null},
-        "lastEditedAt": edited, "lastPublishedAt": null, "createdAt": "2026-01-02T03:04:05Z",
-        "archivedAt": null, "trashedAt": null, "schedules": []
-    });
+    let mut p = mockhttp::hex::project(id, title, edited);
+    p["categories"] = json!([{"name": "Finance", "description": ""}]);
+    p["analytics"]["appViews"] = json!({"allTime": 120, "lastSevenDays": 3, "lastFourteenDays": 7,
+                                        "lastThirtyDays": 14});
     for (k, v) in extra.as_object().unwrap() {
         p[k] = v.clone();
     }
@@ -105,13 +91,8 @@ fn projects(edited: &str) -> Reply {
     ]))
 }
 
-/// A data connection with its details, keyed by type (`ReadableConnectionDetails`).
 fn connection(id: &str, name: &str, kind: &str, details: Value) -> Value {
-    json!({
-        "id": id, "name": name, "type": kind, "connectionDetails": {kind: details},
-        "connectViaSsh": false, "includeMagic": true, "allowWritebackCells": false,
-        "schemaRefreshAccess": "ADMINS", "sharing": {"workspace": {"members": "QUERY"}, "groups": []}
-    })
+    mockhttp::hex::detailed_connection(id, name, kind, details)
 }
 
 fn connections() -> Reply {
@@ -132,11 +113,10 @@ fn connections() -> Reply {
     ]))
 }
 
-/// A cell as ListCells answers it: every field present, the three contents too.
 fn cell(id: &str, project: &str, kind: &str, label: Option<&str>) -> Value {
-    json!({"id": id, "staticId": format!("static-{id}"), "cellType": kind, "label": label,
-           "dataConnectionId": null, "projectId": project,
-           "contents": {"codeCell": null, "sqlCell": null, "markdownCell": null}})
+    let mut cell = mockhttp::hex::cell(id, kind, project);
+    cell["label"] = json!(label);
+    cell
 }
 
 fn sql_cell(
@@ -147,9 +127,8 @@ fn sql_cell(
     sql: &str,
     output: &str,
 ) -> Value {
-    let mut cell = cell(id, project, "SQL", Some(label));
-    cell["dataConnectionId"] = json!(on);
-    cell["contents"]["sqlCell"] = json!({"source": sql, "outputDataframe": output});
+    let mut cell = mockhttp::hex::sql_cell(id, project, on, sql, output);
+    cell["label"] = json!(label);
     cell
 }
 
@@ -206,12 +185,9 @@ fn p2_cells() -> Reply {
     )]))
 }
 
-/// queriedTables without an Enterprise plan (`TsoaErrorResponsePayload`).
+/// queriedTables without an Enterprise plan.
 fn forbidden() -> Reply {
-    Reply::json(
-        403,
-        json!({"reason": "Forbidden", "details": "This feature requires an Enterprise plan", "traceId": "t"}),
-    )
+    mockhttp::hex::error_details(403, "Forbidden", "This feature requires an Enterprise plan")
 }
 
 async fn store() -> (Store, tempfile::TempDir) {
