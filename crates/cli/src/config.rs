@@ -14,7 +14,7 @@ use store::ConnectionRecord;
 use sync::{CloudSource, DbtSource, HistoryTarget, IntrospectTarget, SyncTarget};
 use warehouse::bigquery::{BigQueryCatalog, BigQueryCatalogConfig, BigQueryCredentials};
 use warehouse::databricks::{DatabricksCatalog, DatabricksCatalogConfig};
-use warehouse::postgres::PostgresCatalog;
+use warehouse::postgres::{Flavour, PostgresCatalog};
 use warehouse::snowflake::{SnowflakeCatalog, SnowflakeCatalogConfig};
 use warehouse::Introspect;
 
@@ -357,10 +357,14 @@ fn catalog_source(kind: &str, a: &WarehouseAccess) -> Result<Option<Arc<dyn Intr
         }
     };
     Ok(match kind {
-        "postgres" | "postgresql" | "redshift" => a
-            .url_env
-            .as_ref()
-            .map(|v| Arc::new(PostgresCatalog::from_env(v.clone())) as Arc<dyn Introspect>),
+        "postgres" | "postgresql" | "redshift" => a.url_env.as_ref().map(|v| {
+            let flavour = match kind {
+                "redshift" => Flavour::Redshift,
+                _ => Flavour::Postgres,
+            };
+            Arc::new(PostgresCatalog::from_env(v.clone()).with_flavour(flavour))
+                as Arc<dyn Introspect>
+        }),
         "snowflake" => {
             let (token, key) = (secret(&a.token_env)?, secret(&a.private_key_env)?);
             match &a.account {

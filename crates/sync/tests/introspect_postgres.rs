@@ -147,3 +147,92 @@ async fn a_failed_introspection_keeps_the_last_tree_and_says_why() {
     let latest = &store.syncs("pg", 1).await.unwrap()[0];
     assert!(latest.source == "warehouse" && latest.ok, "{latest:?}");
 }
+
+/// Redshift's catalog from the SVV views AWS documents, laid out as they are on Redshift in a
+/// database of their own on the test server: a late-binding view (dbt-redshift's
+/// `bind: false`) has its columns only there, never in `pg_attribute`; an external
+/// (Spectrum) table is not in `pg_class` at all; the row count is SVV_TABLE_INFO's.
+#[tokio::test]
+async fn redshift_is_read_from_its_svv_views() {
+    let Some(url) = url("redshift catalog") else {
+        return;
+    };
+    for statement in [
+        "DROP DATABASE IF EXISTS redshift_svv WITH (FORCE)",
+        "CREATE DATABASE redshift_svv",
+    ] {
+        run(&url, statement).await;
+    }
+    let db_url = format!("{}/redshift_svv", url.rsplit_once('/').unwrap().0);
+    run(
+        &db_url,
+        "CREATE TABLE svv_tables (table_catalog text, table_schema text, table_name text,
+             table_type text, remarks text);
+         CREATE TABLE svv_columns (table_catalog text, table_schema text, table_name text,
+             column_name text, ordinal_position int, data_type text,
+             character_maximum_length int, numeric_precision int, numeric_scale int, remarks text);
+         CREATE TABLE svv_table_info (\"database\" text, \"schema\" text, \"table\" text, tbl_rows numeric);
+         INSERT INTO svv_tables VALUES
+           ('redshift_svv', 'analytics', 'fct_orders', 'BASE TABLE', 'One row per order'),
+           ('redshift_svv', 'analytics', 'orders_lbv', 'VIEW', NULL),
+           ('redshift_svv', 'spectrum', 'events', 'EXTERNAL TABLE', NULL),
+           ('redshift_svv', 'pg_catalog', 'pg_class', 'BASE TABLE', NULL),
+           ('other_db', 'analytics', 'elsewhere', 'BASE TABLE', NULL);
+         INSERT INTO svv_columns VALUES
+           ('redshift_svv', 'analytics', 'fct_orders', 'amount', 2, 'numeric', NULL, 12, 2, 'In dollars'),
+           ('redshift_svv', 'analytics', 'fct_orders', 'order_id', 1, 'bigint', NULL, 64, 0, NULL),
+           ('redshift_svv', 'analytics', 'orders_lbv', 'status', 1, 'character varying', 256, NULL, NULL, NULL),
+           ('redshift_svv', 'spectrum', 'events', 'event_id', 1, 'bigint', NULL, 64, 0, NULL);
+         INSERT INTO svv_table_info VALUES ('redshift_svv', 'analytics', 'fct_orders', 1200);",
+    )
+    .await;
+    let (store, _dir) = store_with("rs", WarehouseKind::Redshift).await;
+    let catalog = warehouse::postgres::PostgresCatalog::new(model::Secret::new(db_url))
+        .with_flavour(warehouse::postgres::Flavour::Redshift);
+    let target = IntrospectTarget {
+        connection: "rs".into(),
+        source: Arc::new(catalog),
+    };
+    sync_warehouse(&store, &target).await.unwrap();
+    let tree = store.tree("rs").await.unwrap();
+    assert_eq!(
+        names(&tree, "analytics"),
+        [
+            ("fct_orders".to_string(), "table".to_string()),
+            ("orders_lbv".to_string(), "view".to_string())
+        ]
+    );
+    assert_eq!(
+        names(&tree, "spectrum"),
+        [("events".to_string(), "external".to_string())]
+    );
+    assert!(
+        names(&tree, "pg_catalog").is_empty(),
+        "system schemas are left out"
+    );
+    let table = |schema: &'static str, name: &'static str| {
+        let store = store.clone();
+        async move {
+            store
+                .warehouse_table("rs", "redshift_svv", schema, name, "2000-01-01")
+                .await
+                .unwrap()
+                .unwrap()
+        }
+    };
+    let orders = table("analytics", "fct_orders").await;
+    let columns: Vec<(&str, &str)> = orders
+        .columns
+        .iter()
+        .map(|c| (c.name.as_str(), c.data_type.as_str()))
+        .collect();
+    assert_eq!(
+        columns,
+        [("order_id", "bigint"), ("amount", "numeric(12,2)")]
+    );
+    assert_eq!(orders.columns[1].comment.as_deref(), Some("In dollars"));
+    assert_eq!(orders.comment.as_deref(), Some("One row per order"));
+    assert_eq!(orders.row_estimate, Some(1200));
+    let lbv = table("analytics", "orders_lbv").await;
+    assert_eq!(lbv.columns[0].data_type, "character varying(256)");
+}

@@ -1,8 +1,17 @@
-//! PostgreSQL and Redshift over the wire protocol: `pg_catalog` of the connected database.
+//! PostgreSQL and Redshift over the wire protocol: the catalog of the connected database.
 //!
 //! One query per schema returns every relation with its columns in order (relations of any
-//! size stream: rows are grouped as they arrive). PostgreSQL keeps no per-schema change time,
-//! so every schema is read on each sync; a connection sees only its own database.
+//! size stream: rows are grouped as they arrive). Neither keeps a per-schema change time, so
+//! every schema is read on each sync; a connection sees only its own database.
+//!
+//! PostgreSQL is read from `pg_catalog`. Redshift is read from the views AWS documents for
+//! it, because `pg_catalog` misses what a dbt project there often has: `SVV_TABLES` lists
+//! local and external (Spectrum) tables and views, `SVV_COLUMNS` has the columns of
+//! late-binding views (dbt-redshift's `bind: false`), which `pg_attribute` never holds, and
+//! `SVV_TABLE_INFO.tbl_rows` is the row count (`reltuples` is not one there).
+//! Views: <https://docs.aws.amazon.com/redshift/latest/dg/r_SVV_TABLES.html>,
+//! <https://docs.aws.amazon.com/redshift/latest/dg/r_SVV_COLUMNS.html>,
+//! <https://docs.aws.amazon.com/redshift/latest/dg/r_SVV_TABLE_INFO.html>.
 
 use crate::{Column, Introspect, IntrospectError, Relation, RelationKind, RelationSink, SchemaRef};
 use async_trait::async_trait;
@@ -13,10 +22,20 @@ use sqlx::{Connection, PgConnection, Row};
 /// Relations sent per page.
 const PAGE: usize = 256;
 
+/// Which catalog the server keeps.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Flavour {
+    /// PostgreSQL: `pg_catalog`.
+    Postgres,
+    /// Amazon Redshift: the `SVV_*` views.
+    Redshift,
+}
+
 /// The catalog of the database a `postgres://` URL names.
 #[derive(Debug)]
 pub struct PostgresCatalog {
     url: Url,
+    flavour: Flavour,
     /// The connection of the current sync: `schemas` opens it, each schema's read reuses it,
     /// so a sync of hundreds of schemas costs one handshake.
     conn: tokio::sync::Mutex<Option<PgConnection>>,
@@ -36,6 +55,7 @@ impl PostgresCatalog {
     pub fn new(url: Secret) -> Self {
         PostgresCatalog {
             url: Url::Given(url),
+            flavour: Flavour::Postgres,
             conn: tokio::sync::Mutex::new(None),
         }
     }
@@ -44,7 +64,21 @@ impl PostgresCatalog {
     pub fn from_env(variable: impl Into<String>) -> Self {
         PostgresCatalog {
             url: Url::Env(variable.into()),
+            flavour: Flavour::Postgres,
             conn: tokio::sync::Mutex::new(None),
+        }
+    }
+
+    /// Reads the catalog `flavour` keeps.
+    pub fn with_flavour(mut self, flavour: Flavour) -> Self {
+        self.flavour = flavour;
+        self
+    }
+
+    fn queries(&self) -> (&'static str, &'static str) {
+        match self.flavour {
+            Flavour::Postgres => (SCHEMAS, RELATIONS),
+            Flavour::Redshift => (REDSHIFT_SCHEMAS, REDSHIFT_RELATIONS),
         }
     }
 
@@ -82,10 +116,41 @@ const RELATIONS: &str =
  WHERE n.nspname = $1 AND c.relkind IN ('r', 'p', 'v', 'm', 'f')
  ORDER BY c.relname, a.attnum";
 
+/// Redshift's schemas with a relation the user may see, local and external.
+const REDSHIFT_SCHEMAS: &str = "SELECT DISTINCT current_database()::text, t.table_schema::text
+  FROM svv_tables t
+ WHERE t.table_catalog = current_database()
+   AND t.table_schema NOT IN ('pg_catalog', 'information_schema', 'pg_internal', 'pg_automv')
+   AND t.table_schema NOT LIKE 'pg_temp_%'
+ ORDER BY 2";
+
+/// One Redshift schema's relations and columns, in the same column order as [`RELATIONS`]:
+/// the kind as SVV_TABLES says it (`BASE TABLE`, `VIEW`, `EXTERNAL TABLE`), the type with its
+/// length or precision, and the row count where SVV_TABLE_INFO shows one (only to users who
+/// may see it; never for empty tables).
+const REDSHIFT_RELATIONS: &str = "SELECT t.table_name::text, t.table_type::text, t.remarks::text,
+       i.tbl_rows::float8, c.column_name::text,
+       (c.data_type || CASE
+          WHEN c.character_maximum_length IS NOT NULL THEN '(' || c.character_maximum_length || ')'
+          WHEN c.data_type = 'numeric' AND c.numeric_precision IS NOT NULL
+            THEN '(' || c.numeric_precision || ',' || COALESCE(c.numeric_scale, 0) || ')'
+          ELSE '' END)::text,
+       c.remarks::text
+  FROM svv_tables t
+  LEFT JOIN svv_columns c ON c.table_catalog = t.table_catalog
+   AND c.table_schema = t.table_schema AND c.table_name = t.table_name
+  LEFT JOIN svv_table_info i ON i.\"database\" = t.table_catalog
+   AND i.\"schema\" = t.table_schema AND i.\"table\" = t.table_name
+ WHERE t.table_catalog = current_database() AND t.table_schema = $1
+ ORDER BY t.table_name, c.ordinal_position";
+
 #[async_trait]
 impl Introspect for PostgresCatalog {
     fn describe(&self) -> String {
-        "postgres catalog".to_string()
+        match self.flavour {
+            Flavour::Postgres => "postgres catalog".to_string(),
+            Flavour::Redshift => "redshift catalog".to_string(),
+        }
     }
 
     async fn schemas(&self) -> Result<Vec<SchemaRef>, IntrospectError> {
@@ -94,7 +159,7 @@ impl Introspect for PostgresCatalog {
         // minutes ago, may have been closed by the server.
         *slot = None;
         let conn = slot.insert(self.connect().await?);
-        let rows = sqlx::query(SCHEMAS)
+        let rows = sqlx::query(self.queries().0)
             .fetch_all(&mut *conn)
             .await
             .map_err(|e| failed("listing schemas", &e))?;
@@ -119,7 +184,7 @@ impl Introspect for PostgresCatalog {
             Some(conn) => slot.insert(conn),
             None => slot.insert(self.connect().await?),
         };
-        let read = read_schema(conn, schema, sink).await;
+        let read = read_schema(conn, self.queries().1, schema, sink).await;
         if read.is_err() {
             // The connection may be what failed: the next schema opens a new one.
             *slot = None;
@@ -131,11 +196,12 @@ impl Introspect for PostgresCatalog {
 /// Streams one schema's relations, grouping column rows as they arrive.
 async fn read_schema(
     conn: &mut PgConnection,
+    query: &str,
     schema: &SchemaRef,
     sink: &RelationSink,
 ) -> Result<(), IntrospectError> {
     let call = format!("reading schema {}", schema.schema);
-    let mut rows = sqlx::query(RELATIONS).bind(&schema.schema).fetch(conn);
+    let mut rows = sqlx::query(query).bind(&schema.schema).fetch(conn);
     let mut page: Vec<Relation> = Vec::with_capacity(PAGE);
     let mut current: Option<Relation> = None;
     while let Some(row) = rows.try_next().await.map_err(|e| failed(&call, &e))? {
@@ -176,9 +242,9 @@ fn relation(
         schema: schema.schema.clone(),
         name,
         kind: match kind.as_str() {
-            "v" => RelationKind::View,
+            "v" | "VIEW" => RelationKind::View,
             "m" => RelationKind::MaterializedView,
-            "f" => RelationKind::External,
+            "f" | "EXTERNAL TABLE" => RelationKind::External,
             _ => RelationKind::Table,
         },
         comment: row.try_get(2)?,
