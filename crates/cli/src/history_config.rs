@@ -7,7 +7,7 @@ use anyhow::{bail, Context, Result};
 use history::bigquery::{BigQuery, BigQueryConfig, BigQueryCredentials};
 use history::databricks::{Databricks, DatabricksConfig};
 use history::file::FileHistory;
-use history::postgres::{ServerLog, StatStatements};
+use history::postgres::{LogFormat, ServerLog, StatStatements};
 use history::redshift::{Redshift, RedshiftConfig};
 use history::snowflake::{Snowflake, SnowflakeConfig};
 use history::{QueryHistory, Secret};
@@ -40,6 +40,8 @@ pub struct RawHistory {
     kind: String,
     url_env: Option<String>,
     path: Option<PathBuf>,
+    /// `postgres_log`: `jsonlog` or `csvlog`, for a directory that holds both.
+    log_format: Option<String>,
     account: Option<String>,
     account_url: Option<String>,
     token_env: Option<String>,
@@ -113,7 +115,7 @@ fn source(raw: &RawHistory, base: &Path) -> Result<Arc<dyn QueryHistory>> {
     };
     Ok(match raw.kind.as_str() {
         "postgres_statements" => Arc::new(StatStatements::new(secret(&raw.url_env, "url_env")?)),
-        "postgres_log" => Arc::new(ServerLog::new(at(need(&raw.path, "path")?))),
+        "postgres_log" => Arc::new(server_log(raw, at(need(&raw.path, "path")?))?),
         "file" => Arc::new(FileHistory::new(at(need(&raw.path, "path")?))),
         "redshift" => Arc::new(Redshift::new(RedshiftConfig::new(secret(&raw.url_env, "url_env")?))),
         "snowflake" => Arc::new(Snowflake::new(snowflake(raw)?)),
@@ -122,6 +124,16 @@ fn source(raw: &RawHistory, base: &Path) -> Result<Arc<dyn QueryHistory>> {
         other => bail!(
             "kind = {other:?}: expected postgres_statements, postgres_log, file, snowflake, bigquery, databricks or redshift"
         ),
+    })
+}
+
+fn server_log(raw: &RawHistory, path: PathBuf) -> Result<ServerLog> {
+    let log = ServerLog::new(path);
+    Ok(match raw.log_format.as_deref() {
+        None => log,
+        Some("jsonlog") => log.with_format(LogFormat::Json),
+        Some("csvlog") => log.with_format(LogFormat::Csv),
+        Some(other) => bail!("log_format = {other:?}: expected jsonlog or csvlog"),
     })
 }
 
