@@ -342,6 +342,7 @@ fn debug_hides_the_credentials() {
 }
 
 error_cases!(ErrorCases {
+    spec: None,
     build: |url| Box::new(BigQuery::new(with_token(url))),
     success: one_page,
     first_call: "POST /bigquery/v2/projects/acme-analytics/queries",

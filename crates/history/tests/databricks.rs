@@ -458,6 +458,7 @@ async fn a_chunk_link_to_another_host_is_refused() {
 }
 
 error_cases!(ErrorCases {
+    spec: None,
     build: |url| Box::new(Databricks::new(config(url))),
     success: one_chunk,
     first_call: "POST /api/2.0/sql/statements",

@@ -56,14 +56,23 @@ pub fn hex_sql(sql: &str, project: &str) -> String {
 /// request's `METHOD PATH`.
 pub struct ErrorCases {
     pub build: fn(&str) -> Box<dyn QueryHistory>,
+    /// The vendor's OpenAPI document, where it publishes one: every answer is checked.
+    pub spec: Option<fn() -> std::sync::Arc<mockhttp::openapi::Spec>>,
     pub success: fn() -> Vec<Reply>,
     pub first_call: &'static str,
     pub grant: &'static str,
 }
 
 impl ErrorCases {
+    async fn start(&self, replies: Vec<Reply>) -> Mock {
+        match self.spec {
+            Some(spec) => Mock::vendor(spec(), Vec::new(), replies).await,
+            None => Mock::start(replies).await,
+        }
+    }
+
     async fn fail(&self, replies: Vec<Reply>) -> (Mock, HistoryError) {
-        let mock = Mock::start(replies).await;
+        let mock = self.start(replies).await;
         let source = (self.build)(&mock.url);
         let (result, _) = read(source.as_ref(), &window(100)).await;
         let error = result.expect_err("the read should fail");
@@ -109,7 +118,7 @@ impl ErrorCases {
     pub async fn rate_limited_then_ok(&self) {
         let mut replies = vec![Reply::raw(429, "slow down").header("retry-after", "1")];
         replies.extend((self.success)());
-        let mock = Mock::start(replies).await;
+        let mock = self.start(replies).await;
         let source = (self.build)(&mock.url);
         let started = Instant::now();
         let (result, pages) = read(source.as_ref(), &window(100)).await;
@@ -129,7 +138,7 @@ impl ErrorCases {
     pub async fn server_error_then_ok(&self) {
         let mut replies = vec![Reply::raw(500, "internal error")];
         replies.extend((self.success)());
-        let mock = Mock::start(replies).await;
+        let mock = self.start(replies).await;
         let source = (self.build)(&mock.url);
         let (result, pages) = read(source.as_ref(), &window(100)).await;
         result.expect("the read should succeed after a retry");
@@ -144,7 +153,11 @@ impl ErrorCases {
     pub async fn hanging(&self) {
         let started = Instant::now();
         let (mock, error) = self
-            .fail(vec![Reply::hang(), Reply::hang(), Reply::hang()])
+            .fail(
+                (0..3)
+                    .map(|_| Reply::hang().off_spec("never answers"))
+                    .collect(),
+            )
             .await;
         assert!(matches!(error, HistoryError::Timeout { .. }), "{error:?}");
         assert!(error.to_string().starts_with(&self.call(&mock)), "{error}");
@@ -158,7 +171,8 @@ impl ErrorCases {
 
     pub async fn truncated(&self) {
         let reply = Reply::raw(200, r#"{"statement_id": "x", "data": [["a"#)
-            .header("content-type", "application/json");
+            .header("content-type", "application/json")
+            .off_spec("truncated on purpose");
         let (mock, error) = self.fail(vec![reply]).await;
         assert!(matches!(error, HistoryError::Malformed { .. }), "{error:?}");
         let text = error.to_string();
@@ -167,7 +181,9 @@ impl ErrorCases {
     }
 
     pub async fn not_json(&self) {
-        let reply = Reply::raw(200, "<html>proxy login</html>").header("content-type", "text/html");
+        let reply = Reply::raw(200, "<html>proxy login</html>")
+            .header("content-type", "text/html")
+            .off_spec("a proxy's page, not the API's answer");
         let (mock, error) = self.fail(vec![reply]).await;
         assert!(matches!(error, HistoryError::Malformed { .. }), "{error:?}");
         let text = error.to_string();

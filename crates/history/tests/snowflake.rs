@@ -1,8 +1,6 @@
 //! Snowflake against a local server answering in the SQL API's documented shapes.
 
-use crate::mock::{
-    at, error_cases, fast_http, hex_sql, read, window, ErrorCases, Mock, Reply, TOKEN,
-};
+use crate::mock::{at, error_cases, fast_http, hex_sql, read, window, ErrorCases, Reply, TOKEN};
 use chrono::{DateTime, Utc};
 use history::snowflake::{KeyPair, Snowflake, SnowflakeAuth, SnowflakeConfig, SnowflakeTokenType};
 use history::{Checkpoint, HistoryError, HistoryRequest, HistoryRow, QueryHistory, Secret};
@@ -100,7 +98,7 @@ async fn polls_a_running_statement_and_reads_every_partition() {
         "data": [[customers, "CRM", null, "2", millis(at(1, 7, 0)), millis(at(1, 7, 5)),
                   "[\n  \"ANA\"\n]", null]],
     });
-    let mock = Mock::start(vec![
+    let mock = mockhttp::snowflake::mock(vec![
         still_running(),
         still_running(),
         Reply::json(200, first),
@@ -221,7 +219,7 @@ async fn polls_a_running_statement_and_reads_every_partition() {
 
 #[tokio::test]
 async fn the_window_stops_45_minutes_before_now() {
-    let mock = Mock::start(one_group()).await;
+    let mock = mockhttp::snowflake::mock(one_group()).await;
     let source = Snowflake::new(config(&mock.url));
     let now = Utc::now();
     let request = HistoryRequest {
@@ -269,7 +267,7 @@ async fn the_window_stops_45_minutes_before_now() {
 
 #[tokio::test]
 async fn a_closed_sink_cancels() {
-    let mock = Mock::start(one_group()).await;
+    let mock = mockhttp::snowflake::mock(one_group()).await;
     let source = Snowflake::new(config(&mock.url));
     let (sink, pages) = tokio::sync::mpsc::channel(1);
     drop(pages);
@@ -291,6 +289,7 @@ fn debug_hides_the_token() {
 }
 
 error_cases!(ErrorCases {
+    spec: Some(mockhttp::snowflake::spec),
     build: |url| Box::new(Snowflake::new(config(url))),
     success: one_group,
     first_call: "POST /api/v2/statements",
@@ -310,7 +309,7 @@ async fn with_access_history_the_window_stops_three_hours_before_now() {
             "data": [], "code": "090001", "statementHandle": HANDLE,
         }),
     );
-    let mock = Mock::start(replies).await;
+    let mock = mockhttp::snowflake::mock(replies).await;
     let mut config = config(&mock.url);
     config.access_history = true;
     let source = Snowflake::new(config);
@@ -354,7 +353,7 @@ async fn with_access_history_the_window_stops_three_hours_before_now() {
 async fn a_resent_statement_is_marked_as_a_retry_of_the_same_request() {
     let mut replies = vec![Reply::raw(503, "unavailable")];
     replies.extend(one_group());
-    let mock = Mock::start(replies).await;
+    let mock = mockhttp::snowflake::mock(replies).await;
     let source = Snowflake::new(config(&mock.url));
     let (result, _) = read(&source, &window(1)).await;
     result.unwrap();
@@ -380,7 +379,7 @@ async fn check_asks_each_view_and_names_the_missing_grant() {
                    "data": [["1"]], "code": "090001", "statementHandle": HANDLE}),
         )
     };
-    let mock = Mock::start(vec![done(), done()]).await;
+    let mock = mockhttp::snowflake::mock(vec![done(), done()]).await;
     let mut with_access = config(&mock.url);
     with_access.access_history = true;
     let said = Snowflake::new(with_access).check().await.unwrap();
@@ -407,7 +406,7 @@ async fn check_asks_each_view_and_names_the_missing_grant() {
         json!({"code": "002003", "sqlState": "02000", "statementHandle": HANDLE,
                "message": "SQL compilation error:\nDatabase 'SNOWFLAKE' does not exist or not authorized."}),
     );
-    let mock = Mock::start(vec![refused]).await;
+    let mock = mockhttp::snowflake::mock(vec![refused]).await;
     let error = Snowflake::new(config(&mock.url)).check().await.unwrap_err();
     assert!(matches!(error, HistoryError::Forbidden { .. }), "{error:?}");
     let text = error.to_string();
@@ -426,7 +425,7 @@ const TEST_ONLY_PUBLIC_KEY: &str = include_str!("data/test-only-service-account.
 /// authentication page documents; `serve` never holds a token past its hour.
 #[tokio::test]
 async fn key_pair_sign_in_signs_its_own_tokens() {
-    let mock = Mock::start(one_group()).await;
+    let mock = mockhttp::snowflake::mock(one_group()).await;
     let pair = KeyPair::from_pem("acme-xy12345", "hex_reader", &Secret::new(TEST_ONLY_KEY))
         .expect("a key");
     let mut config = config(&mock.url);

@@ -9,7 +9,7 @@
 use crate::openapi::Spec;
 use crate::{Mock, Reply};
 use serde_json::{json, Value};
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
 /// The account and project every fixture belongs to.
 pub const ACCOUNT: u64 = 70;
@@ -18,9 +18,7 @@ pub const PROJECT: u64 = 301;
 
 /// dbt Cloud's document, read once.
 pub fn spec() -> Arc<Spec> {
-    static SPEC: OnceLock<Arc<Spec>> = OnceLock::new();
-    SPEC.get_or_init(|| Arc::new(Spec::bundled("dbt-cloud-v2.json")))
-        .clone()
+    crate::openapi::bundled("dbt-cloud-v2.json")
 }
 
 /// A mock answering `replies` in order, checked against dbt Cloud's document; artifact

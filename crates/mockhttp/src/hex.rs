@@ -5,13 +5,11 @@
 use crate::openapi::Spec;
 use crate::{Mock, Reply};
 use serde_json::{json, Value};
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
 /// Hex's document, read once.
 pub fn spec() -> Arc<Spec> {
-    static SPEC: OnceLock<Arc<Spec>> = OnceLock::new();
-    SPEC.get_or_init(|| Arc::new(Spec::bundled("hex-v1.json")))
-        .clone()
+    crate::openapi::bundled("hex-v1.json")
 }
 
 /// A mock answering `replies` in order, checked against Hex's document.

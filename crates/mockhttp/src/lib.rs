@@ -10,12 +10,13 @@
 //! Where a vendor publishes an OpenAPI document, [`Mock::assert_conforms`] checks every
 //! answer the mock gave against it ([`openapi`]); an answer a test sends on purpose outside
 //! the document (a truncated body, a 429 the vendor does not list) says so with
-//! [`Reply::off_spec`]. [`hex`] and [`dbt_cloud`] build those vendors' answers as their
+//! [`Reply::off_spec`]. [`hex`], [`dbt_cloud`] and [`snowflake`] build those vendors' answers as their
 //! documents define them, for every suite that stands in for them.
 
 pub mod dbt_cloud;
 pub mod hex;
 pub mod openapi;
+pub mod snowflake;
 
 use axum::body::Body;
 use axum::extract::{Request, State};
@@ -243,19 +244,12 @@ impl Mock {
             if served.off_spec.is_some() || except.iter().any(|e| served.path.starts_with(e)) {
                 continue;
             }
-            let body = match serde_json::from_slice::<Value>(&gunzipped(&served.body)) {
-                Ok(body) => body,
-                Err(e) => {
-                    problems.push(format!("{} {}: not JSON ({e})", served.method, served.path));
-                    continue;
-                }
-            };
-            problems.extend(spec.check(&openapi::Answer {
-                method: &served.method,
-                path: &served.path,
-                status: served.status,
-                body: &body,
-            }));
+            problems.extend(spec.check_bytes(
+                &served.method,
+                &served.path,
+                served.status,
+                &gunzipped(&served.body),
+            ));
         }
         assert!(
             problems.is_empty(),

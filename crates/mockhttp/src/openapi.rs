@@ -10,7 +10,9 @@
 //! `properties`, `additionalProperties`, `items`, `enum`, `pattern`).
 
 use serde_json::{Map, Value};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 
 /// One vendor's OpenAPI document (or its extract).
 pub struct Spec {
@@ -69,13 +71,47 @@ impl Spec {
 
     /// What is wrong with `answer` by the document: empty when it conforms.
     pub fn check(&self, answer: &Answer<'_>) -> Vec<String> {
-        let at = format!("{} {} → {}", answer.method, answer.path, answer.status);
-        let Some((template, operation)) = self.operation(answer.method, answer.path) else {
-            return vec![format!("{at}: {} has no such operation", self.name)];
+        match self.schema(answer.method, answer.path, answer.status) {
+            Err(problem) => vec![problem],
+            Ok(None) => Vec::new(),
+            Ok(Some((at, schema))) => self.problems(&at, schema, answer.body),
+        }
+    }
+
+    /// [`Spec::check`] for a raw body: it must be JSON only where the document gives the
+    /// answer a JSON schema.
+    pub fn check_bytes(&self, method: &str, path: &str, status: u16, body: &[u8]) -> Vec<String> {
+        match self.schema(method, path, status) {
+            Err(problem) => vec![problem],
+            Ok(None) => Vec::new(),
+            Ok(Some((at, schema))) => match serde_json::from_slice::<Value>(body) {
+                Err(e) => vec![format!("{at}: not JSON ({e})")],
+                Ok(body) => self.problems(&at, schema, &body),
+            },
+        }
+    }
+
+    fn problems(&self, at: &str, schema: &Value, body: &Value) -> Vec<String> {
+        let mut problems = Vec::new();
+        self.validate(schema, body, "body", &mut problems);
+        problems.into_iter().map(|p| format!("{at}: {p}")).collect()
+    }
+
+    /// The JSON schema of the answer `status` to `method path`, named for messages; `None`
+    /// when the document gives that answer no JSON body.
+    fn schema(
+        &self,
+        method: &str,
+        path: &str,
+        status: u16,
+    ) -> Result<Option<(String, &Value)>, String> {
+        let at = format!("{method} {path} → {status}");
+        let Some((template, operation)) = self.operation(method, path) else {
+            return Err(format!("{at}: {} has no such operation", self.name));
         };
         let responses = &operation["responses"];
         let response = responses
-            .get(answer.status.to_string())
+            .get(status.to_string())
             .or_else(|| responses.get("default"));
         let Some(response) = response else {
             let documented: Vec<&String> = responses
@@ -84,21 +120,14 @@ impl Spec {
                 .flatten()
                 .map(|(k, _)| k)
                 .collect();
-            return vec![format!(
-                "{at}: {template} documents no {} answer (only {documented:?})",
-                answer.status
-            )];
+            return Err(format!(
+                "{at}: {template} documents no {status} answer (only {documented:?})"
+            ));
         };
-        let response = self.resolve(response);
-        let Some(schema) = response.pointer("/content/application~1json/schema") else {
-            return Vec::new();
-        };
-        let mut problems = Vec::new();
-        self.validate(schema, answer.body, "body", &mut problems);
-        problems
-            .into_iter()
-            .map(|p| format!("{at} ({template}): {p}"))
-            .collect()
+        let schema = self
+            .resolve(response)
+            .pointer("/content/application~1json/schema");
+        Ok(schema.map(|schema| (format!("{at} ({template})"), schema)))
     }
 
     /// The operation whose path template matches `path`.
@@ -217,6 +246,16 @@ impl Spec {
             }
         }
     }
+}
+
+/// The extract named `file`, read once per test binary.
+pub fn bundled(file: &'static str) -> Arc<Spec> {
+    static SPECS: Mutex<BTreeMap<&'static str, Arc<Spec>>> = Mutex::new(BTreeMap::new());
+    let mut specs = SPECS.lock().unwrap_or_else(|e| e.into_inner());
+    specs
+        .entry(file)
+        .or_insert_with(|| Arc::new(Spec::bundled(file)))
+        .clone()
 }
 
 /// Where the extracts live.

@@ -1,8 +1,6 @@
 //! Snowflake's catalog against a local server answering in the SQL API's documented shapes.
 
-use crate::mock::{
-    at, error_cases, fast_http, relations, schema, table, ErrorCases, Mock, Reply, TOKEN,
-};
+use crate::mock::{at, error_cases, fast_http, relations, schema, table, ErrorCases, Reply, TOKEN};
 use model::Secret;
 use pretty_assertions::assert_eq;
 use serde_json::{json, Value};
@@ -81,7 +79,7 @@ async fn schemas_of_every_database_show_databases_lists() {
         "origin",
         "owner",
     ];
-    let mock = Mock::start(vec![
+    let mock = mockhttp::snowflake::mock(vec![
         result("h-show", &show, 1, json!(databases)),
         still_running("h-analytics"),
         result(
@@ -167,7 +165,7 @@ async fn relations_keep_column_order_across_partitions() {
          ORDERS_DAILY  | MATERIALIZED VIEW | NULL                 | 31   | DAY       | DATE          | NULL
          STRIPE_EVENTS | EXTERNAL TABLE    | Landed files         | NULL | NULL      | NULL          | NULL",
     );
-    let mock = Mock::start(vec![
+    let mock = mockhttp::snowflake::mock(vec![
         still_running("h-rel"),
         result("h-rel", &RELATIONS, 2, json!(first)),
         Reply::gzip_json(200, json!({ "data": second })),
@@ -273,7 +271,7 @@ async fn a_database_the_role_cannot_see_says_what_to_grant() {
         "sqlState": "02000",
         "statementHandle": "h-fin",
     });
-    let mock = Mock::start(vec![Reply::json(422, refusal)]).await;
+    let mock = mockhttp::snowflake::mock(vec![Reply::json(422, refusal)]).await;
     let mut config = config(&mock.url);
     config.databases = vec!["FINANCE".to_string()];
     let source = SnowflakeCatalog::new(config);
