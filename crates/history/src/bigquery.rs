@@ -172,7 +172,11 @@ fn decode(
     let Some(text) = scalar(columns.text) else {
         return Ok(None);
     };
-    let engine_tables = columns.engine_tables.map(array).and_then(known_tables);
+    let engine_tables = columns
+        .engine_tables
+        .map(array)
+        .filter(|tables| tables.len() < REFERENCED_TABLES_LIMIT)
+        .and_then(known_tables);
     Ok(Some(HistoryRow {
         text: text.to_string(),
         database: scalar(columns.database).map(str::to_string),
@@ -185,6 +189,10 @@ fn decode(
         ..HistoryRow::default()
     }))
 }
+
+/// BigQuery lists at most this many `referenced_tables` of a job ("incomplete beyond 50",
+/// JobStatistics2.referencedTables): a group that reaches it is parsed instead.
+const REFERENCED_TABLES_LIMIT: usize = 50;
 
 /// A query job runs six hours at most (BigQuery quotas, "Query execution time limit").
 const LONGEST_JOB_HOURS: i64 = 6;

@@ -364,3 +364,39 @@ async fn a_resent_query_keeps_its_request_id() {
     assert!(ids[0].is_string(), "{ids:?}");
     assert_eq!(ids[0], ids[1]);
 }
+
+/// With optional job creation BigQuery may answer a small query without a job: complete, no
+/// jobReference, nothing to poll. Both answers are read.
+#[tokio::test]
+async fn an_answer_without_a_job_is_the_whole_result() {
+    let text = hex_sql("select 1", "p1");
+    let mock = Mock::start(vec![Reply::json(
+        200,
+        json!({"kind": "bigquery#queryResponse", "jobComplete": true, "schema": schema(),
+               "queryId": "q-1", "totalRows": "1",
+               "rows": [row(Some(&text), "acme-analytics", 1, at(1, 1, 0), at(1, 1, 0), &["ana@acme.com"], &[])]}),
+    )])
+    .await;
+    let (result, pages) = read(&BigQuery::new(with_token(&mock.url)), &window(10)).await;
+    result.unwrap();
+    assert_eq!(pages.concat().len(), 1);
+    assert_eq!(mock.seen().len(), 1, "nothing to poll");
+}
+
+/// `referenced_tables` stops at 50: a group that reaches it is parsed, not trusted.
+#[tokio::test]
+async fn fifty_referenced_tables_are_not_taken_as_all_of_them() {
+    let text = hex_sql("select * from a.t0", "p1");
+    let tables: Vec<String> = (0..50).map(|i| format!("acme-analytics.a.t{i}")).collect();
+    let tables: Vec<&str> = tables.iter().map(String::as_str).collect();
+    let mock = Mock::start(vec![Reply::json(
+        200,
+        json!({"kind": "bigquery#queryResponse", "jobComplete": true, "schema": schema(),
+               "jobReference": job("acme-analytics", "job_many"), "totalRows": "1",
+               "rows": [row(Some(&text), "acme-analytics", 1, at(1, 1, 0), at(1, 1, 0), &[], &tables)]}),
+    )])
+    .await;
+    let (result, pages) = read(&BigQuery::new(with_token(&mock.url)), &window(10)).await;
+    result.unwrap();
+    assert_eq!(pages.concat()[0].engine_tables, None);
+}

@@ -127,7 +127,10 @@ impl BigQueryApi {
         let started = Started::from_answer(&first, &url, job.location)?;
         let mut results = QueryResults {
             api: self,
-            url: format!("{url}/{}", started.id),
+            url: match &started.id {
+                Some(id) => format!("{url}/{id}"),
+                None => url.clone(),
+            },
             location: started.location,
             grant: job.grant.to_string(),
             page_size: job.page_size,
@@ -183,9 +186,9 @@ impl BigQueryApi {
     }
 }
 
-/// The job a `jobs.query` call started.
+/// The job a `jobs.query` call started; none when BigQuery answered without creating one.
 struct Started {
-    id: String,
+    id: Option<String>,
     location: Option<String>,
 }
 
@@ -196,15 +199,22 @@ impl Started {
         location: Option<&str>,
     ) -> Result<Started, RestError> {
         let call = format!("POST {url}");
-        let reference = answer
-            .job_reference
-            .as_ref()
-            .ok_or_else(|| RestError::Malformed {
-                call: call.clone(),
-                detail: "no jobReference in the answer".to_string(),
-            })?;
+        // With `jobCreationMode: JOB_CREATION_OPTIONAL` (not the default today) a query whose
+        // whole result is in the answer runs without a job: complete, with nothing to poll.
+        let Some(reference) = answer.job_reference.as_ref() else {
+            if answer.job_complete && answer.page_token.is_none() {
+                return Ok(Started {
+                    id: None,
+                    location: location.map(str::to_string),
+                });
+            }
+            return Err(RestError::Malformed {
+                call,
+                detail: "no jobReference in an answer that is not complete".to_string(),
+            });
+        };
         Ok(Started {
-            id: checked_id(&call, "jobReference.jobId", &reference.job_id)?.to_string(),
+            id: Some(checked_id(&call, "jobReference.jobId", &reference.job_id)?.to_string()),
             location: reference
                 .location
                 .clone()
