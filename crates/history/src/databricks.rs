@@ -34,8 +34,9 @@ const LATENCY_MINUTES: i64 = 60;
 /// bounded this far before the window only to prune.
 const LONGEST_STATEMENT_HOURS: i64 = 48;
 
-/// The header every Databricks REST answer names its workspace in.
-const ORG_ID_HEADER: &str = "x-databricks-org-id";
+/// The headers a Databricks answer names its workspace in: the legacy name the server still
+/// sends, and the one it is moving to (the Databricks SDKs read them from `scim/v2/Me`).
+const WORKSPACE_HEADERS: [&str; 2] = ["x-databricks-org-id", "x-databricks-workspace-id"];
 
 const GRANT: &str = "Grant the principal USE CATALOG on system, USE SCHEMA and SELECT on \
                      system.query (and system.access for table lineage), e.g. GRANT SELECT ON \
@@ -51,7 +52,8 @@ pub struct DatabricksConfig {
     /// The SQL warehouse that runs the statement.
     pub warehouse_id: String,
     /// The workspace whose statements to read: `system.query.history` holds every workspace
-    /// of the account in the region. Read from the workspace's own answers when `None`.
+    /// of the account in the region. From an Azure host name or the workspace's own answers
+    /// when `None`.
     pub workspace_id: Option<String>,
     /// Also read engine-recorded source tables from `system.access.table_lineage`.
     pub table_lineage: bool,
@@ -120,30 +122,32 @@ impl Databricks {
         Ok(self.http.send(&request).await?.body)
     }
 
-    /// The workspace id, from the configuration or the `X-Databricks-Org-Id` header of a
-    /// cheap authenticated call (the SQL warehouse's own description, which also proves the
-    /// warehouse id right). Only digits pass, as the id goes into the statement.
+    /// The workspace id: configured, else in an Azure workspace's host name
+    /// (`adb-<workspace id>.<n>.azuredatabricks.net`), else from the `X-Databricks-Org-Id`
+    /// header of `GET /api/2.0/preview/scim/v2/Me`, where the Databricks SDKs read it. Only
+    /// digits pass, as the id goes into the statement.
     async fn workspace_id(&self) -> Result<&str, HistoryError> {
         let id = self
             .workspace
             .get_or_try_init(|| async {
-                let url = format!(
-                    "{}/api/2.0/sql/warehouses/{}",
-                    self.host(),
-                    self.config.warehouse_id
-                );
+                if let Some(id) = azure_workspace_id(self.host()) {
+                    return Ok(id);
+                }
+                let url = format!("{}/api/2.0/preview/scim/v2/Me", self.host());
                 let call = format!("GET {url}");
                 let token = self.config.auth.bearer().await?;
                 let request = Request::get(&url).bearer(&token).grant(GRANT);
                 let answer: Answer<serde::de::IgnoredAny> = self.http.send(&request).await?;
-                let header = answer.headers.get(ORG_ID_HEADER);
+                let header = WORKSPACE_HEADERS
+                    .iter()
+                    .find_map(|name| answer.headers.get(*name));
                 let id = header.and_then(|v| v.to_str().ok()).map(str::to_string);
                 id.ok_or_else(|| HistoryError::Malformed {
                     call,
-                    detail: format!(
-                        "no {ORG_ID_HEADER} header names the workspace: set workspace_id in the \
-                         config (the number after ?o= in the workspace URL)"
-                    ),
+                    detail: "no X-Databricks-Org-Id header names the workspace: set \
+                             workspace_id in the config (the number after ?o= in the \
+                             workspace URL)"
+                        .to_string(),
                 })
             })
             .await?;
@@ -321,6 +325,14 @@ impl Databricks {
             })
         }
     }
+}
+
+/// The id in an Azure workspace's host: `https://adb-1234567890123456.7.azuredatabricks.net`.
+fn azure_workspace_id(host: &str) -> Option<String> {
+    let host = host.split_once("://").map_or(host, |(_, rest)| rest);
+    let id = host.strip_prefix("adb-")?.split('.').next()?;
+    let azure = host.contains(".azuredatabricks.net");
+    (azure && !id.is_empty() && id.chars().all(|c| c.is_ascii_digit())).then(|| id.to_string())
 }
 
 /// A pre-signed link that no longer works: storage answers 403 (expired signature) or 400/404.
@@ -639,4 +651,25 @@ struct ExternalLink {
     #[serde(default)]
     http_headers: BTreeMap<String, String>,
     next_chunk_internal_link: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn azure_hosts_name_their_workspace() {
+        assert_eq!(
+            azure_workspace_id("https://adb-1234567890123456.7.azuredatabricks.net"),
+            Some("1234567890123456".to_string())
+        );
+        assert_eq!(
+            azure_workspace_id("https://dbc-a1b2.cloud.databricks.com"),
+            None
+        );
+        assert_eq!(
+            azure_workspace_id("https://adb-12x.7.azuredatabricks.net"),
+            None
+        );
+    }
 }

@@ -274,24 +274,19 @@ async fn an_expired_link_is_fetched_again() {
 }
 
 /// Without `workspace_id` in the config, the workspace is read from the X-Databricks-Org-Id
-/// header of a call on the SQL warehouse, which also proves the warehouse id right.
+/// header of `GET /api/2.0/preview/scim/v2/Me`, where the Databricks SDKs read it.
 #[tokio::test]
 async fn the_workspace_id_comes_from_the_workspace_itself() {
-    let mut replies = vec![Reply::json(
-        200,
-        json!({"id": "abcdef0123456789", "name": "Hex history", "state": "RUNNING"}),
-    )
-    .header("x-databricks-org-id", "9876543210")];
+    let me = json!({"id": "7", "userName": "svc-hex@acme.com", "active": true});
+    let mut replies =
+        vec![Reply::json(200, me.clone()).header("x-databricks-org-id", "9876543210")];
     replies.extend(one_chunk());
     let mock = Mock::start(replies).await;
     let mut config = config(&mock.url);
     config.workspace_id = None;
     let (result, _) = read(&Databricks::new(config), &window(10)).await;
     result.unwrap();
-    assert_eq!(
-        mock.calls()[0],
-        "GET /api/2.0/sql/warehouses/abcdef0123456789"
-    );
+    assert_eq!(mock.calls()[0], "GET /api/2.0/preview/scim/v2/Me");
     let sql = mock.seen()[1].json()["statement"]
         .as_str()
         .unwrap()
@@ -299,7 +294,7 @@ async fn the_workspace_id_comes_from_the_workspace_itself() {
     assert!(sql.contains("h.workspace_id = '9876543210'"), "{sql}");
 
     // No header and no config: the error says what to set.
-    let mock = Mock::start(vec![Reply::json(200, json!({"id": "abcdef0123456789"}))]).await;
+    let mock = Mock::start(vec![Reply::json(200, me)]).await;
     let mut config = self::config(&mock.url);
     config.workspace_id = None;
     let (result, _) = read(&Databricks::new(config), &window(10)).await;
