@@ -36,6 +36,7 @@ mod fingerprint;
 mod keywords;
 mod lexer;
 mod parser;
+mod reserved;
 mod resolve;
 mod tokens;
 

@@ -282,7 +282,7 @@ impl<'a> Parser<'a> {
                 self.operand(out)?;
                 Operand::Other
             }
-            Kw::INTERVAL => self.interval(out)?,
+            Kw::INTERVAL if self.interval_follows() => self.interval(out)?,
             Kw::NULL | Kw::TRUE | Kw::FALSE | Kw::DEFAULT => {
                 self.pos += 1;
                 Operand::Other
@@ -300,7 +300,8 @@ impl<'a> Parser<'a> {
             Kw::ARRAY | Kw::STRUCT if !call && self.peek_at(1).kind != Kind::Dot => {
                 self.typed_constructor(out)?
             }
-            _ if kw != Kw::None && !call && kw.ends_alias() => {
+            // A keyword the dialect does not reserve is a name here (`start`, `end`, `value`).
+            _ if kw != Kw::None && !call && self.dialect.reserved(self.text(self.peek())) => {
                 return Err(self.unexpected("an expression"));
             }
             _ => return Ok(None),
@@ -369,6 +370,23 @@ impl<'a> Parser<'a> {
         Ok(shape)
     }
 
+    /// Whether `INTERVAL` at the cursor starts an interval value rather than naming a column
+    /// (it is not reserved in Snowflake, PostgreSQL or Databricks): a value must follow.
+    fn interval_follows(&self) -> bool {
+        if self.dialect.reserved("INTERVAL") {
+            return true;
+        }
+        let next = self.peek_at(1);
+        match next.kind {
+            Kind::Str | Kind::Number | Kind::LParen | Kind::Param => true,
+            Kind::Op => self.text(next) == "-" || self.text(next) == "+",
+            Kind::Word | Kind::Quoted => {
+                !self.dialect.reserved(self.text(next)) && !next.kw.ends_alias()
+            }
+            _ => false,
+        }
+    }
+
     /// `INTERVAL '1 day'`, `INTERVAL 3 DAY`, `INTERVAL '1' DAY TO SECOND`.
     fn interval(&mut self, out: &mut Expr<'a>) -> PResult<Operand> {
         self.pos += 1;
@@ -433,7 +451,12 @@ impl<'a> Parser<'a> {
     /// A type name: `int`, `varchar(10)`, `double precision`, `timestamp with time zone`,
     /// `ARRAY<STRUCT<a INT64>>`, `numeric(10, 2)[]`.
     pub(super) fn data_type(&mut self) -> PResult<()> {
-        self.ident()?;
+        let name = self.ident()?;
+        // Only these take `<…>` parameters (BigQuery, Databricks): after any other type a `<`
+        // is a comparison, as in `x::int < 5`.
+        let parameterised = ["ARRAY", "STRUCT", "MAP"]
+            .iter()
+            .any(|t| name.text.eq_ignore_ascii_case(t));
         while self.at(Kind::Dot) && self.peek_at(1).kind == Kind::Word {
             self.pos += 2;
         }
@@ -455,7 +478,7 @@ impl<'a> Parser<'a> {
         if self.at(Kind::LParen) {
             self.skip_group()?;
         }
-        if self.at(Kind::Op) && self.text(self.peek()).starts_with('<') {
+        if parameterised && self.at(Kind::Op) && self.text(self.peek()).starts_with('<') {
             self.skip_angle_brackets();
         }
         while self.at(Kind::LBracket) {

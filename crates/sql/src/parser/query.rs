@@ -334,9 +334,7 @@ impl<'a> Parser<'a> {
         let token = self.peek();
         let bare = match token.kind {
             Kind::Quoted => true,
-            Kind::Word => {
-                !token.kw.ends_alias() && token.kw != Kw::OUTER && !self.at_word("MATCH_CONDITION")
-            }
+            Kind::Word => self.bare_alias_here(),
             _ => false,
         };
         if bare {
@@ -344,6 +342,33 @@ impl<'a> Parser<'a> {
         } else {
             Ok(None)
         }
+    }
+
+    /// Whether the word at the cursor is an alias written without `AS`: never a word the
+    /// dialect reserves, and a clause keyword (`window`, `end`, `filter`, `qualify` where it
+    /// is not reserved) only when what follows could not continue that clause.
+    fn bare_alias_here(&self) -> bool {
+        let token = self.peek();
+        // Only words the grammar gives a meaning to can be mistaken for a clause; a reserved
+        // word it does not know (Redshift's RAW, TAG, …) reads as the alias it must be.
+        if (token.kw != Kw::None && self.dialect.reserved(self.text(token)))
+            || token.kw == Kw::OUTER
+            || self.at_word("MATCH_CONDITION")
+        {
+            return false;
+        }
+        if !token.kw.ends_alias() {
+            return true;
+        }
+        let next = self.peek_at(1);
+        matches!(
+            next.kind,
+            Kind::Comma | Kind::RParen | Kind::Semicolon | Kind::Eof
+        ) || matches!(
+            next.kw,
+            Kw::FROM | Kw::WHERE | Kw::GROUP | Kw::ORDER | Kw::UNION | Kw::JOIN | Kw::LEFT
+                | Kw::INNER | Kw::ON
+        )
     }
 
     /// WHERE, GROUP BY, HAVING, WINDOW, QUALIFY and Snowflake's START WITH / CONNECT BY.
@@ -594,7 +619,9 @@ impl<'a> Parser<'a> {
                 self.function_args(&mut args, "")?;
                 Ok(Relation::Function(args))
             }
-            Kind::Word if token.kw.ends_alias() => Err(self.unexpected("a table name")),
+            Kind::Word if token.kw.ends_alias() && self.dialect.reserved(self.text(token)) => {
+                Err(self.unexpected("a table name"))
+            }
             Kind::Word | Kind::Quoted => {
                 self.eat_kw(Kw::ONLY);
                 let name = self.object_name()?;
