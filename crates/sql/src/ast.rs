@@ -15,9 +15,40 @@ pub(crate) struct Ident<'a> {
 /// A dotted name: `db.schema.table`, `alias.column`, `column.field`.
 pub(crate) type Name<'a> = Vec<Ident<'a>>;
 
-/// A table name whose text is only known at run time (`IDENTIFIER($var)`) is empty.
+/// A table name whose text is only known at run time is empty.
 pub(crate) fn is_unknown(name: &Name<'_>) -> bool {
     name.is_empty()
+}
+
+/// `IDENTIFIER($var)`, `IDENTIFIER(:name)`, `IDENTIFIER(?)`: the placeholder as written.
+pub(crate) fn placeholder<'n>(name: &'n Name<'_>) -> Option<&'n str> {
+    match name.as_slice() {
+        [only] if only.quoted && only.text.starts_with(['$', ':', '?']) => Some(&only.text),
+        _ => None,
+    }
+}
+
+/// Where data comes from or goes to, beside tables: a stage or a file, directory or URL.
+#[derive(Debug)]
+pub(crate) enum Location<'a> {
+    /// `@stage/path`: `~` for the user stage, `%table` for a table's stage.
+    Stage(Name<'a>),
+    /// `'s3://bucket/dir/'`, `'data.parquet'`, as written.
+    Path(Cow<'a, str>),
+}
+
+/// One end of a data move: a table, a query's rows, or a location. `None` is STDIN/STDOUT
+/// (or a client's file), which no lineage names.
+#[derive(Debug)]
+pub(crate) enum Endpoint<'a> {
+    Table(Name<'a>),
+    Query(Box<Query<'a>>),
+    /// A query written as a string (Redshift's UNLOAD), read as SQL of its own.
+    Text(String),
+    Location(Location<'a>),
+    /// Several files or URLs (BigQuery's `uris = [...]`).
+    Locations(Vec<Location<'a>>),
+    None,
 }
 
 /// What an expression mentions.
@@ -102,8 +133,11 @@ pub(crate) struct FromItem<'a> {
 pub(crate) enum Relation<'a> {
     Table(Name<'a>),
     Derived(Box<Query<'a>>),
-    /// A table function, UNNEST, FLATTEN or a stage: its arguments may name columns.
+    /// A table function, UNNEST or FLATTEN: its arguments may name columns.
     Function(Expr<'a>),
+    /// A stage or a file read as a table (`FROM @stage`, DuckDB's `FROM 'x.parquet'`,
+    /// `read_csv('x.csv')`, Databricks' ``parquet.`s3://…` ``).
+    Location(Location<'a>),
 }
 
 /// `AS alias (c1, c2)`.
@@ -123,19 +157,56 @@ pub(crate) enum Statement<'a> {
     Update(Modify<'a>),
     Delete(Modify<'a>),
     Merge(Modify<'a>),
-    /// A statement that writes whole tables without reading any (TRUNCATE, COPY … FROM).
-    Truncate(Vec<Name<'a>>),
-    /// COPY of a table or query out of the warehouse.
-    Unload(Relation<'a>),
+    /// Changes whole tables without reading any: TRUNCATE, DROP, ALTER … ADD COLUMN.
+    Touch {
+        kind: &'static str,
+        targets: Vec<Name<'a>>,
+    },
+    /// `ALTER TABLE a RENAME TO b` (reads a, writes b); `SWAP WITH` reads and writes both.
+    Rename {
+        from: Name<'a>,
+        to: Name<'a>,
+        swap: bool,
+    },
+    /// Rows moved in or out: COPY, UNLOAD, EXPORT DATA, LOAD DATA, PUT, GET,
+    /// INSERT OVERWRITE DIRECTORY.
+    Copy {
+        kind: &'static str,
+        from: Endpoint<'a>,
+        to: Endpoint<'a>,
+    },
     /// `USE …`, `SET search_path …`: changes the defaults for the statements after it.
     Use {
         database: Option<Ident<'a>>,
         schema: Option<Ident<'a>>,
     },
+    /// `SET name = value` (a session or script variable): remembered for `IDENTIFIER($name)`;
+    /// a subquery in the value reads.
+    Variable {
+        name: Cow<'a, str>,
+        value: Option<Cow<'a, str>>,
+        reads: Expr<'a>,
+    },
     /// WITH before INSERT/UPDATE/DELETE/MERGE.
     With(With<'a>, Box<Statement<'a>>),
-    /// Anything without lineage: SET, SHOW, BEGIN, GRANT, DROP…
-    Other,
+    /// A scripting block (BEGIN … END, IF, loops, DECLARE … BEGIN): its statements, in order,
+    /// and the expressions of its conditions.
+    Block {
+        kind: &'static str,
+        statements: Vec<Statement<'a>>,
+        conditions: Expr<'a>,
+    },
+    /// `CREATE PROCEDURE p … BEGIN … END` (or a body written as a string): analysed where a
+    /// later `CALL p` runs it.
+    Procedure {
+        name: Name<'a>,
+        body: Vec<Statement<'a>>,
+        text: Option<String>,
+    },
+    /// `CALL p(…)`.
+    Call(Name<'a>),
+    /// A statement kind without lineage (SET, SHOW, GRANT, BEGIN TRANSACTION, …).
+    NoLineage(&'static str),
 }
 
 /// INSERT (including Snowflake's multi-table INSERT ALL).

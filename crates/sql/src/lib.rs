@@ -44,7 +44,7 @@ pub use catalog::Catalog;
 pub use dialect::Dialect;
 pub use tokens::{tokens, TokenKind};
 
-use resolve::{Defaults, Resolver};
+use resolve::{Defaults, Resolver, Session};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
@@ -185,13 +185,18 @@ impl Lineage {
 /// One statement of a text.
 #[derive(Clone, Debug)]
 pub struct StatementLineage {
-    /// `select`, `insert`, `create_table`, `create_view`, `update`, `delete`, `merge`,
-    /// `truncate`, `copy`, `use`, `other`, or `error`.
+    /// `select`, `insert`, `create_table`, `create_table_as`, `create_view`, `update`,
+    /// `delete`, `merge`, `truncate`, `drop`, `alter`, `rename`, `swap`, `copy`, `unload`,
+    /// `export`, `load`, `use`, `set`, `block`, `call`, a kind without lineage (`show`,
+    /// `grant`, `transaction`, …), or `error`.
     pub kind: &'static str,
     /// 1-based line where the statement starts.
     pub line: usize,
     /// What it reads and writes (empty when it failed to parse).
     pub lineage: Lineage,
+    /// A statement kind that has no lineage at all (SET, SHOW, GRANT, USE, a transaction…):
+    /// reading nothing is its whole meaning, not a gap.
+    pub without_lineage: bool,
     /// Why it could not be read.
     pub error: Option<SqlError>,
 }
@@ -256,29 +261,32 @@ pub fn analyze(sql: &str, options: &Options, catalog: Option<&Catalog>) -> Analy
         }
     };
     let fingerprint = fingerprint::of_tokens(sql, &tokens, dialect);
-    let mut defaults = Defaults::new(
+    let defaults = Defaults::new(
         dialect,
         options.default_database.as_deref(),
         options.default_schema.as_deref(),
     );
-    let mut statements = Vec::new();
-    for parsed in parser::parse(sql, &tokens, dialect) {
+    let parsed = parser::parse(sql, &tokens, dialect);
+    let mut session = Session::new(defaults);
+    let mut statements = Vec::with_capacity(parsed.len());
+    for parsed in &parsed {
         let line = lines.position(parsed.start).0;
-        let statement = match parsed.statement {
+        let statement = match &parsed.statement {
             Ok(statement) => {
-                let resolver = Resolver::new(dialect, defaults.clone(), catalog);
-                let (lineage, next) = resolver.statement(&statement);
-                defaults = next;
+                let resolver = Resolver::new(dialect, session, catalog);
+                let (lineage, next) = resolver.statement(statement);
+                session = next;
                 StatementLineage {
-                    kind: parser::statement_kind(&statement),
+                    kind: parser::statement_kind(statement),
                     line,
                     lineage,
+                    without_lineage: parser::without_lineage(statement),
                     error: None,
                 }
             }
             Err(error) => StatementLineage {
                 line,
-                ..failed(error.locate(&lines))
+                ..failed(error.clone().locate(&lines))
             },
         };
         statements.push(statement);
@@ -294,6 +302,7 @@ fn failed(error: SqlError) -> StatementLineage {
         kind: "error",
         line: error.line,
         lineage: Lineage::default(),
+        without_lineage: false,
         error: Some(error),
     }
 }

@@ -6,13 +6,14 @@
 //! column lineage reach through any number of CTE layers.
 
 use crate::ast::{
-    self, Alias, Create, Expr, FromItem, Ident, Insert, Modify, Name, Query, Relation, Select,
-    SelectItem, SetExpr, Statement,
+    self, Alias, Create, Endpoint, Expr, FromItem, Ident, Insert, Location, Modify, Name, Query,
+    Relation, Select, SelectItem, SetExpr, Statement,
 };
 use crate::catalog::Catalog;
 use crate::dialect::Dialect;
 use crate::{ColumnLineage, Lineage};
 use std::borrow::Cow;
+use std::collections::HashMap;
 
 /// A base-table column: (qualified table, column).
 type ColumnId = (String, String);
@@ -56,7 +57,9 @@ enum Has {
 
 #[derive(Default)]
 struct Scope<'p> {
-    ctes: Vec<(String, Vec<Output>)>,
+    /// Each CTE's name, outputs, and what its body reads: added to the statement only where
+    /// the CTE is referenced, so a CTE defined but never used reads nothing.
+    ctes: Vec<(String, Vec<Output>, Lineage)>,
     sources: Vec<Source>,
     parent: Option<&'p Scope<'p>>,
 }
@@ -92,30 +95,60 @@ impl Defaults {
     }
 }
 
-pub(crate) struct Resolver<'c> {
+/// What one statement leaves for the next ones of the same text: the defaults `USE` set,
+/// the variables `SET` gave a value, and the procedures `CREATE PROCEDURE` defined.
+pub(crate) struct Session<'s, 'a> {
+    pub defaults: Defaults,
+    variables: HashMap<String, String>,
+    procedures: HashMap<String, &'s Statement<'a>>,
+}
+
+impl Session<'_, '_> {
+    pub(crate) fn new(defaults: Defaults) -> Self {
+        Session {
+            defaults,
+            variables: HashMap::new(),
+            procedures: HashMap::new(),
+        }
+    }
+}
+
+/// How deep `CALL` may go into procedures that call procedures (a recursive one stops).
+const MAX_CALL_DEPTH: u32 = 8;
+
+pub(crate) struct Resolver<'c, 's, 'a> {
     dialect: Dialect,
+    session: Session<'s, 'a>,
     defaults: Defaults,
     catalog: Option<&'c Catalog>,
     lineage: Lineage,
+    calls: u32,
 }
 
-impl<'c> Resolver<'c> {
-    pub(crate) fn new(dialect: Dialect, defaults: Defaults, catalog: Option<&'c Catalog>) -> Self {
+impl<'c, 's, 'a> Resolver<'c, 's, 'a> {
+    pub(crate) fn new(
+        dialect: Dialect,
+        session: Session<'s, 'a>,
+        catalog: Option<&'c Catalog>,
+    ) -> Self {
         Resolver {
             dialect,
-            defaults,
+            defaults: session.defaults.clone(),
+            session,
             catalog,
             lineage: Lineage::default(),
+            calls: 0,
         }
     }
 
-    /// Resolves one statement; returns its lineage and the defaults for the next one.
-    pub(crate) fn statement(mut self, statement: &Statement<'_>) -> (Lineage, Defaults) {
+    /// Resolves one statement; returns its lineage and the session for the next one.
+    pub(crate) fn statement(mut self, statement: &'s Statement<'a>) -> (Lineage, Session<'s, 'a>) {
         self.dispatch(statement, None);
-        (self.lineage, self.defaults)
+        self.session.defaults = self.defaults;
+        (self.lineage, self.session)
     }
 
-    fn dispatch(&mut self, statement: &Statement<'_>, parent: Option<&Scope<'_>>) {
+    fn dispatch(&mut self, statement: &'s Statement<'a>, parent: Option<&Scope<'_>>) {
         match statement {
             Statement::Query(query) => {
                 let outputs = self.query(query, parent);
@@ -126,23 +159,155 @@ impl<'c> Resolver<'c> {
             Statement::Update(modify) | Statement::Delete(modify) | Statement::Merge(modify) => {
                 self.modify(modify, parent);
             }
-            Statement::Truncate(names) => {
-                for name in names.iter().filter(|n| !ast::is_unknown(n)) {
-                    let table = self.qualify(name);
-                    self.lineage.writes.insert(table);
+            Statement::Touch { targets, .. } => {
+                for name in targets {
+                    self.write(name);
                 }
             }
-            Statement::Unload(relation) => {
-                let scope = Scope::child(parent);
-                self.relation(relation, &scope, true);
+            Statement::Rename { from, to, swap } => {
+                self.read(from);
+                self.write(to);
+                if *swap {
+                    self.read(to);
+                    self.write(from);
+                }
+            }
+            Statement::Copy { from, to, .. } => {
+                self.endpoint(from, parent, true);
+                self.endpoint(to, parent, false);
             }
             Statement::Use { database, schema } => self.use_defaults(database, schema),
+            Statement::Variable { name, value, reads } => {
+                let scope = Scope::child(parent);
+                self.expr(reads, &scope, None);
+                if let Some(value) = value {
+                    let key = name.trim_start_matches('$').to_ascii_uppercase();
+                    self.session.variables.insert(key, value.to_string());
+                }
+            }
             Statement::With(with, inner) => {
                 let mut scope = Scope::child(parent);
                 self.ctes(with, &mut scope);
                 self.dispatch(inner, Some(&scope));
             }
-            Statement::Other => {}
+            Statement::Block {
+                statements,
+                conditions,
+                ..
+            } => {
+                let scope = Scope::child(parent);
+                self.expr(conditions, &scope, None);
+                for statement in statements {
+                    self.dispatch(statement, parent);
+                }
+            }
+            Statement::Procedure { name, .. } => {
+                let key = self.procedure_key(name);
+                self.session.procedures.insert(key, statement);
+            }
+            Statement::Call(name) => self.call(name, parent),
+            Statement::NoLineage(_) => {}
+        }
+    }
+
+    /// Procedures are found by their name as written (folded), whatever its qualification.
+    fn procedure_key(&self, name: &Name<'_>) -> String {
+        name.last()
+            .map(|i| self.fold(i).to_ascii_uppercase())
+            .unwrap_or_default()
+    }
+
+    /// `CALL p`: the statements of `p` when this text defined it, in the session as it is now.
+    fn call(&mut self, name: &Name<'_>, parent: Option<&Scope<'_>>) {
+        let key = self.procedure_key(name);
+        let Some(&procedure) = self.session.procedures.get(&key) else {
+            return;
+        };
+        if self.calls >= MAX_CALL_DEPTH {
+            return;
+        }
+        self.calls += 1;
+        if let Statement::Procedure { body, text, .. } = procedure {
+            for statement in body {
+                self.dispatch(statement, parent);
+            }
+            if let Some(text) = text {
+                self.nested_text(text);
+            }
+        }
+        self.calls -= 1;
+    }
+
+    /// SQL written inside a string (UNLOAD's query, a procedure body): read as a text of its
+    /// own under the current defaults, its lineage added to this statement's.
+    fn nested_text(&mut self, sql: &str) {
+        let options = crate::Options {
+            dialect: self.dialect,
+            default_database: self.defaults.database.clone(),
+            default_schema: self.defaults.schema.clone(),
+        };
+        let analysis = crate::analyze(sql, &options, self.catalog);
+        let mut inner = analysis.merged();
+        inner.columns.lineage.clear();
+        self.lineage.absorb(&inner);
+    }
+
+    fn read(&mut self, name: &Name<'_>) {
+        if !ast::is_unknown(name) {
+            let table = self.qualify(name);
+            self.lineage.reads.insert(table);
+        }
+    }
+
+    fn write(&mut self, name: &Name<'_>) {
+        if !ast::is_unknown(name) {
+            let table = self.qualify(name);
+            self.lineage.writes.insert(table);
+        }
+    }
+
+    /// One end of a data move: read from when `from`, else written to.
+    fn endpoint(&mut self, endpoint: &Endpoint<'_>, parent: Option<&Scope<'_>>, from: bool) {
+        let record = |resolver: &mut Self, name: String| {
+            if from {
+                resolver.lineage.reads.insert(name);
+            } else {
+                resolver.lineage.writes.insert(name);
+            }
+        };
+        match endpoint {
+            Endpoint::Table(name) if !ast::is_unknown(name) => {
+                let table = self.qualify(name);
+                record(self, table);
+            }
+            Endpoint::Table(_) | Endpoint::None => {}
+            Endpoint::Query(query) => {
+                let outputs = self.query(query, parent);
+                self.output_lineage(&outputs, &[]);
+            }
+            Endpoint::Text(sql) => self.nested_text(sql),
+            Endpoint::Location(location) => {
+                let name = self.location(location);
+                record(self, name);
+            }
+            Endpoint::Locations(locations) => {
+                for location in locations {
+                    let name = self.location(location);
+                    record(self, name);
+                }
+            }
+        }
+    }
+
+    /// `stage:DB.SCHEMA.NAME`, `stage:~`, `stage:%DB.SCHEMA.TABLE`, `path:<as written>`.
+    fn location(&self, location: &Location<'_>) -> String {
+        match location {
+            Location::Path(path) => format!("path:{path}"),
+            Location::Stage(name) => match name.first().map(|i| i.text.as_ref()) {
+                Some("~") => "stage:~".to_string(),
+                Some("%") => format!("stage:%{}", self.qualify(&name[1..].to_vec())),
+                _ => format!("stage:{}", self.qualify(name)),
+            },
         }
     }
 
@@ -170,8 +335,22 @@ impl<'c> Resolver<'c> {
         name.iter().map(|i| self.fold(i).into_owned()).collect()
     }
 
-    /// `db.schema.table`, qualified as far as the defaults allow.
+    /// `db.schema.table`, qualified as far as the defaults allow. `IDENTIFIER($var)` names
+    /// the table its variable holds when this text set it, and otherwise, like a bind
+    /// (`:name`, `?`, `$1`), stays as written.
     fn qualify(&self, name: &Name<'_>) -> String {
+        if let Some(placeholder) = ast::placeholder(name) {
+            let variable = placeholder
+                .strip_prefix('$')
+                .and_then(|v| self.session.variables.get(&v.to_ascii_uppercase()));
+            return match variable {
+                Some(value) => {
+                    let named = crate::parser::split_name_string(value);
+                    qualify_parts(&self.parts(&named), &self.defaults)
+                }
+                None => placeholder.to_string(),
+            };
+        }
         qualify_parts(&self.parts(name), &self.defaults)
     }
 
@@ -189,9 +368,12 @@ impl<'c> Resolver<'c> {
             let recursive = with.recursive
                 || (self.dialect == Dialect::Snowflake
                     && matches!(cte.query.body, SetExpr::SetOp(..)));
+            let outer = std::mem::take(&mut self.lineage);
             let mut outputs = if recursive {
                 // The recursive term sees the CTE itself, with the anchor's columns.
-                scope.ctes.push((name.clone(), Vec::new()));
+                scope
+                    .ctes
+                    .push((name.clone(), Vec::new(), Lineage::default()));
                 let anchor = self.anchor_outputs(&cte.query, scope);
                 if let Some(slot) = scope.ctes.last_mut() {
                     slot.1 = anchor;
@@ -202,8 +384,9 @@ impl<'c> Resolver<'c> {
             } else {
                 self.query(&cte.query, Some(scope))
             };
+            let body = std::mem::replace(&mut self.lineage, outer);
             rename(&mut outputs, &cte.columns, |i| self.fold(i).into_owned());
-            scope.ctes.push((name, outputs));
+            scope.ctes.push((name, outputs, body));
         }
     }
 
@@ -429,6 +612,16 @@ impl<'c> Resolver<'c> {
                     kind: SourceKind::Opaque(self.function_columns()),
                 }
             }
+            Relation::Location(location) => {
+                if record {
+                    let name = self.location(location);
+                    self.lineage.reads.insert(name);
+                }
+                Source {
+                    name: String::new(),
+                    kind: SourceKind::Opaque(Vec::new()),
+                }
+            }
         }
     }
 
@@ -492,10 +685,14 @@ impl<'c> Resolver<'c> {
         }
     }
 
-    fn cte(&self, scope: &Scope<'_>, name: &str) -> Option<Vec<Output>> {
+    /// The outputs of CTE `name`, whose body's reads now count.
+    fn cte(&mut self, scope: &Scope<'_>, name: &str) -> Option<Vec<Output>> {
         let mut current = Some(scope);
         while let Some(s) = current {
-            if let Some((_, outputs)) = s.ctes.iter().rev().find(|(n, _)| self.same(n, name)) {
+            if let Some((_, outputs, body)) =
+                s.ctes.iter().rev().find(|(n, _, _)| self.same(n, name))
+            {
+                self.lineage.absorb(body);
                 return Some(outputs.clone());
             }
             current = s.parent;

@@ -29,9 +29,9 @@ pub(crate) fn reads(
     let statement_kind = analysis
         .statements
         .iter()
-        .map(|s| s.kind)
-        .find(|k| *k != "other" && *k != "use")
-        .unwrap_or("other");
+        .find(|s| !s.without_lineage)
+        .or(analysis.statements.first())
+        .map_or("empty", |s| s.kind);
     let tables = lineage
         .reads
         .iter()

@@ -5,9 +5,12 @@
 //! parts and literals. Nesting is bounded so hostile input cannot exhaust the stack, and
 //! every loop consumes a token, so work is linear in the input.
 
+mod ddl;
 mod expr;
 mod query;
+mod script;
 mod statement;
+mod transfer;
 
 use crate::ast::{Ident, Name, Statement};
 use crate::dialect::Dialect;
@@ -319,17 +322,33 @@ impl<'a> Parser<'a> {
         }
     }
 
-    /// Snowflake's `IDENTIFIER('db.schema.table')`; a variable gives an unknown name.
+    /// Snowflake's `IDENTIFIER('db.schema.table')`, `IDENTIFIER(name)`, and the placeholders
+    /// `IDENTIFIER($var)`, `IDENTIFIER(:bind)`, `IDENTIFIER(?)`, kept as written (a variable
+    /// set earlier in the text is resolved by the resolver).
     fn identifier_function(&mut self) -> PResult<Name<'a>> {
         self.pos += 2;
-        let token = self.advance();
+        let token = self.peek();
+        let name = match token.kind {
+            Kind::Str => {
+                self.pos += 1;
+                let text = self.text(token);
+                split_name_string(&text[1..text.len().saturating_sub(1).max(1)])
+            }
+            Kind::Word | Kind::Quoted => self.object_name()?,
+            Kind::Colon if self.peek_at(1).kind == Kind::Word => {
+                let start = token.start as usize;
+                self.pos += 2;
+                let end = self.tokens[self.pos - 1].end as usize;
+                vec![placeholder(&self.sql[start..end])]
+            }
+            Kind::Param | Kind::Op => {
+                self.pos += 1;
+                vec![placeholder(self.text(token))]
+            }
+            _ => return Err(self.unexpected("a name, a string or a variable in IDENTIFIER(")),
+        };
         self.expect(Kind::RParen, "`)` closing IDENTIFIER(")?;
-        if token.kind != Kind::Str {
-            return Ok(Vec::new());
-        }
-        let text = self.text(token);
-        let inner = &text[1..text.len().saturating_sub(1).max(1)];
-        Ok(split_name_string(inner))
+        Ok(name)
     }
 
     /// `(a, b, c)`.
@@ -358,6 +377,14 @@ impl<'a> Parser<'a> {
                 _ => self.pos += 1,
             }
         }
+    }
+}
+
+/// A placeholder name part: kept verbatim (quoted, so never folded).
+fn placeholder(text: &str) -> Ident<'_> {
+    Ident {
+        text: Cow::Borrowed(text),
+        quoted: true,
     }
 }
 
@@ -403,7 +430,7 @@ pub(crate) fn split_name_string(text: &str) -> Name<'_> {
     parts
 }
 
-pub(crate) use statement::statement_kind;
+pub(crate) use statement::{statement_kind, without_lineage};
 
 #[cfg(test)]
 mod tests {

@@ -2,7 +2,8 @@
 
 use super::{PResult, Parser};
 use crate::ast::{
-    Alias, Cte, Expr, FromItem, Ident, Query, Relation, Select, SelectItem, SetExpr, With,
+    Alias, Cte, Expr, FromItem, Ident, Location, Name, Query, Relation, Select, SelectItem,
+    SetExpr, With,
 };
 use crate::keywords::Kw;
 use crate::lexer::Kind;
@@ -49,12 +50,18 @@ impl<'a> Parser<'a> {
 
     fn cte(&mut self) -> PResult<Cte<'a>> {
         let name = self.ident()?;
-        let columns = if self.at(Kind::LParen) {
+        // Spark and Databricks allow `WITH w (SELECT …)`, without AS.
+        let bare_body = self.dialect == crate::dialect::Dialect::Databricks
+            && self.at(Kind::LParen)
+            && self.query_follows_paren();
+        let columns = if self.at(Kind::LParen) && !bare_body {
             self.ident_list()?
         } else {
             Vec::new()
         };
-        self.expect_kw(Kw::AS, "AS after the CTE name")?;
+        if !bare_body {
+            self.expect_kw(Kw::AS, "AS after the CTE name")?;
+        }
         self.eat_kw(Kw::NOT);
         self.eat_kw(Kw::MATERIALIZED);
         self.expect(Kind::LParen, "`(` opening the CTE body")?;
@@ -366,8 +373,15 @@ impl<'a> Parser<'a> {
             Kind::Comma | Kind::RParen | Kind::Semicolon | Kind::Eof
         ) || matches!(
             next.kw,
-            Kw::FROM | Kw::WHERE | Kw::GROUP | Kw::ORDER | Kw::UNION | Kw::JOIN | Kw::LEFT
-                | Kw::INNER | Kw::ON
+            Kw::FROM
+                | Kw::WHERE
+                | Kw::GROUP
+                | Kw::ORDER
+                | Kw::UNION
+                | Kw::JOIN
+                | Kw::LEFT
+                | Kw::INNER
+                | Kw::ON
         )
     }
 
@@ -607,7 +621,13 @@ impl<'a> Parser<'a> {
                 Ok(Relation::Derived(Box::new(query)))
             }
             // Snowflake stages (`@stage/path`), DuckDB file paths ('data.parquet').
-            Kind::Param | Kind::Str => {
+            Kind::Str => Ok(self
+                .location()?
+                .map_or(Relation::Function(Expr::default()), Relation::Location)),
+            Kind::Param if self.text(token).starts_with('@') => Ok(self
+                .location()?
+                .map_or(Relation::Function(Expr::default()), Relation::Location)),
+            Kind::Param => {
                 self.pos += 1;
                 Ok(Relation::Function(Expr::default()))
             }
@@ -626,11 +646,18 @@ impl<'a> Parser<'a> {
                 self.eat_kw(Kw::ONLY);
                 let name = self.object_name()?;
                 if self.at(Kind::LParen) {
+                    let function = name.last().map_or("", |i| i.text.as_ref());
+                    if let Some(path) = self.file_function(function) {
+                        self.skip_group()?;
+                        return Ok(Relation::Location(path));
+                    }
                     self.pos += 1;
                     let mut args = Expr::default();
-                    let function = name.last().map_or("", |i| i.text.as_ref());
                     self.function_args(&mut args, function)?;
                     return Ok(Relation::Function(args));
+                }
+                if let Some(path) = file_table(&name) {
+                    return Ok(Relation::Location(path));
                 }
                 if self.at(Kind::Star) {
                     // PostgreSQL's `t *` includes inheritance children.
@@ -638,8 +665,28 @@ impl<'a> Parser<'a> {
                 }
                 Ok(Relation::Table(name))
             }
+            Kind::Op if self.text(token).starts_with('@') => Ok(self
+                .location()?
+                .map_or(Relation::Function(Expr::default()), Relation::Location)),
             _ => Err(self.unexpected("a table, subquery or table function")),
         }
+    }
+
+    /// DuckDB's `read_csv('x.csv')`, `read_parquet('s3://…')` and their kin: the file read,
+    /// when the first argument is its path.
+    fn file_function(&self, function: &str) -> Option<Location<'a>> {
+        const READERS: &[&str] = &[
+            "PARQUET_SCAN",
+            "READ_CSV",
+            "READ_CSV_AUTO",
+            "READ_JSON",
+            "READ_JSON_AUTO",
+            "READ_NDJSON",
+            "READ_PARQUET",
+        ];
+        let reader = READERS.iter().any(|r| r.eq_ignore_ascii_case(function));
+        let first = self.peek_at(1);
+        (reader && first.kind == Kind::Str).then(|| Location::Path(self.string_value(first)))
     }
 
     /// Time travel, sampling and `WITH ORDINALITY` between a relation and its alias.
@@ -757,4 +804,24 @@ impl<'a> Parser<'a> {
         }
         Ok(())
     }
+}
+
+/// Databricks' ``parquet.`s3://bucket/dir` ``: a file format and a quoted path read as a table.
+fn file_table<'a>(name: &Name<'a>) -> Option<Location<'a>> {
+    const FORMATS: &[&str] = &[
+        "avro",
+        "binaryFile",
+        "csv",
+        "delta",
+        "json",
+        "orc",
+        "parquet",
+        "text",
+    ];
+    let [format, path] = name.as_slice() else {
+        return None;
+    };
+    let is_format = !format.quoted && FORMATS.iter().any(|f| f.eq_ignore_ascii_case(&format.text));
+    let is_path = path.quoted && (path.text.contains('/') || path.text.contains(':'));
+    (is_format && is_path).then(|| Location::Path(path.text.clone()))
 }

@@ -157,8 +157,9 @@ impl Writer<'_> {
         qualified.join(".")
     }
 
-    /// `ctes` names the CTEs in scope (innermost last).
-    fn query(&mut self, query: &Query, ctes: &[String]) {
+    /// `ctes` are the CTEs in scope (innermost last), each with what its body reads: a CTE
+    /// that is never referenced reads nothing.
+    fn query(&mut self, query: &Query, ctes: &[Cte]) {
         let mut scope = ctes.to_vec();
         if !query.ctes.is_empty() {
             self.kw("with ");
@@ -167,9 +168,11 @@ impl Writer<'_> {
                 self.text(if i == 0 { "" } else { ", " });
                 self.text(&name);
                 self.kw(" as (");
+                let outer = std::mem::take(&mut self.reads);
                 self.query(cte, &scope);
+                let body = std::mem::replace(&mut self.reads, outer);
                 self.text(") ");
-                scope.push(name);
+                scope.push((name, body));
             }
         }
         for (i, select) in query.body.iter().enumerate() {
@@ -180,7 +183,7 @@ impl Writer<'_> {
         }
     }
 
-    fn select(&mut self, select: &Select, ctes: &[String]) {
+    fn select(&mut self, select: &Select, ctes: &[Cte]) {
         self.kw("select ");
         if let Some(scalar) = &select.scalar {
             self.text("(");
@@ -206,11 +209,12 @@ impl Writer<'_> {
         }
     }
 
-    fn source(&mut self, source: &Source, ctes: &[String]) {
+    fn source(&mut self, source: &Source, ctes: &[Cte]) {
         match source {
             Source::Cte(i) if !ctes.is_empty() => {
-                let name = i.get(ctes).clone();
+                let (name, body) = i.get(ctes).clone();
                 self.text(&name);
+                self.reads.extend(body);
             }
             Source::Table(i) | Source::Cte(i) => {
                 let table = self.table(i);
@@ -227,6 +231,9 @@ impl Writer<'_> {
         self.text(&alias);
     }
 }
+
+/// A CTE in scope: its name and what its body reads.
+type Cte = (String, BTreeSet<String>);
 
 fn statement() -> impl Strategy<Value = (Dialect, Vec<Table>, Kind, Query, bool)> {
     let kind = prop_oneof![
