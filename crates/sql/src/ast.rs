@@ -20,10 +20,12 @@ pub(crate) fn is_unknown(name: &Name<'_>) -> bool {
     name.is_empty()
 }
 
-/// `IDENTIFIER($var)`, `IDENTIFIER(:name)`, `IDENTIFIER(?)`: the placeholder as written.
+/// `IDENTIFIER($var)`, `IDENTIFIER(:name)`, `IDENTIFIER(?)`, Databricks' `IDENTIFIER(var)`
+/// and `IDENTIFIER(:p || '.t')`: the placeholder as written.
 pub(crate) fn placeholder<'n>(name: &'n Name<'_>) -> Option<&'n str> {
     match name.as_slice() {
         [only] if only.quoted && only.text.starts_with(['$', ':', '?']) => Some(&only.text),
+        [only] if only.quoted && only.text.contains("||") => Some(&only.text),
         _ => None,
     }
 }
@@ -136,8 +138,9 @@ pub(crate) enum Relation<'a> {
     /// A table function, UNNEST or FLATTEN: its arguments may name columns.
     Function(Expr<'a>),
     /// A stage or a file read as a table (`FROM @stage`, DuckDB's `FROM 'x.parquet'`,
-    /// `read_csv('x.csv')`, Databricks' ``parquet.`s3://…` ``).
-    Location(Location<'a>),
+    /// `read_csv('x.csv')`, Databricks' ``parquet.`s3://…` ``); a reader of a list of files
+    /// holds each.
+    Location(Vec<Location<'a>>),
 }
 
 /// `AS alias (c1, c2)`.
@@ -235,5 +238,16 @@ pub(crate) struct Modify<'a> {
     pub alias: Option<Alias<'a>>,
     /// UPDATE … FROM, DELETE … USING, MERGE … USING.
     pub from: Vec<FromItem<'a>>,
+    /// Conditions and every other expression that reads without being written.
     pub exprs: Expr<'a>,
+    /// The columns written and what each is computed from (UPDATE's and MERGE's SET, a MERGE
+    /// INSERT's columns and values).
+    pub sets: Vec<Assignment<'a>>,
+}
+
+/// `c = e`, or `(a, b) = (SELECT x, y …)` whose columns take the query's outputs in order.
+#[derive(Debug)]
+pub(crate) struct Assignment<'a> {
+    pub columns: Vec<Ident<'a>>,
+    pub value: Expr<'a>,
 }

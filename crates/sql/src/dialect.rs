@@ -123,6 +123,35 @@ impl Dialect {
     pub(crate) fn dashed_names(self) -> bool {
         self == Dialect::BigQuery
     }
+
+    /// Whether `` `name` `` quotes a name (elsewhere a backtick is not SQL at all).
+    pub(crate) fn backtick_names(self) -> bool {
+        matches!(self, Dialect::BigQuery | Dialect::Databricks)
+    }
+
+    /// Whether `x::type` casts (BigQuery has only CAST).
+    pub(crate) fn double_colon_casts(self) -> bool {
+        self != Dialect::BigQuery
+    }
+
+    /// Whether SELECT takes `QUALIFY` (PostgreSQL has none).
+    pub(crate) fn qualify(self) -> bool {
+        self != Dialect::Postgres
+    }
+
+    /// Whether `SELECT TOP n` limits rows (Snowflake and Redshift).
+    pub(crate) fn select_top(self) -> bool {
+        matches!(self, Dialect::Snowflake | Dialect::Redshift)
+    }
+
+    /// Whether a select-list item may name an alias defined before it in the same list
+    /// (`a * 2 AS b, b + 1 AS c`), as Snowflake, Databricks, Redshift and DuckDB allow.
+    pub(crate) fn lateral_aliases(self) -> bool {
+        matches!(
+            self,
+            Dialect::Snowflake | Dialect::Databricks | Dialect::Redshift | Dialect::DuckDb
+        )
+    }
 }
 
 fn lower(s: &str) -> Cow<'_, str> {

@@ -160,7 +160,14 @@ impl Lexer<'_> {
             b'\'' => self.string(b'\'', self.dialect.backslash_escapes()),
             b'"' if self.dialect.double_quote_is_string() => self.string(b'"', true),
             b'"' => self.quoted(b'"'),
-            b'`' => self.quoted(b'`'),
+            b'`' if self.dialect.backtick_names() => self.quoted(b'`'),
+            b'`' => Err(SqlError::at(
+                self.pos,
+                format!(
+                    "backticks quote names in BigQuery and Databricks, not {}: quote with \"…\"",
+                    self.dialect.as_str()
+                ),
+            )),
             b'(' => single(self, Kind::LParen),
             b')' => single(self, Kind::RParen),
             b'[' => single(self, Kind::LBracket),
@@ -170,6 +177,9 @@ impl Lexer<'_> {
             b',' => single(self, Kind::Comma),
             b';' => single(self, Kind::Semicolon),
             b'*' => single(self, Kind::Star),
+            b':' if self.peek(1) == b':' && !self.dialect.double_colon_casts() => Err(
+                SqlError::at(self.pos, "BigQuery has no `::` cast: write CAST(x AS type)"),
+            ),
             b':' if self.peek(1) == b':' => {
                 self.pos += 2;
                 Ok(Kind::DoubleColon)
@@ -179,6 +189,15 @@ impl Lexer<'_> {
             b'.' => single(self, Kind::Dot),
             b'0'..=b'9' => Ok(self.number()),
             b'$' => self.dollar(),
+            // BigQuery's system variables, `@@dataset_id`.
+            b'@' if self.dialect == Dialect::BigQuery
+                && self.peek(1) == b'@'
+                && is_word_start(self.peek(2)) =>
+            {
+                self.pos += 2;
+                self.word_tail();
+                Ok(Kind::Param)
+            }
             b'@' if is_word_start(self.peek(1)) => {
                 self.pos += 1;
                 self.word_tail();

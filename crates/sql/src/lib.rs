@@ -162,6 +162,8 @@ pub struct Columns {
 /// One output column and its sources, `table.column`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct ColumnLineage {
+    /// The table or view the column is written to; `None` for a query's result.
+    pub table: Option<String>,
     /// The output column's name.
     pub target: String,
     /// `db.schema.table.column` of every base column it is computed from.
@@ -276,11 +278,12 @@ pub fn analyze(sql: &str, options: &Options, catalog: Option<&Catalog>) -> Analy
                 let resolver = Resolver::new(dialect, session, catalog);
                 let (lineage, next) = resolver.statement(statement);
                 session = next;
+                let resolved_nothing = lineage.reads.is_empty() && lineage.writes.is_empty();
                 StatementLineage {
                     kind: parser::statement_kind(statement),
                     line,
                     lineage,
-                    without_lineage: parser::without_lineage(statement),
+                    without_lineage: parser::without_lineage(statement, resolved_nothing),
                     error: None,
                 }
             }

@@ -521,6 +521,29 @@ const DATABRICKS: &[&str] = &[
 
 const DUCKDB_EXTRA: &[&str] = &["PIVOT", "QUALIFY", "UNPIVOT"];
 
+/// PostgreSQL keywords it does not reserve but accepts as a select-list alias only after AS
+/// (`select d year` is a syntax error): `pg_get_keywords()` rows with `barelabel` false, in
+/// PostgreSQL 15, the reserved ones left out as they are never bare aliases anyway.
+const POSTGRES_AS_LABEL: &[&str] = &[
+    "CHAR",
+    "CHARACTER",
+    "DAY",
+    "FILTER",
+    "HOUR",
+    "ISNULL",
+    "MINUTE",
+    "MONTH",
+    "NOTNULL",
+    "OVER",
+    "OVERLAPS",
+    "PRECISION",
+    "SECOND",
+    "VARYING",
+    "WITHIN",
+    "WITHOUT",
+    "YEAR",
+];
+
 impl Dialect {
     /// Whether `word` (any case) is reserved: never a bare column, table or alias name.
     pub(crate) fn reserved(self, word: &str) -> bool {
@@ -539,6 +562,15 @@ impl Dialect {
                 Dialect::DuckDb => listed(POSTGRES) || listed(DUCKDB_EXTRA),
             }
     }
+
+    /// Whether `word` may name a select-list column only after AS.
+    pub(crate) fn label_needs_as(self, word: &str) -> bool {
+        self == Dialect::Postgres
+            && word.len() <= 12
+            && POSTGRES_AS_LABEL
+                .binary_search(&word.to_ascii_uppercase().as_str())
+                .is_ok()
+    }
 }
 
 #[cfg(test)]
@@ -555,6 +587,7 @@ mod tests {
             REDSHIFT,
             DATABRICKS,
             DUCKDB_EXTRA,
+            POSTGRES_AS_LABEL,
         ] {
             assert!(
                 list.windows(2).all(|w| w[0] < w[1]),

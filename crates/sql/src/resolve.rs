@@ -6,8 +6,8 @@
 //! column lineage reach through any number of CTE layers.
 
 use crate::ast::{
-    self, Alias, Create, Endpoint, Expr, FromItem, Ident, Insert, Location, Modify, Name, Query,
-    Relation, Select, SelectItem, SetExpr, Statement,
+    self, Alias, Assignment, Create, Endpoint, Expr, FromItem, Ident, Insert, Location, Modify,
+    Name, Query, Relation, Select, SelectItem, SetExpr, Statement,
 };
 use crate::catalog::Catalog;
 use crate::dialect::Dialect;
@@ -37,8 +37,10 @@ enum SourceKind {
         record: bool,
     },
     Derived(Vec<Output>),
-    /// UNNEST, FLATTEN, table functions, stages: columns named only by the alias.
-    Opaque(Vec<String>),
+    /// UNNEST, FLATTEN, table functions, stages: columns named only by the alias, each
+    /// computed from the base columns the arguments name (`UNNEST(o.items) AS item`: every
+    /// `item.x` comes from `items`).
+    Opaque(Vec<String>, Vec<ColumnId>),
 }
 
 #[derive(Debug)]
@@ -152,7 +154,7 @@ impl<'c, 's, 'a> Resolver<'c, 's, 'a> {
         match statement {
             Statement::Query(query) => {
                 let outputs = self.query(query, parent);
-                self.output_lineage(&outputs, &[]);
+                self.output_lineage(None, &outputs, &[]);
             }
             Statement::Insert(insert) => self.insert(insert, parent),
             Statement::Create(create) => self.create(create, parent),
@@ -283,7 +285,7 @@ impl<'c, 's, 'a> Resolver<'c, 's, 'a> {
             Endpoint::Table(_) | Endpoint::None => {}
             Endpoint::Query(query) => {
                 let outputs = self.query(query, parent);
-                self.output_lineage(&outputs, &[]);
+                self.output_lineage(None, &outputs, &[]);
             }
             Endpoint::Text(sql) => self.nested_text(sql),
             Endpoint::Location(location) => {
@@ -347,6 +349,10 @@ impl<'c, 's, 'a> Resolver<'c, 's, 'a> {
                 Some(value) => {
                     let named = crate::parser::split_name_string(value);
                     qualify_parts(&self.parts(&named), &self.defaults)
+                }
+                // Databricks names its variables bare; the `$` only marked one.
+                None if self.dialect == Dialect::Databricks => {
+                    placeholder.trim_start_matches('$').to_string()
                 }
                 None => placeholder.to_string(),
             };
@@ -469,6 +475,7 @@ impl<'c, 's, 'a> Resolver<'c, 's, 'a> {
         }
         if let Some(into) = select.into.as_ref().filter(|n| !ast::is_unknown(n)) {
             let table = self.qualify(into);
+            self.output_lineage(Some(&table), &outputs, &[]);
             self.lineage.writes.insert(table);
         }
         outputs
@@ -490,7 +497,8 @@ impl<'c, 's, 'a> Resolver<'c, 's, 'a> {
                 }
             }
             SelectItem::Expr { expr, name } => {
-                let sources = self.expr(expr, scope, None);
+                let lateral = self.dialect.lateral_aliases().then_some(outputs.as_slice());
+                let sources = self.expr(expr, scope, lateral);
                 let name = match name {
                     Some(name) => self.fold(name).into_owned(),
                     None => format!("_col{}", outputs.len() + 1),
@@ -546,10 +554,10 @@ impl<'c, 's, 'a> Resolver<'c, 's, 'a> {
             SourceKind::Derived(derived) => {
                 outputs.extend(derived.iter().filter(|o| kept(&o.name)).cloned());
             }
-            SourceKind::Opaque(columns) => {
+            SourceKind::Opaque(columns, inputs) => {
                 outputs.extend(columns.iter().filter(|c| kept(c)).map(|c| Output {
                     name: c.clone(),
-                    sources: Vec::new(),
+                    sources: inputs.clone(),
                     star: None,
                 }));
             }
@@ -587,7 +595,7 @@ impl<'c, 's, 'a> Resolver<'c, 's, 'a> {
             SourceKind::Derived(outputs) => {
                 rename(outputs, &alias.columns, |i| self.fold(i).into_owned());
             }
-            SourceKind::Opaque(columns) => {
+            SourceKind::Opaque(columns, _) => {
                 columns.extend(alias.columns.iter().map(|i| self.fold(i).into_owned()));
                 if self.dialect == Dialect::BigQuery {
                     // `UNNEST(arr) AS item` names the element itself.
@@ -606,20 +614,22 @@ impl<'c, 's, 'a> Resolver<'c, 's, 'a> {
                 kind: SourceKind::Derived(self.query(query, Some(scope))),
             },
             Relation::Function(args) => {
-                self.expr(args, scope, None);
+                let inputs = self.expr(args, scope, None);
                 Source {
                     name: String::new(),
-                    kind: SourceKind::Opaque(self.function_columns()),
+                    kind: SourceKind::Opaque(self.function_columns(), inputs),
                 }
             }
-            Relation::Location(location) => {
+            Relation::Location(locations) => {
                 if record {
-                    let name = self.location(location);
-                    self.lineage.reads.insert(name);
+                    for location in locations {
+                        let name = self.location(location);
+                        self.lineage.reads.insert(name);
+                    }
                 }
                 Source {
                     name: String::new(),
-                    kind: SourceKind::Opaque(Vec::new()),
+                    kind: SourceKind::Opaque(Vec::new(), Vec::new()),
                 }
             }
         }
@@ -640,7 +650,7 @@ impl<'c, 's, 'a> Resolver<'c, 's, 'a> {
         if ast::is_unknown(name) {
             return Source {
                 name: String::new(),
-                kind: SourceKind::Opaque(Vec::new()),
+                kind: SourceKind::Opaque(Vec::new(), Vec::new()),
             };
         }
         let parts = self.parts(name);
@@ -662,7 +672,7 @@ impl<'c, 's, 'a> Resolver<'c, 's, 'a> {
                 self.column_in(scope, first, &parts[1]);
                 return Source {
                     name: parts.last().cloned().unwrap_or_default(),
-                    kind: SourceKind::Opaque(Vec::new()),
+                    kind: SourceKind::Opaque(Vec::new(), Vec::new()),
                 };
             }
         }
@@ -813,7 +823,7 @@ impl<'c, 's, 'a> Resolver<'c, 's, 'a> {
                     Has::No
                 }
             }
-            SourceKind::Opaque(columns) => yes_if(columns.iter().any(|c| self.same(c, column))),
+            SourceKind::Opaque(columns, _) => yes_if(columns.iter().any(|c| self.same(c, column))),
         }
     }
 
@@ -856,7 +866,7 @@ impl<'c, 's, 'a> Resolver<'c, 's, 'a> {
                     _ => Vec::new(),
                 }
             }
-            SourceKind::Opaque(_) => Vec::new(),
+            SourceKind::Opaque(_, inputs) => inputs.clone(),
         }
     }
 
@@ -871,9 +881,9 @@ impl<'c, 's, 'a> Resolver<'c, 's, 'a> {
         self.expr(&insert.exprs, &scope, None);
         for (target, columns) in insert.targets.iter().filter(|(n, _)| !ast::is_unknown(n)) {
             let table = self.qualify(target);
-            self.lineage.writes.insert(table);
             let names: Vec<String> = columns.iter().map(|i| self.fold(i).into_owned()).collect();
-            self.output_lineage(&outputs, &names);
+            self.output_lineage(Some(&table), &outputs, &names);
+            self.lineage.writes.insert(table);
         }
     }
 
@@ -882,7 +892,7 @@ impl<'c, 's, 'a> Resolver<'c, 's, 'a> {
             return;
         }
         let table = self.qualify(&create.target);
-        self.lineage.writes.insert(table);
+        self.lineage.writes.insert(table.clone());
         let scope = Scope::child(parent);
         if let Some(copy_of) = create.copy_of.as_ref().filter(|n| !ast::is_unknown(n)) {
             let source = self.qualify(copy_of);
@@ -895,7 +905,7 @@ impl<'c, 's, 'a> Resolver<'c, 's, 'a> {
                 .iter()
                 .map(|i| self.fold(i).into_owned())
                 .collect();
-            self.output_lineage(&outputs, &names);
+            self.output_lineage(Some(&table), &outputs, &names);
         }
     }
 
@@ -903,9 +913,9 @@ impl<'c, 's, 'a> Resolver<'c, 's, 'a> {
     /// reads, and FROM / USING relations are read.
     fn modify(&mut self, modify: &Modify<'_>, parent: Option<&Scope<'_>>) {
         let mut scope = Scope::child(parent);
-        if !ast::is_unknown(&modify.target) {
-            let table = self.qualify(&modify.target);
-            self.lineage.writes.insert(table);
+        let table = (!ast::is_unknown(&modify.target)).then(|| self.qualify(&modify.target));
+        if let Some(table) = &table {
+            self.lineage.writes.insert(table.clone());
         }
         let mut target = self.table(&modify.target, &scope, false);
         if let Some(alias) = &modify.alias {
@@ -920,10 +930,42 @@ impl<'c, 's, 'a> Resolver<'c, 's, 'a> {
             self.expr(&item.condition, &scope, None);
         }
         self.expr(&modify.exprs, &scope, None);
+        let assigned = self.assignments(&modify.sets, &scope);
+        if let Some(table) = table {
+            self.output_lineage(Some(&table), &assigned, &[]);
+        }
+    }
+
+    /// Each column SET (or inserted by MERGE) and its sources, a column set in several
+    /// branches of a MERGE once with all of them.
+    fn assignments(&mut self, sets: &[Assignment<'_>], scope: &Scope<'_>) -> Vec<Output> {
+        let mut outputs: Vec<Output> = Vec::new();
+        for set in sets {
+            let values = match (set.columns.len(), set.value.subqueries.as_slice()) {
+                (2.., [query]) if set.value.columns.is_empty() => self
+                    .query(query, Some(scope))
+                    .into_iter()
+                    .map(|o| o.sources)
+                    .collect(),
+                _ => vec![self.expr(&set.value, scope, None)],
+            };
+            for (column, sources) in set.columns.iter().zip(values) {
+                let name = self.fold(column).into_owned();
+                match outputs.iter_mut().find(|o| self.same(&o.name, &name)) {
+                    Some(output) => output.sources.extend(sources),
+                    None => outputs.push(Output {
+                        name,
+                        sources,
+                        star: None,
+                    }),
+                }
+            }
+        }
+        outputs
     }
 
     /// Records which base columns each output column comes from, under `names` when given.
-    fn output_lineage(&mut self, outputs: &[Output], names: &[String]) {
+    fn output_lineage(&mut self, table: Option<&str>, outputs: &[Output], names: &[String]) {
         for (i, output) in outputs.iter().enumerate() {
             let target = names.get(i).unwrap_or(&output.name).clone();
             let mut sources: Vec<String> = output
@@ -933,10 +975,11 @@ impl<'c, 's, 'a> Resolver<'c, 's, 'a> {
                 .collect();
             sources.sort_unstable();
             sources.dedup();
-            self.lineage
-                .columns
-                .lineage
-                .push(ColumnLineage { target, sources });
+            self.lineage.columns.lineage.push(ColumnLineage {
+                table: table.map(str::to_string),
+                target,
+                sources,
+            });
         }
     }
 }

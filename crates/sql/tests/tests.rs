@@ -3,6 +3,7 @@
 
 mod columns;
 mod corpus;
+mod dialects;
 mod errors;
 mod properties;
 mod statements;

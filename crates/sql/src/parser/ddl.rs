@@ -61,11 +61,12 @@ impl<'a> Parser<'a> {
         self.pos += 1;
         self.if_not_exists()?;
         let target = self.object_name()?;
-        let columns = if self.at(Kind::LParen) && !self.query_follows_paren() {
-            self.ident_list()?
-        } else {
-            Vec::new()
-        };
+        let columns =
+            if self.at(Kind::LParen) && !self.query_follows_paren() && self.kw_at(1) != Kw::LIKE {
+                self.ident_list()?
+            } else {
+                Vec::new()
+            };
         let mut create = Create {
             target,
             view,
@@ -95,6 +96,14 @@ impl<'a> Parser<'a> {
             match token.kind {
                 Kind::Eof | Kind::Semicolon => return Ok(()),
                 Kind::LParen | Kind::LBracket | Kind::LBrace => {
+                    if self.kw_at(1) == Kw::LIKE {
+                        // PostgreSQL/Redshift `(LIKE t INCLUDING …)` copies t's columns.
+                        self.pos += 2;
+                        create.copy_of = Some(self.object_name()?);
+                        self.skip_to_close()?;
+                        self.pos += 1;
+                        continue;
+                    }
                     if self.query_follows_paren() {
                         create.query = Some(self.query()?);
                         return self.create_trailer();
@@ -114,7 +123,8 @@ impl<'a> Parser<'a> {
                     create.query = Some(self.query()?);
                     return self.create_trailer();
                 }
-                Kw::LIKE | Kw::CLONE
+                // BigQuery's `CREATE TABLE t COPY s` as well.
+                Kw::LIKE | Kw::CLONE | Kw::COPY
                     if matches!(self.peek_at(1).kind, Kind::Word | Kind::Quoted) =>
                 {
                     self.pos += 1;
@@ -128,6 +138,7 @@ impl<'a> Parser<'a> {
     fn query_after_as(&self) -> bool {
         let next = self.peek_at(1);
         matches!(next.kw, Kw::SELECT | Kw::WITH | Kw::VALUES | Kw::TABLE)
+            || (next.kw == Kw::FROM && self.dialect == crate::dialect::Dialect::DuckDb)
             || (next.kind == Kind::LParen && {
                 let mut ahead = 1;
                 while self.peek_at(ahead).kind == Kind::LParen {
@@ -137,13 +148,17 @@ impl<'a> Parser<'a> {
             })
     }
 
-    /// `WITH [NO] DATA` after a CREATE … AS query.
+    /// `WITH [NO] DATA` after a CREATE … AS query; Redshift's `WITH NO SCHEMA BINDING` (a
+    /// late-binding view).
     fn create_trailer(&mut self) -> PResult<()> {
         if self.at_kw(Kw::WITH) {
             self.pos += 1;
             self.eat_word("NO");
-            if !self.eat_word("DATA") {
-                return Err(self.unexpected("DATA after WITH [NO]"));
+            let binding = self.at_word("SCHEMA") && self.at_word_at(1, "BINDING");
+            if binding {
+                self.pos += 2;
+            } else if !self.eat_word("DATA") {
+                return Err(self.unexpected("DATA or SCHEMA BINDING after WITH [NO]"));
             }
         }
         Ok(())

@@ -714,7 +714,7 @@ impl<'a> Parser<'a> {
     }
 
     /// Skips to the `)` that closes the current group, leaving it unconsumed.
-    fn skip_to_close(&mut self) -> PResult<()> {
+    pub(super) fn skip_to_close(&mut self) -> PResult<()> {
         while !self.at(Kind::RParen) {
             match self.peek().kind {
                 Kind::Eof | Kind::Semicolon => return Err(self.unexpected("`)`")),

@@ -322,33 +322,75 @@ impl<'a> Parser<'a> {
         }
     }
 
-    /// Snowflake's `IDENTIFIER('db.schema.table')`, `IDENTIFIER(name)`, and the placeholders
-    /// `IDENTIFIER($var)`, `IDENTIFIER(:bind)`, `IDENTIFIER(?)`, kept as written (a variable
-    /// set earlier in the text is resolved by the resolver).
+    /// `IDENTIFIER('db.schema.table')`, `IDENTIFIER(name)`, strings joined with `||`
+    /// (Databricks), and the placeholders `IDENTIFIER($var)`, `IDENTIFIER(:bind)`,
+    /// `IDENTIFIER(?)` and Databricks' `IDENTIFIER(var)`, kept as written for the resolver
+    /// to fill in from a variable set earlier in the text.
     fn identifier_function(&mut self) -> PResult<Name<'a>> {
         self.pos += 2;
-        let token = self.peek();
-        let name = match token.kind {
-            Kind::Str => {
-                self.pos += 1;
-                let text = self.text(token);
-                split_name_string(&text[1..text.len().saturating_sub(1).max(1)])
-            }
-            Kind::Word | Kind::Quoted => self.object_name()?,
-            Kind::Colon if self.peek_at(1).kind == Kind::Word => {
-                let start = token.start as usize;
-                self.pos += 2;
-                let end = self.tokens[self.pos - 1].end as usize;
-                vec![placeholder(&self.sql[start..end])]
-            }
-            Kind::Param | Kind::Op => {
-                self.pos += 1;
-                vec![placeholder(self.text(token))]
-            }
-            _ => return Err(self.unexpected("a name, a string or a variable in IDENTIFIER(")),
+        let bare_variables = self.dialect == crate::dialect::Dialect::Databricks;
+        let name = if matches!(self.peek().kind, Kind::Word | Kind::Quoted) && !bare_variables {
+            self.object_name()?
+        } else {
+            self.identifier_expression()?
         };
-        self.expect(Kind::RParen, "`)` closing IDENTIFIER(")?;
+        self.expect(Kind::RParen, "`)` closing IDENTIFIER( or TABLE(")?;
         Ok(name)
+    }
+
+    /// Strings joined with `||` spell the name; with a variable or bind among them the name is
+    /// only known at run time: a placeholder.
+    fn identifier_expression(&mut self) -> PResult<Name<'a>> {
+        let start = self.peek().start as usize;
+        let mut spelled = Some(String::new());
+        loop {
+            let token = self.peek();
+            match token.kind {
+                Kind::Str => {
+                    let piece = self.string_value(token);
+                    if let Some(text) = &mut spelled {
+                        text.push_str(&piece);
+                    }
+                    self.pos += 1;
+                }
+                Kind::Colon if self.peek_at(1).kind == Kind::Word => {
+                    spelled = None;
+                    self.pos += 2;
+                }
+                Kind::Word | Kind::Quoted if !self.at_op_at(1, "||") => {
+                    // Databricks' session or script variable, by its bare name: `$` marks it
+                    // as one, as Snowflake writes its variables.
+                    self.pos += 1;
+                    self.expect(Kind::RParen, "`)` closing IDENTIFIER( or TABLE(")?;
+                    self.pos -= 1;
+                    let word = self.text(token).trim_matches('`');
+                    return Ok(vec![Ident {
+                        text: Cow::Owned(format!("${word}")),
+                        quoted: true,
+                    }]);
+                }
+                Kind::Param | Kind::Op | Kind::Word | Kind::Quoted => {
+                    spelled = None;
+                    self.pos += 1;
+                }
+                _ => return Err(self.unexpected("a name, a string or a variable in IDENTIFIER(")),
+            }
+            if !self.at_op_at(0, "||") {
+                break;
+            }
+            self.pos += 1;
+        }
+        let end = self.tokens[self.pos - 1].end as usize;
+        Ok(match spelled {
+            Some(text) => split_name_string(&text)
+                .into_iter()
+                .map(|part| Ident {
+                    text: Cow::Owned(part.text.into_owned()),
+                    quoted: part.quoted,
+                })
+                .collect(),
+            None => vec![placeholder(&self.sql[start..end])],
+        })
     }
 
     /// `(a, b, c)`.

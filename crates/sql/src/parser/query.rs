@@ -5,6 +5,7 @@ use crate::ast::{
     Alias, Cte, Expr, FromItem, Ident, Location, Name, Query, Relation, Select, SelectItem,
     SetExpr, With,
 };
+use crate::dialect::Dialect;
 use crate::keywords::Kw;
 use crate::lexer::Kind;
 
@@ -100,6 +101,9 @@ impl<'a> Parser<'a> {
         match self.peek().kw {
             Kw::SELECT => Ok(SetExpr::Select(Box::new(self.select()?))),
             Kw::FROM => Ok(SetExpr::Select(Box::new(self.select_from_first()?))),
+            Kw::PIVOT | Kw::UNPIVOT if self.dialect == Dialect::DuckDb => {
+                Ok(SetExpr::Select(Box::new(self.pivot_statement()?)))
+            }
             Kw::VALUES => {
                 self.pos += 1;
                 let mut values = Expr::default();
@@ -206,6 +210,36 @@ impl<'a> Parser<'a> {
         Ok(select)
     }
 
+    /// DuckDB's `PIVOT t ON c USING agg(x) [GROUP BY …]` and
+    /// `UNPIVOT t ON cols INTO NAME n VALUE v`: a query of `t` that mentions those columns.
+    fn pivot_statement(&mut self) -> PResult<Select<'a>> {
+        self.pos += 1;
+        let mut select = Select {
+            from: self.relations()?,
+            ..Select::default()
+        };
+        select.items.push(SelectItem::Wildcard {
+            qualifier: None,
+            except: Vec::new(),
+        });
+        loop {
+            if self.eat_kw(Kw::ON) || self.eat_kw(Kw::USING) {
+                self.pivot_items(&mut select.filters, Kw::None)?;
+            } else if self.eat_kw(Kw::INTO) {
+                // `INTO NAME n VALUE v [, …]` names new columns.
+                while !matches!(self.peek().kind, Kind::Semicolon | Kind::Eof)
+                    && !matches!(self.peek().kw, Kw::GROUP | Kw::ORDER | Kw::LIMIT)
+                {
+                    self.pos += 1;
+                }
+            } else {
+                break;
+            }
+        }
+        self.select_clauses(&mut select)?;
+        Ok(select)
+    }
+
     fn select(&mut self) -> PResult<Select<'a>> {
         self.pos += 1;
         let mut select = Select::default();
@@ -254,7 +288,8 @@ impl<'a> Parser<'a> {
         } else {
             self.eat_kw(Kw::ALL);
         }
-        if self.at_kw(Kw::TOP) && self.peek_at(1).kind == Kind::Number {
+        if self.dialect.select_top() && self.at_kw(Kw::TOP) && self.peek_at(1).kind == Kind::Number
+        {
             self.pos += 2;
             self.eat_word("PERCENT");
         }
@@ -341,7 +376,7 @@ impl<'a> Parser<'a> {
         let token = self.peek();
         let bare = match token.kind {
             Kind::Quoted => true,
-            Kind::Word => self.bare_alias_here(),
+            Kind::Word => self.bare_alias_here() && !self.dialect.label_needs_as(self.text(token)),
             _ => false,
         };
         if bare {
@@ -397,7 +432,11 @@ impl<'a> Parser<'a> {
                     self.pos += 2;
                     self.group_by(&mut select.alias_filters)?;
                 }
-                Kw::HAVING | Kw::QUALIFY => {
+                Kw::HAVING => {
+                    self.pos += 1;
+                    self.expr(&mut select.alias_filters)?;
+                }
+                Kw::QUALIFY if self.dialect.qualify() => {
                     self.pos += 1;
                     self.expr(&mut select.alias_filters)?;
                 }
@@ -623,13 +662,22 @@ impl<'a> Parser<'a> {
             // Snowflake stages (`@stage/path`), DuckDB file paths ('data.parquet').
             Kind::Str => Ok(self
                 .location()?
-                .map_or(Relation::Function(Expr::default()), Relation::Location)),
-            Kind::Param if self.text(token).starts_with('@') => Ok(self
-                .location()?
-                .map_or(Relation::Function(Expr::default()), Relation::Location)),
+                .map_or(Relation::Function(Expr::default()), |l| {
+                    Relation::Location(vec![l])
+                })),
+            Kind::Param if self.text(token).starts_with('@') => self.stage_relation(),
             Kind::Param => {
                 self.pos += 1;
                 Ok(Relation::Function(Expr::default()))
+            }
+            // Snowflake's `TABLE($var)`, `TABLE(:bind)`, `TABLE('name')`: IDENTIFIER by another name.
+            _ if token.kw == Kw::TABLE
+                && self.dialect == Dialect::Snowflake
+                && self.peek_at(1).kind == Kind::LParen
+                && matches!(self.peek_at(2).kind, Kind::Param | Kind::Str)
+                && self.peek_at(3).kind == Kind::RParen =>
+            {
+                Ok(Relation::Table(self.identifier_function()?))
             }
             _ if matches!(token.kw, Kw::UNNEST | Kw::TABLE)
                 && self.peek_at(1).kind == Kind::LParen =>
@@ -647,9 +695,10 @@ impl<'a> Parser<'a> {
                 let name = self.object_name()?;
                 if self.at(Kind::LParen) {
                     let function = name.last().map_or("", |i| i.text.as_ref());
-                    if let Some(path) = self.file_function(function) {
+                    let paths = self.file_function(function);
+                    if !paths.is_empty() {
                         self.skip_group()?;
-                        return Ok(Relation::Location(path));
+                        return Ok(Relation::Location(paths));
                     }
                     self.pos += 1;
                     let mut args = Expr::default();
@@ -657,7 +706,7 @@ impl<'a> Parser<'a> {
                     return Ok(Relation::Function(args));
                 }
                 if let Some(path) = file_table(&name) {
-                    return Ok(Relation::Location(path));
+                    return Ok(Relation::Location(vec![path]));
                 }
                 if self.at(Kind::Star) {
                     // PostgreSQL's `t *` includes inheritance children.
@@ -665,28 +714,57 @@ impl<'a> Parser<'a> {
                 }
                 Ok(Relation::Table(name))
             }
-            Kind::Op if self.text(token).starts_with('@') => Ok(self
-                .location()?
-                .map_or(Relation::Function(Expr::default()), Relation::Location)),
+            Kind::Op if self.text(token).starts_with('@') => self.stage_relation(),
             _ => Err(self.unexpected("a table, subquery or table function")),
         }
     }
 
-    /// DuckDB's `read_csv('x.csv')`, `read_parquet('s3://…')` and their kin: the file read,
-    /// when the first argument is its path.
-    fn file_function(&self, function: &str) -> Option<Location<'a>> {
+    /// A Snowflake stage queried directly, `@stage/path [(FILE_FORMAT => 'f', PATTERN => '…')]`.
+    fn stage_relation(&mut self) -> PResult<Relation<'a>> {
+        let relation = self
+            .location()?
+            .map_or(Relation::Function(Expr::default()), |l| {
+                Relation::Location(vec![l])
+            });
+        if self.at(Kind::LParen) && self.peek_at(2).kind == Kind::Arrow {
+            self.skip_group()?;
+        }
+        Ok(relation)
+    }
+
+    /// DuckDB's `read_csv('x.csv')`, `read_parquet(['a', 'b'])` and their kin, Databricks'
+    /// `read_files('s3://…')`: the files read, when the first argument names them.
+    fn file_function(&self, function: &str) -> Vec<Location<'a>> {
         const READERS: &[&str] = &[
             "PARQUET_SCAN",
             "READ_CSV",
             "READ_CSV_AUTO",
+            "READ_FILES",
             "READ_JSON",
             "READ_JSON_AUTO",
             "READ_NDJSON",
             "READ_PARQUET",
         ];
-        let reader = READERS.iter().any(|r| r.eq_ignore_ascii_case(function));
+        if !READERS.iter().any(|r| r.eq_ignore_ascii_case(function)) {
+            return Vec::new();
+        }
         let first = self.peek_at(1);
-        (reader && first.kind == Kind::Str).then(|| Location::Path(self.string_value(first)))
+        if first.kind == Kind::Str {
+            return vec![Location::Path(self.string_value(first))];
+        }
+        if first.kind != Kind::LBracket {
+            return Vec::new();
+        }
+        let mut paths = Vec::new();
+        for ahead in 2.. {
+            let token = self.peek_at(ahead);
+            match token.kind {
+                Kind::Str => paths.push(Location::Path(self.string_value(token))),
+                Kind::Comma => {}
+                _ => break,
+            }
+        }
+        paths
     }
 
     /// Time travel, sampling and `WITH ORDINALITY` between a relation and its alias.
@@ -781,28 +859,59 @@ impl<'a> Parser<'a> {
         }
     }
 
-    /// `PIVOT (agg(x) FOR col IN (…))`: keeps the columns it mentions.
+    /// `PIVOT (agg(x) [AS a], … FOR col IN (v [AS a], …))` and UNPIVOT's
+    /// `[INCLUDE|EXCLUDE NULLS] (value FOR name IN (col [AS a], …))`: keeps the columns it mentions.
     fn pivot(&mut self, out: &mut Expr<'a>) -> PResult<()> {
-        self.eat_word("INCLUDE");
-        self.eat_word("EXCLUDE");
-        self.eat_kw(Kw::NULLS);
+        if self.eat_word("INCLUDE") || self.eat_word("EXCLUDE") {
+            self.expect_kw(Kw::NULLS, "NULLS after INCLUDE/EXCLUDE")?;
+        }
         self.expect(Kind::LParen, "`(` after PIVOT")?;
-        while !self.eat(Kind::RParen) {
-            match self.peek().kind {
-                Kind::Eof | Kind::Semicolon => return Err(self.unexpected("`)` closing PIVOT")),
-                Kind::Comma => self.pos += 1,
-                _ if matches!(self.peek().kw, Kw::FOR | Kw::IN | Kw::AS) => {
-                    self.pos += 1;
-                }
-                _ if self.at(Kind::LParen) && !self.query_follows_paren() => {
-                    self.skip_group()?;
-                }
-                _ => {
-                    self.expr(out)?;
-                }
+        self.pivot_items(out, Kw::FOR)?;
+        self.expect_kw(Kw::FOR, "FOR in PIVOT")?;
+        self.pivot_items(out, Kw::IN)?;
+        self.expect_kw(Kw::IN, "IN in PIVOT")?;
+        self.expect(Kind::LParen, "`(` after IN")?;
+        if matches!(self.peek().kw, Kw::ANY | Kw::SELECT | Kw::WITH) {
+            // Snowflake's `IN (ANY [ORDER BY …])` or `IN (SELECT …)`: values come from the data.
+            self.skip_to_close()?;
+        } else {
+            self.pivot_items(out, Kw::None)?;
+        }
+        self.expect(Kind::RParen, "`)` closing IN")?;
+        // Snowflake's `DEFAULT ON NULL (value)`.
+        if self.eat_kw(Kw::DEFAULT) {
+            self.pos += 2;
+            self.skip_group()?;
+        }
+        self.expect(Kind::RParen, "`)` closing PIVOT")
+    }
+
+    /// `item [[AS] alias], …` up to `stop` or `)`; a parenthesised item is a tuple of columns.
+    fn pivot_items(&mut self, out: &mut Expr<'a>, stop: Kw) -> PResult<()> {
+        loop {
+            if self.at(Kind::LParen) && !self.query_follows_paren() {
+                self.pos += 1;
+                self.pivot_items(out, Kw::None)?;
+                self.expect(Kind::RParen, "`)` closing the column tuple")?;
+            } else if stop == Kw::IN {
+                // The FOR column: a full expression would swallow `IN (…)` as a predicate.
+                self.operand(out)?;
+            } else {
+                self.expr(out)?;
+            }
+            let token = self.peek();
+            let bare_alias = match token.kind {
+                Kind::Quoted | Kind::Str => true,
+                Kind::Word => token.kw == Kw::None,
+                _ => false,
+            };
+            if self.eat_kw(Kw::AS) || bare_alias {
+                self.advance();
+            }
+            if !self.eat(Kind::Comma) {
+                return Ok(());
             }
         }
-        Ok(())
     }
 }
 

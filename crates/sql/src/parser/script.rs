@@ -161,6 +161,9 @@ impl<'a> Parser<'a> {
         self.pos += 1;
         let mut conditions = Expr::default();
         if self.dialect != Dialect::Snowflake {
+            if let Some(variable) = self.declared_variable() {
+                return Ok(variable);
+            }
             self.declaration(&mut conditions)?;
             return Ok(Statement::Block {
                 kind: "declare",
@@ -184,6 +187,35 @@ impl<'a> Parser<'a> {
             }),
             other => Ok(other),
         }
+    }
+
+    /// `DECLARE [VARIABLE] name type DEFAULT 'text'` (Databricks, BigQuery): a variable whose
+    /// value a later `IDENTIFIER(name)` may use.
+    fn declared_variable(&mut self) -> Option<Statement<'a>> {
+        let mut ahead = usize::from(self.at_word("VARIABLE") || self.at_word("VAR"));
+        if self.peek_at(ahead).kind != Kind::Word || self.peek_at(ahead + 1).kind == Kind::Comma {
+            return None;
+        }
+        let name = self.peek_at(ahead);
+        while !matches!(self.peek_at(ahead).kind, Kind::Semicolon | Kind::Eof) {
+            let token = self.peek_at(ahead);
+            if token.kw == Kw::DEFAULT || self.text(token) == "=" {
+                break;
+            }
+            ahead += 1;
+        }
+        let value = self.peek_at(ahead + 1);
+        let ends = matches!(self.peek_at(ahead + 2).kind, Kind::Semicolon | Kind::Eof);
+        if value.kind != Kind::Str || !ends {
+            return None;
+        }
+        let statement = Statement::Variable {
+            name: std::borrow::Cow::Borrowed(self.text(name)),
+            value: Some(self.string_value(value)),
+            reads: Expr::default(),
+        };
+        self.pos += ahead + 2;
+        Some(statement)
     }
 
     /// One declaration: names, a type, and a default value or a cursor's query.
@@ -236,6 +268,8 @@ impl<'a> Parser<'a> {
                 Kind::LParen => self.skip_group()?,
                 _ if self.at_kw(Kw::BEGIN) => {
                     self.pos += 1;
+                    // PostgreSQL's SQL-standard body, `BEGIN ATOMIC … END`.
+                    self.eat_word("ATOMIC");
                     let Statement::Block { statements, .. } = self.block_body("block")? else {
                         unreachable!("a block body is a block");
                     };

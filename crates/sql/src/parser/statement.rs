@@ -5,7 +5,7 @@
 //! statement this parser does not know is never taken for one that reads nothing.
 
 use super::{PResult, Parser};
-use crate::ast::{Expr, Ident, Insert, Modify, Name, Statement};
+use crate::ast::{Assignment, Expr, Ident, Insert, Modify, Name, Statement};
 use crate::keywords::Kw;
 use crate::lexer::Kind;
 use crate::SqlError;
@@ -34,9 +34,27 @@ pub(crate) fn statement_kind(statement: &Statement<'_>) -> &'static str {
     }
 }
 
-/// Whether the statement is a kind that has no lineage at all.
-pub(crate) fn without_lineage(statement: &Statement<'_>) -> bool {
-    matches!(statement, Statement::NoLineage(_) | Statement::Use { .. })
+/// Whether the statement is a kind that has no lineage at all. A variable or DECLARE whose
+/// value reads no table has none, and so has a CALL of a procedure not defined in the same
+/// text (`resolved_nothing`): what its body does is not visible here.
+pub(crate) fn without_lineage(statement: &Statement<'_>, resolved_nothing: bool) -> bool {
+    let reads_nothing = |e: &Expr<'_>| e.columns.is_empty() && e.subqueries.is_empty();
+    match statement {
+        Statement::NoLineage(_) | Statement::Use { .. } => true,
+        Statement::Variable { reads, .. } => reads_nothing(reads),
+        Statement::Block {
+            statements,
+            conditions,
+            ..
+        } => {
+            reads_nothing(conditions)
+                && statements
+                    .iter()
+                    .all(|s| without_lineage(s, resolved_nothing))
+        }
+        Statement::Call(_) => resolved_nothing,
+        _ => false,
+    }
 }
 
 /// First words of statements that read and write no table, and the kind each reports.
@@ -60,11 +78,13 @@ const NO_LINEAGE: &[(&str, &str)] = &[
     ("EXPLAIN", "explain"),
     ("FETCH", "cursor"),
     ("GRANT", "grant"),
+    ("INSTALL", "extension"),
     ("ITERATE", "control"),
     ("KILL", "session"),
     ("LEAVE", "control"),
     ("LIST", "list"),
     ("LISTEN", "notify"),
+    ("LOAD", "extension"),
     ("LOCK", "lock"),
     ("LS", "list"),
     ("MOVE", "cursor"),
@@ -98,6 +118,9 @@ impl<'a> Parser<'a> {
         }
         match self.peek().kw {
             Kw::SELECT | Kw::VALUES | Kw::FROM => self.query().map(Statement::Query),
+            Kw::PIVOT | Kw::UNPIVOT if self.dialect == crate::dialect::Dialect::DuckDb => {
+                self.query().map(Statement::Query)
+            }
             Kw::TABLE if self.at_ident_at(1) => self.query().map(Statement::Query),
             Kw::WITH => self.with_statement(),
             Kw::INSERT if self.insert_directory_follows() => self.insert_directory(),
@@ -119,7 +142,12 @@ impl<'a> Parser<'a> {
             Kw::EXECUTE if self.at_word_at(1, "IMMEDIATE") => Err(self.dynamic_sql()),
             Kw::FOR if self.dialect_has_scripting() => self.for_block(),
             Kw::START if !self.at_word_at(1, "TRANSACTION") => Err(self.unknown_statement()),
-            Kw::END if self.dialect == crate::dialect::Dialect::Postgres => {
+            Kw::END
+                if matches!(
+                    self.dialect,
+                    crate::dialect::Dialect::Postgres | crate::dialect::Dialect::Redshift
+                ) =>
+            {
                 self.no_lineage("transaction")
             }
             _ => self.statement_by_word(),
@@ -269,7 +297,13 @@ impl<'a> Parser<'a> {
             if !self.eat_kw(Kw::NOTHING) {
                 self.expect_kw(Kw::UPDATE, "UPDATE or NOTHING")?;
                 self.expect_kw(Kw::SET, "SET")?;
-                self.assignments(exprs)?;
+                // The new values come from the row being inserted (EXCLUDED): they read.
+                let mut sets = Vec::new();
+                self.assignments(&mut sets)?;
+                for set in sets {
+                    exprs.columns.extend(set.value.columns);
+                    exprs.subqueries.extend(set.value.subqueries);
+                }
                 if self.eat_kw(Kw::WHERE) {
                     self.expr(exprs)?;
                 }
@@ -329,19 +363,21 @@ impl<'a> Parser<'a> {
         let target = self.object_name()?;
         let alias = self.table_alias()?;
         self.expect_kw(Kw::SET, "SET in UPDATE")?;
-        let mut exprs = Expr::default();
-        self.assignments(&mut exprs)?;
+        let mut sets = Vec::new();
+        self.assignments(&mut sets)?;
         let from = if self.eat_kw(Kw::FROM) {
             self.relations()?
         } else {
             Vec::new()
         };
+        let mut exprs = Expr::default();
         self.where_returning(&mut exprs)?;
         Ok(Modify {
             target,
             alias,
             from,
             exprs,
+            sets,
         })
     }
 
@@ -357,18 +393,56 @@ impl<'a> Parser<'a> {
     }
 
     /// `c = e`, `t.c = e`, `(a, b) = (…)`, `(a, b) = (SELECT …)`, comma-separated.
-    fn assignments(&mut self, exprs: &mut Expr<'a>) -> PResult<()> {
+    fn assignments(&mut self, sets: &mut Vec<Assignment<'a>>) -> PResult<()> {
         loop {
-            if self.at(Kind::LParen) {
-                self.ident_list()?;
+            let columns = if self.at(Kind::LParen) {
+                self.ident_list()?
             } else {
-                self.dotted_name()?;
+                let mut name = self.dotted_name()?;
                 if self.at(Kind::LBracket) {
                     self.skip_group()?;
                 }
-            }
+                name.pop().into_iter().collect()
+            };
             self.expect(Kind::Eq, "`=` in SET")?;
-            self.expr(exprs)?;
+            self.assigned(columns, sets)?;
+            if !self.eat(Kind::Comma) {
+                return Ok(());
+            }
+        }
+    }
+
+    /// The value of an assignment; `(a, b) = (x, y)` pairs each column with its own value,
+    /// `(a, b) = (SELECT …)` keeps the query whole for its outputs to pair up.
+    fn assigned(&mut self, columns: Vec<Ident<'a>>, sets: &mut Vec<Assignment<'a>>) -> PResult<()> {
+        let row = columns.len() > 1
+            && self.at(Kind::LParen)
+            && !matches!(self.kw_at(1), Kw::SELECT | Kw::WITH);
+        if !row {
+            let mut value = Expr::default();
+            self.expr(&mut value)?;
+            sets.push(Assignment { columns, value });
+            return Ok(());
+        }
+        self.pos += 1;
+        self.paired_values(columns, sets)?;
+        self.expect(Kind::RParen, "`)`")
+    }
+
+    /// `e1, e2, …` up to a `)`, each the value of the column in the same place.
+    fn paired_values(
+        &mut self,
+        columns: Vec<Ident<'a>>,
+        sets: &mut Vec<Assignment<'a>>,
+    ) -> PResult<()> {
+        let mut columns = columns.into_iter();
+        loop {
+            let mut value = Expr::default();
+            self.expr(&mut value)?;
+            sets.push(Assignment {
+                columns: columns.next().into_iter().collect(),
+                value,
+            });
             if !self.eat(Kind::Comma) {
                 return Ok(());
             }
@@ -394,6 +468,7 @@ impl<'a> Parser<'a> {
             alias,
             from,
             exprs,
+            sets: Vec::new(),
         })
     }
 
@@ -408,18 +483,28 @@ impl<'a> Parser<'a> {
         self.expect_kw(Kw::ON, "ON in MERGE")?;
         self.expr(&mut source.condition)?;
         let mut exprs = Expr::default();
+        let mut sets = Vec::new();
         while self.eat_kw(Kw::WHEN) {
-            self.merge_clause(&mut exprs)?;
+            self.merge_clause(&mut exprs, &mut sets)?;
+        }
+        // Redshift's simplified form replaces the matching rows with the source's.
+        if self.at_word("REMOVE") && self.at_word_at(1, "DUPLICATES") {
+            self.pos += 2;
         }
         Ok(Modify {
             target,
             alias,
             from: vec![source],
             exprs,
+            sets,
         })
     }
 
-    fn merge_clause(&mut self, exprs: &mut Expr<'a>) -> PResult<()> {
+    fn merge_clause(
+        &mut self,
+        exprs: &mut Expr<'a>,
+        sets: &mut Vec<Assignment<'a>>,
+    ) -> PResult<()> {
         self.eat_kw(Kw::NOT);
         self.expect_kw(Kw::MATCHED, "MATCHED")?;
         if self.eat_kw(Kw::BY) {
@@ -434,11 +519,11 @@ impl<'a> Parser<'a> {
                 self.pos += 1;
                 self.expect_kw(Kw::SET, "SET")?;
                 if !self.eat(Kind::Star) {
-                    self.assignments(exprs)?;
+                    self.assignments(sets)?;
                 }
             }
             Kw::DELETE => self.pos += 1,
-            Kw::INSERT => self.merge_insert(exprs)?,
+            Kw::INSERT => self.merge_insert(exprs, sets)?,
             Kw::DO => {
                 self.pos += 1;
                 self.expect_kw(Kw::NOTHING, "NOTHING")?;
@@ -452,17 +537,29 @@ impl<'a> Parser<'a> {
     }
 
     /// `INSERT [(cols)] VALUES (…)`, `INSERT *`, `INSERT ROW`.
-    fn merge_insert(&mut self, exprs: &mut Expr<'a>) -> PResult<()> {
+    /// Values without a column list go to columns only the catalog could name: they read.
+    fn merge_insert(
+        &mut self,
+        exprs: &mut Expr<'a>,
+        sets: &mut Vec<Assignment<'a>>,
+    ) -> PResult<()> {
         self.pos += 1;
         if self.eat(Kind::Star) || self.eat_kw(Kw::ROW) {
             return Ok(());
         }
-        if self.at(Kind::LParen) {
-            self.ident_list()?;
-        }
+        let columns = if self.at(Kind::LParen) {
+            self.ident_list()?
+        } else {
+            Vec::new()
+        };
         self.expect_kw(Kw::VALUES, "VALUES")?;
-        self.operand(exprs)?;
-        Ok(())
+        if columns.is_empty() {
+            self.operand(exprs)?;
+            return Ok(());
+        }
+        self.expect(Kind::LParen, "`(` after VALUES")?;
+        self.paired_values(columns, sets)?;
+        self.expect(Kind::RParen, "`)`")
     }
 
     /// `USE [DATABASE|SCHEMA|CATALOG] name`: the defaults for later statements.
@@ -517,7 +614,17 @@ impl<'a> Parser<'a> {
     /// SET is a setting.
     fn set_variable(&mut self) -> PResult<Statement<'a>> {
         use crate::dialect::Dialect;
-        let variables = matches!(self.dialect, Dialect::Snowflake | Dialect::BigQuery);
+        if self.dialect == Dialect::BigQuery && self.peek().kind == Kind::Param {
+            return self.set_bigquery_default();
+        }
+        let variables = match self.dialect {
+            Dialect::Snowflake | Dialect::BigQuery => true,
+            Dialect::Databricks => self.eat_word("VAR") || self.eat_word("VARIABLE"),
+            _ => false,
+        };
+        if variables && self.at(Kind::LParen) {
+            return self.set_variables();
+        }
         if !(variables && self.at_ident() && self.peek_at(1).kind == Kind::Eq) {
             return self.no_lineage("set");
         }
@@ -529,6 +636,57 @@ impl<'a> Parser<'a> {
         let mut reads = Expr::default();
         self.expr(&mut reads)?;
         Ok(Statement::Variable { name, value, reads })
+    }
+
+    /// Snowflake's `SET (a, b) = ('x', (SELECT …))`: one variable per name, in order.
+    fn set_variables(&mut self) -> PResult<Statement<'a>> {
+        let names = self.ident_list()?;
+        self.expect(Kind::Eq, "`=` after the variable names")?;
+        self.expect(Kind::LParen, "`(` before the values")?;
+        let mut statements = Vec::with_capacity(names.len());
+        for (i, name) in names.into_iter().enumerate() {
+            if i > 0 {
+                self.expect(Kind::Comma, "`,` between the values")?;
+            }
+            let value = (self.at(Kind::Str)
+                && matches!(self.peek_at(1).kind, Kind::Comma | Kind::RParen))
+            .then(|| self.string_value(self.peek()));
+            let mut reads = Expr::default();
+            self.expr(&mut reads)?;
+            statements.push(Statement::Variable {
+                name: name.text,
+                value,
+                reads,
+            });
+        }
+        self.expect(Kind::RParen, "`)` closing the values")?;
+        Ok(Statement::Block {
+            kind: "set",
+            statements,
+            conditions: Expr::default(),
+        })
+    }
+
+    /// BigQuery's `SET @@dataset_id = 'd'` and `SET @@dataset_project_id = 'p'` change the
+    /// defaults later names resolve against; other system variables are settings.
+    fn set_bigquery_default(&mut self) -> PResult<Statement<'a>> {
+        let variable = self.text(self.peek()).to_ascii_lowercase();
+        let value = self.peek_at(2);
+        let plain = self.peek_at(1).kind == Kind::Eq && value.kind == Kind::Str;
+        if !plain {
+            return self.no_lineage("set");
+        }
+        let ident = Ident {
+            text: self.string_value(value),
+            quoted: true,
+        };
+        let (database, schema) = match variable.as_str() {
+            "@@dataset_id" => (None, Some(ident)),
+            "@@dataset_project_id" => (Some(ident), None),
+            _ => return self.no_lineage("set"),
+        };
+        self.skip_statement();
+        Ok(Statement::Use { database, schema })
     }
 
     /// The text of a string literal: quotes (`'…'`, `"…"`, `$$…$$`, `$tag$…$tag$`, triple

@@ -306,14 +306,17 @@ impl<'a> Parser<'a> {
         })
     }
 
-    /// `OPTIONS (path 's3://…', …)`: the path option.
+    /// `OPTIONS (path 's3://…', …)` or `OPTIONS ('path' = 's3://…')`: the path option.
     fn options_path(&mut self, paths: &mut Vec<Location<'a>>) -> PResult<()> {
         self.expect(Kind::LParen, "`(` opening the options")?;
         while !self.eat(Kind::RParen) {
             let token = self.advance();
             match token.kind {
                 Kind::Eof => return Err(self.unexpected("`)` closing the options")),
-                Kind::Word if self.text(token).eq_ignore_ascii_case("path") => {
+                Kind::Word | Kind::Str
+                    if self.string_value(token).eq_ignore_ascii_case("path")
+                        || self.text(token).eq_ignore_ascii_case("path") =>
+                {
                     self.eat(Kind::Eq);
                     if self.at(Kind::Str) {
                         let value = self.advance();
