@@ -118,7 +118,7 @@ async fn show_progress(rows: Arc<AtomicU64>) {
 
 fn print_summary(label: &str, s: &HistorySummary) {
     println!(
-        "{label}: imported {} rows ({} runs) in {:.2} s, {:.0} rows/s: {} Hex, {} other; {} distinct SQL texts, {} statements parsed ({} did not parse); new runs {}, updated runs {}, new edges {}",
+        "{label}: imported {} rows ({} runs) in {:.2} s, {:.0} rows/s: {} Hex, {} other; {} distinct SQL texts, {} statements parsed ({} did not parse, {} are kinds without lineage such as SET or SHOW); new runs {}, updated runs {}, new edges {}",
         s.rows,
         s.executions,
         s.seconds,
@@ -128,6 +128,7 @@ fn print_summary(label: &str, s: &HistorySummary) {
         s.distinct_sql,
         s.parsed,
         s.parse_failed,
+        s.no_lineage,
         s.stored.new_runs,
         s.stored.updated_runs,
         s.stored.new_edges,

@@ -62,6 +62,8 @@ pub struct HistorySummary {
     pub parsed: u64,
     /// Of those, how many did not parse.
     pub parse_failed: u64,
+    /// Of those, how many are kinds without lineage (SET, SHOW, …), which read no table.
+    pub no_lineage: u64,
     /// Rows that could not be used, by reason.
     pub failed: BTreeMap<String, u64>,
     /// What the store gained.
@@ -268,6 +270,8 @@ struct UnderstoodBody {
     hash: u128,
     query_key: Arc<str>,
     query: Option<QueryRecord>,
+    /// The shape is a statement kind without lineage (SET, SHOW, …).
+    without_lineage: bool,
 }
 
 impl Aggregator {
@@ -398,6 +402,7 @@ impl Aggregator {
                 if !self.queries.contains_key(&body.query_key) {
                     self.summary.parsed += 1;
                     self.summary.parse_failed += u64::from(query.error.is_some());
+                    self.summary.no_lineage += u64::from(body.without_lineage);
                     self.queries.insert(body.query_key.clone(), query);
                 }
             }
@@ -657,6 +662,7 @@ impl Understanding<'_> {
                         tables: Vec::new(),
                     }),
                     query_key,
+                    without_lineage: false,
                 }
             })
     }
@@ -665,18 +671,25 @@ impl Understanding<'_> {
         let fingerprint = sql::fingerprint(pending.sql, self.dialect);
         let query_key = query_key(&fingerprint, pending.database, pending.schema);
         let new = !self.known.contains(query_key.as_ref()) && !self.parsed.contains_key(&query_key);
+        let (query, without_lineage) = match new.then(|| self.parse(pending, &query_key)) {
+            Some((query, without_lineage)) => (Some(query), without_lineage),
+            None => (None, false),
+        };
         UnderstoodBody {
             hash: pending.hash,
-            query: new.then(|| self.parse(pending, &query_key)),
+            query,
             query_key,
+            without_lineage,
         }
     }
 
-    fn parse(&self, pending: &PendingBody<'_>, query_key: &str) -> QueryRecord {
+    /// The shape's record, and whether it is a kind without lineage.
+    fn parse(&self, pending: &PendingBody<'_>, query_key: &str) -> (QueryRecord, bool) {
         let Reads {
             statement_kind,
             mut tables,
             error,
+            without_lineage,
         } = reads(
             pending.sql,
             self.dialect,
@@ -696,14 +709,15 @@ impl Understanding<'_> {
             }
             None => "parsed",
         };
-        QueryRecord {
+        let record = QueryRecord {
             query_key: query_key.to_string(),
             sql_text: sample(pending.sql),
             statement_kind: statement_kind.to_string(),
             tables_from: tables_from.to_string(),
             error,
             tables: tables.into_iter().collect(),
-        }
+        };
+        (record, without_lineage)
     }
 }
 

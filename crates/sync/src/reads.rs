@@ -13,6 +13,9 @@ pub(crate) struct Reads {
     pub tables: BTreeMap<String, Vec<String>>,
     /// Why (part of) the text did not parse.
     pub error: Option<String>,
+    /// Every statement is a kind without lineage (SET, SHOW, GRANT, …): reading no table is
+    /// the right answer, not a miss.
+    pub without_lineage: bool,
 }
 
 /// Parses `sql` under the session defaults `database` and `schema`.
@@ -45,10 +48,13 @@ pub(crate) fn reads(
             (table_key(t, kind), columns)
         })
         .collect();
+    let without_lineage = !analysis.statements.is_empty()
+        && analysis.statements.iter().all(|s| s.without_lineage);
     Reads {
         statement_kind,
         tables,
         error: analysis.error(),
+        without_lineage,
     }
 }
 

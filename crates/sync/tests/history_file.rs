@@ -293,3 +293,27 @@ async fn a_row_past_the_size_limit_is_skipped_and_the_rest_imported() {
         summary.failed
     );
 }
+
+#[tokio::test]
+async fn summaries_count_unparsed_and_lineage_free_statements_apart() {
+    let (store, _dir) = store_with("wh", WarehouseKind::Snowflake).await;
+    let at = (chrono::Utc::now() - chrono::Duration::days(1)).to_rfc3339();
+    let hex = |sql: &str, cell: &str| {
+        let comment = hex_comment("p1", cell, "SCHEDULED_RUN", "ana@acme.com");
+        line(&format!("{sql}\n{comment}"), &at, "HEX")
+    };
+    let lines = vec![
+        hex(REVENUE, "c1"),
+        // A typo is a statement that did not parse, never one that reads nothing.
+        hex("selec x from marts.orders", "c2"),
+        hex("alter session set timezone = 'UTC'", "c3"),
+        hex("show tables in schema marts", "c4"),
+    ];
+    let file = export(&lines);
+    let summary = sync_history(&store, &target(file.path()), Arc::new(AtomicU64::new(0)))
+        .await
+        .unwrap();
+    assert_eq!(summary.parsed, 4);
+    assert_eq!(summary.parse_failed, 1, "{summary:?}");
+    assert_eq!(summary.no_lineage, 2, "{summary:?}");
+}
