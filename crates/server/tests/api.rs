@@ -122,3 +122,82 @@ async fn table_json_carries_hex_usage() {
         serde_json::json!(["gross_revenue", "net_revenue", "revenue_month"])
     );
 }
+
+/// Runs of one cell that reads several tables, per surface: each execution counts once.
+#[tokio::test]
+async fn every_surface_counts_a_multi_table_cells_runs_once() {
+    let (state, _dir) = demo_app().await;
+    let (_, graph) = json(&state, "/api/graph").await;
+    let nodes = graph["nodes"].as_array().unwrap();
+    let edges = graph["edges"].as_array().unwrap();
+    let reads_of = |id: &str| {
+        edges
+            .iter()
+            .filter(|e| e["to"] == id && e["kind"] == "reads")
+            .count()
+    };
+    let runs = |activity: &Value| -> i64 {
+        activity["runs_by_context"]
+            .as_object()
+            .map_or(0, |m| m.values().map(|v| v.as_i64().unwrap()).sum())
+    };
+    let cell = nodes
+        .iter()
+        .find(|n| {
+            n["kind"] == "hex_cell"
+                && reads_of(n["id"].as_str().unwrap()) >= 2
+                && runs(&n["activity"]) > 0
+        })
+        .expect("the demo has a cell that ran and reads two tables");
+    let id = cell["id"].as_str().unwrap();
+    let (project_id, cell_id) = id["cell:".len()..].split_once(':').unwrap();
+    let graph_runs = runs(&cell["activity"]);
+
+    let (status, project) = json(&state, &format!("/api/hex/projects/{project_id}")).await;
+    assert_eq!(status, StatusCode::OK);
+    let detail = project["cells"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["cell_id"] == cell_id)
+        .unwrap();
+    assert_eq!(detail["runs"].as_i64().unwrap(), graph_runs, "{detail:#}");
+    let project_node = nodes
+        .iter()
+        .find(|n| n["id"] == format!("hex:{project_id}"))
+        .unwrap();
+    assert_eq!(
+        runs(&project_node["activity"]),
+        project["runs"].as_i64().unwrap(),
+        "project in the graph and on its page"
+    );
+    // Each table page shows the same runs for this cell.
+    let observed: Vec<&Value> = detail["tables"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| t["observed"] == true)
+        .collect();
+    assert!(observed.len() >= 2, "{detail:#}");
+    for table in observed {
+        let key = table["table_key"].as_str().unwrap();
+        let mut parts = key.splitn(3, '.');
+        let (database, schema, name) = (
+            parts.next().unwrap(),
+            parts.next().unwrap(),
+            parts.next().unwrap(),
+        );
+        let (_, page) = json(
+            &state,
+            &format!("/api/connections/jaffle_warehouse/tables/{database}/{schema}/{name}"),
+        )
+        .await;
+        let usage = page["hex"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|u| u["cell_id"] == cell_id)
+            .unwrap_or_else(|| panic!("{key} lists the cell: {page:#}"));
+        assert_eq!(usage["runs"].as_i64().unwrap(), graph_runs, "{key}");
+    }
+}

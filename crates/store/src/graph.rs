@@ -78,23 +78,16 @@ impl Store {
         let names = self.project_names().await?;
         let rows = self
             .graph_rows(
-                "SELECT t.connection, t.table_key, r.project_id, r.cell_id, r.context,
-                    CAST(SUM(r.runs) AS BIGINT), MAX(r.last_seen), t.columns
+                "SELECT DISTINCT t.connection, t.table_key, r.project_id, r.cell_id, t.columns
                FROM query_tables t
-               JOIN hex_runs r ON r.connection = t.connection AND r.query_key = t.query_key
-              GROUP BY t.connection, t.table_key, r.project_id, r.cell_id, r.context, t.columns",
+               JOIN hex_runs r ON r.connection = t.connection AND r.query_key = t.query_key",
             )
             .await?;
         for row in &rows {
             let read = self.hex_read(&mut g, &mut relations, &names, row).await?;
-            let runs: i64 = row.try_get(5)?;
-            let last: Option<String> = row.try_get(6)?;
-            let context: String = row.try_get(4)?;
-            add_columns(&mut g, read, row.try_get(7)?).evidence.observed = true;
-            for at in [read.cell, read.project] {
-                record_run(&mut g, at, &context, runs, last.clone(), live_since);
-            }
+            add_columns(&mut g, read, row.try_get(4)?).evidence.observed = true;
         }
+        self.add_runs(&mut g, live_since).await?;
         for row in &self
             .graph_rows(
                 "SELECT connection, table_key, project_id, cell_id, columns FROM hex_cell_tables",
@@ -109,6 +102,34 @@ impl Store {
         self.add_queried(&mut g, &mut relations, &names).await?;
         self.name_tables(&mut g, &relations).await?;
         Ok(g)
+    }
+
+    /// Runs per cell and project, counted once per execution whatever the number of tables
+    /// it read (as the Hex and table pages count them).
+    async fn add_runs(&self, g: &mut Graph, live_since: &str) -> Result<(), StoreError> {
+        let rows = self
+            .graph_rows(
+                "SELECT project_id, cell_id, context, CAST(SUM(runs) AS BIGINT), MAX(last_seen)
+               FROM hex_runs GROUP BY project_id, cell_id, context",
+            )
+            .await?;
+        for row in &rows {
+            let project_id: String = row.try_get(0)?;
+            let cell_id: String = row.try_get(1)?;
+            let Some(cell) = g.find(&format!("cell:{project_id}:{cell_id}")) else {
+                continue;
+            };
+            let Some(project) = g.find(&format!("hex:{project_id}")) else {
+                continue;
+            };
+            let context: String = row.try_get(2)?;
+            let runs: i64 = row.try_get(3)?;
+            let last: Option<String> = row.try_get(4)?;
+            for at in [cell, project] {
+                record_run(g, at, &context, runs, last.clone(), live_since);
+            }
+        }
+        Ok(())
     }
 
     /// Tables only Hex reads take their names and columns as the warehouse's catalog has them.
@@ -287,11 +308,7 @@ impl Store {
         }
         g.add_edge(cell, project, EdgeKind::Contains);
         g.add_edge(relation, cell, EdgeKind::Reads);
-        Ok(HexRead {
-            relation,
-            cell,
-            project,
-        })
+        Ok(HexRead { relation, cell })
     }
 
     async fn add_queried(
@@ -363,7 +380,6 @@ struct ProjectName {
 struct HexRead {
     relation: usize,
     cell: usize,
-    project: usize,
 }
 
 /// The dbt node built at `key`, else a node for a table dbt does not manage.

@@ -190,6 +190,14 @@ impl<'a> Parser<'a> {
             Kind::LParen => self.parenthesized(out),
             Kind::LBracket => self.bracketed(out, Kind::RBracket),
             Kind::LBrace => self.bracketed(out, Kind::RBrace),
+            // Snowflake's hierarchical operators, `CONNECT_BY_ROOT name` and `PRIOR id`.
+            Kind::Word
+                if (self.at_word("CONNECT_BY_ROOT") || self.at_word("PRIOR"))
+                    && matches!(self.peek_at(1).kind, Kind::Word | Kind::Quoted) =>
+            {
+                self.pos += 1;
+                self.operand(out).map(|_| Operand::Other)
+            }
             Kind::Word | Kind::Quoted => self.word_operand(out),
             _ => Err(self.unexpected("an expression")),
         }

@@ -478,12 +478,16 @@ impl<'a> Parser<'a> {
         Ok(())
     }
 
-    /// `CONNECT BY PRIOR a = b`: PRIOR marks the parent row's column.
+    /// `CONNECT BY PRIOR a = b [, PRIOR c = d]`: PRIOR marks the parent row's column;
+    /// Snowflake separates conditions with commas as well as AND.
     fn connect_by(&mut self, out: &mut Expr<'a>) -> PResult<()> {
         loop {
             self.eat_word("PRIOR");
             self.operand(out)?;
-            if matches!(self.peek().kind, Kind::Eq | Kind::Op) || self.at_kw(Kw::AND) {
+            if matches!(self.peek().kind, Kind::Eq | Kind::Op | Kind::Comma)
+                || self.at_kw(Kw::AND)
+                || self.at_kw(Kw::OR)
+            {
                 self.pos += 1;
             } else {
                 return Ok(());
