@@ -2,7 +2,7 @@
 //! fresh SQLite file and served.
 
 use anyhow::{Context, Result};
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use dbt::ArtifactPaths;
 use history::file::FileHistory;
 use model::WarehouseKind;
@@ -31,20 +31,14 @@ const ARTIFACTS: &[(&str, &[u8])] = &[
     ),
 ];
 
-/// Hex query history over the demo warehouse (scripts/gen-demo-history), run times counted
-/// back from [`HISTORY_GENERATED_AT`].
+/// Hex query history over the demo warehouse (scripts/gen-demo-history).
 const HEX_HISTORY: &str =
     include_str!("../../../examples/jaffle_analytics/artifacts/hex_history.jsonl");
 
-/// When scripts/gen-demo-history dated the runs; the demo moves them so the newest is today.
-const HISTORY_GENERATED_AT: &str = "2026-11-23T09:00:00Z";
-
-/// Writes the demo's Hex history under `dir`, moved forward so its last day is today, and
-/// describes it as a history source of the demo connection.
+/// Writes the demo's Hex history under `dir`, moved forward so its newest run is now (never
+/// later), and describes it as a history source of the demo connection.
 pub fn prepare_history(dir: &Path) -> Result<HistoryTarget> {
-    let generated: DateTime<Utc> = HISTORY_GENERATED_AT.parse().context("the history's date")?;
-    let shift = Utc::now().date_naive() - generated.date_naive();
-    let out = history::file::shifted(HEX_HISTORY, shift)
+    let out = history::file::ending_at(HEX_HISTORY, Utc::now())
         .map_err(|e| anyhow::anyhow!("the bundled Hex history: {e}"))?;
     let path = dir.join("hex_history.jsonl");
     std::fs::write(&path, out).with_context(|| format!("cannot write {}", path.display()))?;

@@ -265,9 +265,6 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 );
             }
             let dbt = sync_all(&store, &targets).await;
-            for target in &targets {
-                store.upsert_connection(&target.connection).await?;
-            }
             let catalog = introspect_all(&store, &catalogs).await;
             let history = history::run_all(&store, &history).await;
             let hex = hex_sync::run_all(&store, &config.hex).await;
@@ -421,7 +418,7 @@ pub(crate) async fn introspect_all(store: &Store, targets: &[sync::IntrospectTar
 /// History needs its connection in the store even before any dbt sync.
 async fn ensure_connections(store: &Store, config: &Config) -> Result<()> {
     for target in &config.targets {
-        store.upsert_connection(&target.connection).await?;
+        sync::register_connection(store, target).await?;
     }
     Ok(())
 }

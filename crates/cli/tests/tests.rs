@@ -98,6 +98,34 @@ fn demo_loads_the_bundled_project() {
 }
 
 #[test]
+fn sync_and_history_sync_keep_where_the_dbt_metadata_comes_from() {
+    let dir = project_dir();
+    let config = dir.path().join("downstream.toml");
+    let mut toml = std::fs::read_to_string(&config).unwrap();
+    toml.push_str(
+        "\n[[connections.history]]\nname = \"export\"\nkind = \"file\"\npath = \"history.jsonl\"\n",
+    );
+    std::fs::write(&config, toml).unwrap();
+    let row =
+        r#"{"query_text": "select * from marts.orders", "start_time": "2026-12-01T10:00:00Z"}"#;
+    std::fs::write(dir.path().join("history.jsonl"), format!("{row}\n")).unwrap();
+    for args in [&["sync"][..], &["history", "sync"][..]] {
+        let out = run(args, dir.path());
+        assert!(out.status.success(), "{args:?}: {}", text(&out));
+    }
+    let served = serve(dir.path());
+    let body = http_get(&served.url, "/api/connections/wh");
+    let conn: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let source = conn["dbt_source"].as_str().unwrap_or_default();
+    assert!(source.contains("manifest.json"), "{body}");
+    let status = http_get(&served.url, "/connections/wh/status");
+    assert!(
+        status.contains("<dt>dbt metadata</dt><dd>local artifacts: target/manifest.json</dd>"),
+        "{status}"
+    );
+}
+
+#[test]
 fn a_broken_artifact_fails_the_sync_names_the_file_and_keeps_the_data() {
     let dir = project_dir();
     let ok = run(&["sync"], dir.path());

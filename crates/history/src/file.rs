@@ -279,6 +279,30 @@ pub fn shifted(jsonl: &str, by: chrono::Duration) -> Result<String, String> {
     Ok(out)
 }
 
+/// A JSON Lines export moved so its newest `start_time` is `end`: a replay never has runs in
+/// the future.
+///
+/// # Errors
+/// As [`shifted`].
+pub fn ending_at(jsonl: &str, end: DateTime<Utc>) -> Result<String, String> {
+    let mut newest: Option<DateTime<Utc>> = None;
+    for (number, line) in jsonl.lines().enumerate() {
+        let row: serde_json::Value =
+            serde_json::from_str(line).map_err(|e| format!("line {}: {e}", number + 1))?;
+        if let Some(at) = row.get("start_time").and_then(|v| v.as_str()) {
+            let at =
+                parse_time(at).ok_or_else(|| format!("line {}: start_time {at:?}", number + 1))?;
+            newest = newest.max(Some(at));
+        }
+    }
+    let Some(newest) = newest else {
+        return Ok(jsonl.to_string());
+    };
+    // Whole microseconds, the precision checkpoints keep.
+    let end = parse_time(&model::stamp(end)).unwrap_or(end);
+    shifted(jsonl, end - newest)
+}
+
 /// RFC 3339, `YYYY-MM-DD HH:MM:SS[.frac]` read as UTC (or with ` UTC`/` GMT`), or with a
 /// numeric zone such as ` +03` or ` -05:30` (PostgreSQL logs in `log_timezone`). Kept to
 /// microseconds, the precision checkpoints store, so a re-read never sees a row as newer.
@@ -335,6 +359,27 @@ impl Rows<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_replay_ends_at_the_given_moment_and_keeps_the_gaps() {
+        let recorded = concat!(
+            r#"{"query_text": "select 1", "start_time": "2026-11-20T09:14:00Z"}"#,
+            "\n",
+            r#"{"query_text": "select 2", "start_time": "2026-11-23T09:14:00Z"}"#,
+            "\n",
+        );
+        let end = "2026-12-07T05:47:00.5Z".parse::<DateTime<Utc>>().unwrap();
+        let replayed = ending_at(recorded, end).unwrap();
+        let times: Vec<DateTime<Utc>> = replayed
+            .lines()
+            .map(|l| {
+                let row: serde_json::Value = serde_json::from_str(l).unwrap();
+                parse_time(row["start_time"].as_str().unwrap()).unwrap()
+            })
+            .collect();
+        assert_eq!(times[1], end, "the newest run is the moment of loading");
+        assert_eq!(times[1] - times[0], chrono::Duration::days(3));
+    }
 
     #[test]
     fn timestamps_in_common_export_shapes() {

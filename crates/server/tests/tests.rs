@@ -94,17 +94,16 @@ async fn load_hex_api(store: &store::Store) {
     sync::sync_hex(store, &target).await.unwrap();
 }
 
-/// The demo's Hex history, replayed so its newest runs are from today.
+/// The demo's Hex history, replayed so its newest run is now.
 async fn load_hex_history(
     store: &store::Store,
     artifacts: &std::path::Path,
     dir: &std::path::Path,
 ) {
     let recorded = std::fs::read_to_string(artifacts.join("hex_history.jsonl")).unwrap();
-    let generated: chrono::DateTime<chrono::Utc> = "2026-11-23T09:00:00Z".parse().unwrap();
-    let shift = chrono::Utc::now().date_naive() - generated.date_naive();
     let path = dir.join("hex_history.jsonl");
-    std::fs::write(&path, history::file::shifted(&recorded, shift).unwrap()).unwrap();
+    let replayed = history::file::ending_at(&recorded, chrono::Utc::now()).unwrap();
+    std::fs::write(&path, replayed).unwrap();
     let target = sync::HistoryTarget {
         connection: "jaffle_warehouse".into(),
         kind: WarehouseKind::Postgres,

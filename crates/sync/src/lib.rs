@@ -92,12 +92,31 @@ pub struct DbtReport {
     pub store_time: Duration,
 }
 
+/// Writes the connection as the config describes it, with where its dbt metadata comes from:
+/// the one path every command (`sync`, `history sync`, `serve`, Refresh, `demo`) takes, so
+/// none erases what another recorded. A docs link dbt Cloud gave stays until the config sets
+/// one.
+pub async fn register_connection(
+    store: &Store,
+    target: &SyncTarget,
+) -> Result<store::ConnectionRecord, SyncError> {
+    let mut record = target.connection.clone();
+    record.dbt_source = target.dbt.as_ref().map(DbtSource::describe);
+    if record.docs_url.is_none() && matches!(target.dbt, Some(DbtSource::Cloud(_))) {
+        record.docs_url = match store.connection(&record.name).await {
+            Ok(known) => known.docs_url,
+            Err(store::StoreError::NotFound(_)) => None,
+            Err(e) => return Err(e.into()),
+        };
+    }
+    store.upsert_connection(&record).await?;
+    Ok(record)
+}
+
 /// Registers the connection and loads its dbt metadata, if it has a source. `Ok(None)` when
 /// there is none, or dbt Cloud's latest run is the one already loaded.
 pub async fn sync_dbt(store: &Store, target: &SyncTarget) -> Result<Option<DbtReport>, SyncError> {
-    let mut record = target.connection.clone();
-    record.dbt_source = target.dbt.as_ref().map(DbtSource::describe);
-    store.upsert_connection(&record).await?;
+    let record = register_connection(store, target).await?;
     if target.dbt.is_none() {
         return Ok(None);
     }
