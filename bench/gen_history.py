@@ -2,6 +2,7 @@
 """Generate a large, deterministic Snowflake query history (JSON Lines) for benchmarks.
 
 Usage: bench/gen_history.py --rows N [--seed S] [--end YYYY-MM-DD] --out FILE [--bad-rate R] [--jobs J]
+                            [--shape default|wide]
 
 One JSON object per line, with the documented column names:
 
@@ -69,6 +70,10 @@ N_USERS = 200
 NON_HEX_SHARE = 0.10
 FAIL_SHARE = 0.02
 MARKER = "\n-- Hex query metadata: "
+# --shape wide: comment variants per cell (context, user), most of them app views and notebook
+# sessions by anyone among the users, so (cell, context, user) combinations number in the
+# hundreds of thousands instead of ~110,000.
+WIDE_COMBOS = 160
 
 # ----------------------------------------------------------------------------- schema
 
@@ -553,7 +558,7 @@ def zipf_weights(rng, n, s):
     return w
 
 
-def build_world(rng, end_date):
+def build_world(rng, end_date, wide=False):
     """Projects, cells, statements, comment variants and the non-Hex pool."""
     dates = [(end_date - dt.timedelta(days=d)).isoformat() for d in
              (365, 180, 120, 90, 75, 62, 60, 45, 31, 30, 28, 21, 14, 7, 3, 1)]
@@ -660,15 +665,15 @@ def build_world(rng, end_date):
         _, _, wh_user, database, schema = p["conn"]
         combos = []
         by_key = {}
-        for _ in range(16):
+        for _ in range(WIDE_COMBOS if wide else 16):
             r = rng.random()
             ci = 0 if r < cum[0] else 1 if r < cum[1] else 2 if r < cum[2] else 3
             if ci == 0:  # SCHEDULED_RUN
                 email = p["owner"]
-            elif ci == 1:  # APP_VIEW
-                email = rng.choice(p["viewers"])
+            elif ci == 1:  # APP_VIEW: in the wide shape, anyone in the company opens the app
+                email = rng.choices(users, user_weights)[0] if wide else rng.choice(p["viewers"])
             elif ci == 2:  # LOGIC_VIEW
-                email = rng.choice(p["editors"])
+                email = rng.choices(users, user_weights)[0] if wide else rng.choice(p["editors"])
             else:  # API
                 email = p["owner"] if rng.random() < 0.7 else "api-bot@acme.com"
             key = (ci, email)
@@ -845,10 +850,10 @@ BLOCK = 16384  # rows per block; block k always comes from random.Random(seed * 
 class Plan:
     """Everything the row loop reads, built once from Random(seed) before workers fork."""
 
-    def __init__(self, rows, seed, end_date, bad_rate):
+    def __init__(self, rows, seed, end_date, bad_rate, wide=False):
         self.rows, self.seed, self.bad_rate = rows, seed, bad_rate
         rng = random.Random(seed)
-        world = build_world(rng, end_date)
+        world = build_world(rng, end_date, wide)
         nonhex = non_hex_pool(rng, world["dates"])
         cells = world["cells"]
         hex_w = world["weights"]
@@ -858,7 +863,7 @@ class Plan:
         table = alias_table(weights, 1 << 20)
         nc = len(cells)
         # The loop works on bytes (no encoding per row) and takes most of its choices from the
-        # bits of one getrandbits(64). Hex cells become (True, ws, wl, sched, 16 comment variants,
+        # bits of one getrandbits(64). Hex cells become (True, ws, wl, sched, 16 (wide: 160) comment variants,
         # versions of 8 literal variants each, version count); non-Hex queries
         # (False, text, (ok tail, failed tail)). A comment variant is (text, tails, scheduled, context).
         enc = lambda x: x.encode("utf-8")  # noqa: E731
@@ -925,7 +930,7 @@ def gen_block(k, write):
             c = PICK[b & 0xFFFFF]
             if c[0]:  # a Hex cell
                 _, ws, wl, sched, combos, versions, nv = c
-                combo = combos[(b >> 20) & 15]
+                combo = combos[(b >> 20) & 15] if len(combos) == 16 else combos[int(rnd() * len(combos))]
                 r = rnd()
                 t = ws + int(r * wl)
                 if combo[2]:  # scheduled: at the project's hour, up to two minutes after
@@ -996,14 +1001,14 @@ def append_file(out, path, size):
         raise OSError("copied %d of %d bytes of %s" % (done, size, path))
 
 
-def generate(out, rows, seed, end_date, bad_rate, jobs, part_dir):
+def generate(out, rows, seed, end_date, bad_rate, jobs, part_dir, wide=False):
     """Writes the history to the binary file `out`; returns counts for the summary. With
     jobs > 1, forked workers write blocks to files in `part_dir` (default: /dev/shm, else the
     temp dir), appended to `out` in order."""
     global _PLAN
     t0 = time.perf_counter()
     gc.disable()  # millions of short-lived tuples, no cycles: collections would only cost time
-    _PLAN = plan = Plan(rows, seed, end_date, bad_rate)
+    _PLAN = plan = Plan(rows, seed, end_date, bad_rate, wide)
     t_setup = time.perf_counter() - t0
     nblocks = -(-rows // BLOCK)
     totals = {"bytes": 0, "non_hex": 0, "failed": 0, "contexts": [0, 0, 0, 0], "bad": {}}
@@ -1071,6 +1076,8 @@ def main():
     ap.add_argument("--jobs", type=int, default=min(4, os.cpu_count() or 1),
                     help="worker processes (default: CPUs, at most 4); the output does not depend on it")
     ap.add_argument("--quiet", action="store_true", help="no summary on stderr")
+    ap.add_argument("--shape", choices=["default", "wide"], default="default",
+                    help="wide: hundreds of thousands of (cell, context, user) combinations")
     args = ap.parse_args()
     if args.rows < 0:
         ap.error("--rows must be >= 0")
@@ -1082,17 +1089,17 @@ def main():
         ap.error("--end must be YYYY-MM-DD")
 
     if args.out == "-":
-        stats = generate(sys.stdout.buffer, args.rows, args.seed, end_date, args.bad_rate, args.jobs, None)
+        stats = generate(sys.stdout.buffer, args.rows, args.seed, end_date, args.bad_rate, args.jobs, None, args.shape == "wide")
         sys.stdout.buffer.flush()
     elif os.path.exists(args.out) and not os.path.isfile(args.out):
         # /dev/null, a FIFO, …: written in place (never replaced by a rename)
         with open(args.out, "wb", buffering=1 << 20) as f:
-            stats = generate(f, args.rows, args.seed, end_date, args.bad_rate, args.jobs, None)
+            stats = generate(f, args.rows, args.seed, end_date, args.bad_rate, args.jobs, None, args.shape == "wide")
     else:
         tmp = args.out + ".tmp"
         try:
             with open(tmp, "wb", buffering=1 << 20) as f:
-                stats = generate(f, args.rows, args.seed, end_date, args.bad_rate, args.jobs, None)
+                stats = generate(f, args.rows, args.seed, end_date, args.bad_rate, args.jobs, None, args.shape == "wide")
             os.replace(tmp, args.out)
         except BaseException as e:
             try:

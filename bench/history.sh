@@ -2,11 +2,14 @@
 # History import benchmark: `downstream history import` of a generated Snowflake query history
 # (JSON Lines, ~90% Hex queries) against baselines that only read and JSON-decode the file.
 #
-# Usage: bench/history.sh [--no-build] [--rows-list "1000000 5000000"] [--seed S] [--end YYYY-MM-DD]
-#                         [--baseline-only]
+# Usage: bench/history.sh [--no-build] [--rows-list "1000000 5000000"] [--shapes "default wide"]
+#                         [--seed S] [--end YYYY-MM-DD] [--baseline-only]
 #
 #   --no-build        use the existing binary (no cargo build)
 #   --rows-list "N…"  history sizes to run (default "1000000 5000000")
+#   --shapes "S…"     history shapes (bench/gen_history.py --shape): default (~110,000 distinct
+#                     (cell, context, user) runs per 1M rows) and wide (app views and notebook
+#                     sessions by anyone: ~330,000 per 1M rows); default "default wide"
 #   --seed S          generator seed (default 42)
 #   --end DATE        last day (exclusive) of the generated history (default: today, UTC)
 #   --baseline-only   generate and time the baselines only (no build, no downstream)
@@ -41,6 +44,7 @@ set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 ROWS_LIST="1000000 5000000"
+SHAPES="default wide"
 SEED=42
 END=""
 BUILD=1
@@ -53,6 +57,7 @@ while [[ $# -gt 0 ]]; do
     case "$1" in
         --no-build) BUILD=0; shift ;;
         --rows-list) [[ $# -ge 2 ]] || { echo "--rows-list needs a value" >&2; exit 2; }; ROWS_LIST=$2; shift 2 ;;
+        --shapes) [[ $# -ge 2 ]] || { echo "--shapes needs a value" >&2; exit 2; }; SHAPES=$2; shift 2 ;;
         --seed) [[ $# -ge 2 ]] || { echo "--seed needs a value" >&2; exit 2; }; SEED=$2; shift 2 ;;
         --end) [[ $# -ge 2 ]] || { echo "--end needs a value" >&2; exit 2; }; END=$2; shift 2 ;;
         --baseline-only) OURS=0; BUILD=0; shift ;;
@@ -123,12 +128,13 @@ label() { # 1000000 -> 1M, 250000 -> 250k
 
 # ---------------------------------------------------------------- 1. histories
 GEN_HASH=$(sha256sum "$GEN" | cut -c1-16)
-history_file() { # N -> path of an up-to-date history with N rows (generated if needed)
-    local n=$1 name file stamp want
+history_file() { # N SHAPE -> path of an up-to-date history with N rows (generated if needed)
+    local n=$1 shape=$2 name file stamp want
     name="history-$(label "$n")"
+    [[ "$shape" == default ]] || name="$name-$shape"
     file="$BENCH_DIR/$name.jsonl"
     stamp="$file.stamp"
-    want="generator=$GEN_HASH rows=$n seed=$SEED end=$END"
+    want="generator=$GEN_HASH rows=$n seed=$SEED end=$END shape=$shape"
     exec 9>"$BENCH_DIR/$name.lock"
     flock 9
     if [[ -s "$file" && -f "$stamp" && "$(cat "$stamp")" == "$want" ]]; then
@@ -140,7 +146,7 @@ history_file() { # N -> path of an up-to-date history with N rows (generated if 
         need=$(( n * 13 / 10 ))  # ~1.05 KB a row, in KB, with a margin
         (( avail > need )) || die "not enough space in $BENCH_DIR for $name: ${avail} KB free, ~${need} KB needed"
         log "generating $file ($n rows, seed $SEED, end $END)"
-        "$PYTHON" "$GEN" --rows "$n" --seed "$SEED" --end "$END" --out "$file" \
+        "$PYTHON" "$GEN" --rows "$n" --seed "$SEED" --end "$END" --shape "$shape" --out "$file" \
             || die "the generator failed for $n rows"
         printf '%s' "$want" > "$stamp"
     fi
@@ -163,7 +169,7 @@ measure() {
     local secs kb
     read -r secs kb < <(tail -n 1 "$TMP/last.time") || die "could not read GNU time output for $name"
     [[ -n "$kb" ]] || die "could not read GNU time output for $name: $(cat "$TMP/last.time")"
-    printf '%s\t%s\t%s\t%s\n' "$rows" "$name" "$secs" "$kb" >> "$RESULTS"
+    printf '%s\t%s\t%s\t%s\t%s\n' "$rows" "$name" "$secs" "$kb" "$SHAPE" >> "$RESULTS"
     log "$(printf '%-9s %-22s %8.2f s  peak RSS %6d MB' "$(label "$rows")" "$name" "$secs" "$((kb / 1024))")"
 }
 
@@ -179,8 +185,10 @@ with open(sys.argv[1], encoding="utf-8") as f:
         n += 1
 print(n)'
 
+read -r -a SHAPE_LIST <<< "$SHAPES"
+for SHAPE in "${SHAPE_LIST[@]}"; do
 for n in "${SIZES[@]}"; do
-    history_file "$n"
+    history_file "$n" "$SHAPE"
     FILE=$HISTORY
     lines=$(wc -l < "$FILE")
     [[ "$lines" -eq "$n" ]] || die "$FILE has $lines lines, expected $n (delete it to regenerate)"
@@ -194,7 +202,7 @@ for n in "${SIZES[@]}"; do
         (cd "$TMP" && /usr/bin/time -f '%e %M' -o "$TMP/last.time" "$JQ" -c . "$FILE" > /dev/null 2> "$TMP/last.err") || rc=$?
         if [[ $rc -eq 0 ]]; then
             read -r secs kb < <(tail -n 1 "$TMP/last.time")
-            printf '%s\t%s\t%s\t%s\n' "$n" "jq -c ." "$secs" "$kb" >> "$RESULTS"
+            printf '%s\t%s\t%s\t%s\t%s\n' "$n" "jq -c ." "$secs" "$kb" "$SHAPE" >> "$RESULTS"
             log "$(printf '%-9s %-22s %8.2f s  peak RSS %6d MB' "$(label "$n")" "jq -c ." "$secs" "$((kb / 1024))")"
         else
             log "jq -c . stopped (exit $rc: $(head -c 200 "$TMP/last.err" | head -n 1)); timing jq -cR 'fromjson?' instead"
@@ -202,7 +210,7 @@ for n in "${SIZES[@]}"; do
             (cd "$TMP" && /usr/bin/time -f '%e %M' -o "$TMP/last.time" "$JQ" -cR 'fromjson?' "$FILE" > /dev/null 2> "$TMP/last.err") \
                 || { tail -n 5 "$TMP/last.err" >&2; die "jq -cR 'fromjson?' failed on $FILE"; }
             read -r secs kb < <(tail -n 1 "$TMP/last.time")
-            printf '%s\t%s\t%s\t%s\n' "$n" "jq -cR fromjson?" "$secs" "$kb" >> "$RESULTS"
+            printf '%s\t%s\t%s\t%s\t%s\n' "$n" "jq -cR fromjson?" "$secs" "$kb" "$SHAPE" >> "$RESULTS"
             log "$(printf '%-9s %-22s %8.2f s  peak RSS %6d MB' "$(label "$n")" "jq -cR fromjson?" "$secs" "$((kb / 1024))")"
         fi
     fi
@@ -219,12 +227,13 @@ for n in "${SIZES[@]}"; do
         [[ -n "$second" ]] || { tail -n 10 "$TMP/last.out" "$TMP/last.err" >&2; die "no summary line ('imported …') from the second import"; }
         if [[ "$second" == *"new runs 0"* ]]; then verdict="ok: nothing new"; else verdict="UNEXPECTED: it should say 'new runs 0'"; fi
         {
-            printf '%s first import:  %s\n' "$(label "$n")" "$first"
-            printf '%s second import: %s  (%s)\n' "$(label "$n")" "$second" "$verdict"
-            printf '%s store after both imports: %s\n' "$(label "$n")" "$(du -sh "$STORE_DIR" | cut -f1)"
+            printf '%s %s first import:  %s\n' "$(label "$n")" "$SHAPE" "$first"
+            printf '%s %s second import: %s  (%s)\n' "$(label "$n")" "$SHAPE" "$second" "$verdict"
+            printf '%s %s store after both imports: %s\n' "$(label "$n")" "$SHAPE" "$(du -sh "$STORE_DIR" | cut -f1)"
         } >> "$NOTES"
         rm -rf "$STORE_DIR"
     fi
+done
 done
 
 # ---------------------------------------------------------------- 3. report
@@ -242,12 +251,12 @@ function fmt_int(x,   s, out) {  # 1234567 -> 1,234,567
 function ratio(a, b) { return (b > 0) ? sprintf("%.2f", a / b) : "-" }
 {
     if ($3 < 0.01) $3 = 0.01  # GNU time resolution
-    rows[NR] = $1; name[NR] = $2; secs[NR] = $3; kb[NR] = $4
-    if ($2 == "python json.loads") py[$1] = $3
-    if ($2 ~ /^jq/) jq[$1] = $3
+    rows[NR] = $1; name[NR] = $2; secs[NR] = $3; kb[NR] = $4; shape[NR] = $5
+    if ($2 == "python json.loads") py[$1, $5] = $3
+    if ($2 ~ /^jq/) jq[$1, $5] = $3
 }
 END {
-    printf "%11s  %-22s %9s %11s %12s %9s %10s %9s %10s  %s\n", "rows", "command", "seconds", "rows/s", "peak RSS MB",
+    printf "%11s  %-8s %-22s %9s %11s %12s %9s %10s %9s %10s  %s\n", "rows", "shape", "command", "seconds", "rows/s", "peak RSS MB",
         "time/py", "rate/py", "time/jq", "rate/jq", "target"
     for (i = 1; i <= NR; i++) {
         r = rows[i]; s = secs[i]
@@ -255,13 +264,14 @@ END {
         mb = kb[i] / 1024
         tp = "-"; rp = "-"; tj = "-"; rj = "-"; target = ""
         if (name[i] ~ /^downstream/) {
-            if (r in py) { tp = ratio(s, py[r]); rp = ratio(py[r], s) }
-            if (r in jq) { tj = ratio(s, jq[r]); rj = ratio(jq[r], s) }
+            k = r SUBSEP shape[i]
+            if (k in py) { tp = ratio(s, py[k]); rp = ratio(py[k], s) }
+            if (k in jq) { tj = ratio(s, jq[k]); rj = ratio(jq[k], s) }
             target = (rate >= rate_target && mb <= rss_target) ? "ok" : "MISS"
             if (rate < rate_target) target = target " (rate)"
             if (mb > rss_target) target = target " (memory)"
         }
-        printf "%11s  %-22s %9.2f %11s %12.0f %9s %10s %9s %10s  %s\n", fmt_int(r), name[i], s, fmt_int(rate), mb,
+        printf "%11s  %-8s %-22s %9.2f %11s %12.0f %9s %10s %9s %10s  %s\n", fmt_int(r), shape[i], name[i], s, fmt_int(rate), mb,
             tp, rp, tj, rj, target
     }
     printf "\ntime/x = seconds / baseline seconds (lower is better); rate/x = rows/s / baseline rows/s (higher is better)\n"

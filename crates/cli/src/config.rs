@@ -243,7 +243,12 @@ fn resolve(raw: RawConfig, base: &Path) -> Result<Config> {
             warehouse.as_ref(),
         ));
         let record = &target.connection;
+        let first = history.len();
+        let mut aggregate = Vec::new();
         for entry in entries {
+            if entry.kind == "postgres_statements" {
+                aggregate.push(history.len());
+            }
             let defaults = (
                 record.default_database.as_deref(),
                 record.default_schema.as_deref(),
@@ -261,6 +266,7 @@ fn resolve(raw: RawConfig, base: &Path) -> Result<Config> {
             }
             history.push(resolved);
         }
+        count_runs_once(&mut history[first..], &aggregate, first);
         targets.push(target);
     }
     let hex = raw
@@ -522,6 +528,23 @@ fn relative_store(location: &str, base: &Path) -> String {
     }
 }
 
+/// pg_stat_statements merges executions (and texts that differ only in comments) into
+/// counters: beside a source that sees each execution (the server's log, an export) it would
+/// count the same runs again, so it then adds only which cells read which tables.
+fn count_runs_once(connection: &mut [HistoryTarget], aggregate: &[usize], first: usize) {
+    let per_execution = connection
+        .iter()
+        .enumerate()
+        .find(|(i, _)| !aggregate.contains(&(first + i)))
+        .map(|(_, t)| t.environment.clone());
+    let Some(counter) = per_execution else {
+        return;
+    };
+    for &i in aggregate {
+        connection[i - first].runs_counted_by = Some(counter.clone());
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -539,6 +562,27 @@ mod tests {
             paths.manifest,
             Path::new("/etc/downstream/../jaffle_analytics/target/manifest.json")
         );
+    }
+
+    #[test]
+    fn pg_stat_statements_beside_the_log_adds_no_runs() {
+        let raw: RawConfig = toml::from_str(
+            "[[connections]]\nname = \"pg\"\nkind = \"postgres\"\n\
+             [[connections.history]]\nname = \"stats\"\nkind = \"postgres_statements\"\nurl_env = \"NO_SUCH_VAR_FOR_TEST\"\n\
+             [[connections.history]]\nname = \"log\"\nkind = \"postgres_log\"\npath = \"/var/log/postgresql\"\n",
+        )
+        .unwrap();
+        let config = resolve(raw, Path::new("/etc")).unwrap();
+        let by = |name: &str| {
+            let target = config
+                .history
+                .iter()
+                .find(|h| h.environment == name)
+                .unwrap();
+            target.runs_counted_by.clone()
+        };
+        assert_eq!(by("stats").as_deref(), Some("log"));
+        assert_eq!(by("log"), None);
     }
 
     #[test]

@@ -48,6 +48,7 @@ pub fn prepare_history(dir: &Path) -> Result<HistoryTarget> {
         environment: "hex_history.jsonl".into(),
         source: Arc::new(FileHistory::new(path)),
         lookback: chrono::Duration::days(365),
+        runs_counted_by: None,
         default_database: Some("analytics".into()),
         default_schema: Some("public".into()),
     })

@@ -48,6 +48,7 @@ pub async fn import(store: &Store, args: ImportArgs) -> Result<ExitCode> {
         source: Arc::new(FileHistory::new(&args.file)),
         // An export is imported whole, however old.
         lookback: chrono::Duration::days(365 * 100),
+        runs_counted_by: None,
         default_database: args.database.clone(),
         default_schema: args.schema.clone(),
     };

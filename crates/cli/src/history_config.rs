@@ -37,7 +37,7 @@ pub struct RawHistory {
     name: String,
     /// `postgres_statements`, `postgres_log`, `file`, `snowflake`, `bigquery`, `databricks`
     /// or `redshift`.
-    kind: String,
+    pub(crate) kind: String,
     url_env: Option<String>,
     path: Option<PathBuf>,
     /// `postgres_log`: `jsonlog` or `csvlog`, for a directory that holds both.
@@ -100,6 +100,7 @@ pub fn target(
         environment: raw.name,
         source,
         lookback: chrono::Duration::days(i64::from(lookback_days)),
+        runs_counted_by: None,
         default_database: raw.database.or(defaults.0.map(str::to_string)),
         default_schema: raw.schema.or(defaults.1.map(str::to_string)),
     })

@@ -761,7 +761,11 @@ pub(crate) async fn status(
             ok: r.ok,
             error: r.error.unwrap_or_default(),
             warnings: r.warnings,
-            summary: summary_text(&r.summary),
+            summary: if r.source.starts_with("history:") {
+                history_summary_text(&r.summary)
+            } else {
+                summary_text(&r.summary)
+            },
         })
         .collect();
     let hex_connections = s
@@ -795,6 +799,23 @@ fn summary_text(summary: &serde_json::Value) -> String {
                 .join(" · ")
         })
         .unwrap_or_default()
+}
+
+/// What one history source contributed: the runs it counted (or the source that counts them
+/// instead), the Hex queries, the new cell → table edges and what did not parse.
+fn history_summary_text(summary: &serde_json::Value) -> String {
+    let n = |v: &serde_json::Value| v.as_u64().unwrap_or(0);
+    let runs = match summary["runs_counted_by"].as_str() {
+        Some(other) => format!("runs counted by {other}: this source adds which cells read what"),
+        None => format!("{} runs counted", n(&summary["runs_counted"])),
+    };
+    format!(
+        "{runs} · {} Hex queries of {} rows · {} new edges · {} did not parse",
+        n(&summary["hex_rows"]),
+        n(&summary["rows"]),
+        n(&summary["stored"]["new_edges"]),
+        n(&summary["parse_failed"]),
+    )
 }
 
 /// A search result row.

@@ -176,6 +176,7 @@ async fn the_refresh_button_runs_the_connection_sources_for_same_origin_posts_on
         environment: "more".into(),
         source: std::sync::Arc::new(history::file::FileHistory::new(history)),
         lookback: chrono::Duration::days(3650),
+        runs_counted_by: None,
         default_database: Some("analytics".into()),
         default_schema: Some("public".into()),
     };

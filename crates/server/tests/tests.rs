@@ -110,6 +110,7 @@ async fn load_hex_history(
         environment: "hex".into(),
         source: std::sync::Arc::new(history::file::FileHistory::new(path)),
         lookback: chrono::Duration::days(3650),
+        runs_counted_by: None,
         default_database: Some("analytics".into()),
         default_schema: Some("public".into()),
     };

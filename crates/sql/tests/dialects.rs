@@ -207,5 +207,9 @@ fn every_dialect_corpus_is_read_as_its_warehouse_means_it() {
             tally.total
         );
     }
-    assert!(misses.is_empty(), "{} lines differ (listed above)", misses.len());
+    assert!(
+        misses.is_empty(),
+        "{} lines differ (listed above)",
+        misses.len()
+    );
 }

@@ -43,6 +43,10 @@ pub struct HistoryTarget {
     pub default_database: Option<String>,
     /// Defaults for rows that carry none.
     pub default_schema: Option<String>,
+    /// Another source of the connection that counts these executions one by one (set for
+    /// pg_stat_statements beside the server's log): this one then adds only which cells
+    /// read which tables, never runs, so no execution counts twice.
+    pub runs_counted_by: Option<String>,
 }
 
 /// What a history sync did.
@@ -64,6 +68,10 @@ pub struct HistorySummary {
     pub parse_failed: u64,
     /// Of those, how many are kinds without lineage (SET, SHOW, …), which read no table.
     pub no_lineage: u64,
+    /// Hex executions this source added to the counts.
+    pub runs_counted: u64,
+    /// The source that counts these executions instead (see `HistoryTarget::runs_counted_by`).
+    pub runs_counted_by: Option<String>,
     /// Rows that could not be used, by reason.
     pub failed: BTreeMap<String, u64>,
     /// What the store gained.
@@ -229,6 +237,18 @@ struct RunStats {
     runs: i64,
     first: Option<DateTime<Utc>>,
     last: Option<DateTime<Utc>>,
+}
+
+impl RunStats {
+    /// What a source whose runs another counts adds: that the cell read its tables.
+    fn evidence_only(self) -> Self {
+        RunStats {
+            runs: 0,
+            first: None,
+            last: None,
+            ..self
+        }
+    }
 }
 
 /// The SQL of a Hex query (with its session defaults), hashed: the same SQL runs from many
@@ -496,7 +516,7 @@ impl Aggregator {
     }
 
     fn finish(
-        self,
+        mut self,
         target: &HistoryTarget,
         checkpoint: Checkpoint,
         started_at: &str,
@@ -507,9 +527,21 @@ impl Aggregator {
             .iter()
             .map(|(why, n)| format!("{n} rows skipped: {why}"))
             .collect();
+        let counted = target.runs_counted_by.is_none();
+        self.summary.runs_counted_by = target.runs_counted_by.clone();
         let runs = self
             .runs
             .into_values()
+            .map(|(key, stats)| {
+                (
+                    key,
+                    if counted {
+                        stats
+                    } else {
+                        stats.evidence_only()
+                    },
+                )
+            })
             .map(|(key, stats)| RunRecord {
                 run_key: run_key(target, &key),
                 query_key: key.query_key.to_string(),
@@ -522,7 +554,8 @@ impl Aggregator {
                 first_seen: stats.first.map(model::stamp),
                 last_seen: stats.last.map(model::stamp),
             })
-            .collect();
+            .collect::<Vec<_>>();
+        self.summary.runs_counted = runs.iter().map(|r: &RunRecord| r.runs.max(0) as u64).sum();
         let batch = HistoryBatch {
             connection: target.connection.clone(),
             environment: target.environment.clone(),

@@ -48,8 +48,8 @@ pub(crate) fn reads(
             (table_key(t, kind), columns)
         })
         .collect();
-    let without_lineage = !analysis.statements.is_empty()
-        && analysis.statements.iter().all(|s| s.without_lineage);
+    let without_lineage =
+        !analysis.statements.is_empty() && analysis.statements.iter().all(|s| s.without_lineage);
     Reads {
         statement_kind,
         tables,

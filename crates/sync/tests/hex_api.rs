@@ -379,6 +379,7 @@ async fn observed_runs_take_the_api_title_and_gain_the_sql_flag() {
         environment: "export".into(),
         source: Arc::new(history::file::FileHistory::new(&path)),
         lookback: chrono::Duration::days(30),
+        runs_counted_by: None,
         default_database: None,
         default_schema: None,
     };
@@ -775,6 +776,7 @@ async fn runs_naming_a_cell_by_its_static_id_meet_the_api_cell_either_way() {
                 environment: "export".into(),
                 source: Arc::new(history::file::FileHistory::new(&path)),
                 lookback: chrono::Duration::days(30),
+                runs_counted_by: None,
                 default_database: None,
                 default_schema: None,
             };

@@ -35,6 +35,7 @@ fn target(path: &std::path::Path) -> HistoryTarget {
         environment: "export".into(),
         source: Arc::new(history::file::FileHistory::new(path)),
         lookback: chrono::Duration::days(3650),
+        runs_counted_by: None,
         default_database: None,
         default_schema: None,
     }

@@ -94,6 +94,7 @@ fn target(environment: &str, source: Arc<dyn history::QueryHistory>) -> HistoryT
         environment: environment.into(),
         source,
         lookback: chrono::Duration::days(1),
+        runs_counted_by: None,
         default_database: None,
         default_schema: Some("public".into()),
     }
@@ -237,6 +238,47 @@ async fn pg_stat_statements_counts_runs_from_the_growth_of_calls() {
         .await
         .unwrap();
     assert_eq!(customers[0].runs, 3);
+}
+
+/// The server's log and pg_stat_statements on one connection: the log counts every execution
+/// once, with its own comment; pg_stat_statements (which merges the revenue query of pa and pb
+/// under one comment) adds no run, so nothing is counted twice or under the wrong project.
+#[tokio::test]
+async fn the_log_and_pg_stat_statements_together_count_each_execution_once() {
+    let Some((url, log_dir)) = server("log + pg_stat_statements") else {
+        return;
+    };
+    let schema = "hx_both";
+    let mut conn = warehouse(&url, schema).await;
+    run_hex_queries(&mut conn, schema).await;
+    wait_for_log(&log_dir, "json", &names(schema));
+    let (store, _dir) = store_with("pg", WarehouseKind::Postgres).await;
+    let log = Arc::new(history::postgres::ServerLog::new(&log_dir));
+    let stats = Arc::new(history::postgres::StatStatements::new(
+        history::Secret::new(url.clone()),
+    ));
+    let progress = || Arc::new(AtomicU64::new(0));
+    sync_history(&store, &target("log", log), progress())
+        .await
+        .unwrap();
+    let mut beside = target("stats", stats);
+    beside.runs_counted_by = Some("log".into());
+    let summary = sync_history(&store, &beside, progress()).await.unwrap();
+    assert!(summary.hex_rows >= 2, "{summary:?}");
+    assert_eq!(summary.runs_counted, 0, "{summary:?}");
+
+    let key = format!("postgres.{schema}.orders");
+    let orders = store.hex_usage("pg", &key, "2000-01-01").await.unwrap();
+    let runs = |project: &str, cell: &str| -> i64 {
+        orders
+            .iter()
+            .filter(|u| u.project_id == project && u.cell_id.as_deref() == Some(cell))
+            .map(|u| u.runs)
+            .sum()
+    };
+    assert_eq!(runs("pa", "a1"), 3, "{orders:?}");
+    assert_eq!(runs("pb", "b1"), 1, "{orders:?}");
+    assert_eq!(runs("pa", "a2"), 1, "{orders:?}");
 }
 
 /// pg_stat_statements before 1.9 (PostgreSQL 13, or a database whose extension was never
