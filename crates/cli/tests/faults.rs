@@ -25,10 +25,14 @@ fn history(path: &Path, rows: usize, projects: usize) {
 }
 
 fn import(dir: &Path, file: &str) -> std::process::Command {
+    import_into(dir, "s.sqlite", file)
+}
+
+fn import_into(dir: &Path, store: &str, file: &str) -> std::process::Command {
     let mut cmd = bin();
     cmd.args([
         "--store",
-        "s.sqlite",
+        store,
         "history",
         "import",
         "--connection",
@@ -43,16 +47,32 @@ fn import(dir: &Path, file: &str) -> std::process::Command {
     cmd
 }
 
-/// Projects the store knows, from the graph export.
-fn projects(dir: &Path) -> usize {
+/// The store's graph export.
+fn graph(dir: &Path, store: &str) -> serde_json::Value {
     let out = bin()
-        .args(["--store", "s.sqlite", "export", "graph"])
+        .args(["--store", store, "export", "graph"])
         .current_dir(dir)
         .output()
         .unwrap();
     assert!(out.status.success(), "{}", text(&out));
-    let graph: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    graph["nodes"]
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// Every node and edge of the graph export, each as its JSON text, sorted: two stores hold
+/// the same lineage and the same runs exactly when these are equal.
+fn contents(dir: &Path, store: &str) -> Vec<String> {
+    let graph = graph(dir, store);
+    let mut all: Vec<String> = ["nodes", "edges"]
+        .iter()
+        .flat_map(|k| graph[k].as_array().unwrap().iter().map(|v| v.to_string()))
+        .collect();
+    all.sort();
+    all
+}
+
+/// Projects the store knows, from the graph export.
+fn projects(dir: &Path) -> usize {
+    graph(dir, "s.sqlite")["nodes"]
         .as_array()
         .unwrap()
         .iter()
@@ -88,4 +108,38 @@ fn a_sync_killed_midway_keeps_the_last_data_and_the_next_one_completes() {
     let last = import(dir.path(), "big.jsonl").output().unwrap();
     assert!(last.status.success(), "{}", text(&last));
     assert_eq!(projects(dir.path()), 400, "the next import completes");
+}
+
+/// SIGKILL in the middle of writing, then the same import at once: the dead process's lease
+/// is taken over, and the store ends as an import nobody interrupted leaves it, runs included.
+#[test]
+fn an_import_killed_and_run_again_at_once_equals_one_never_interrupted() {
+    let dir = tempfile::tempdir().unwrap();
+    history(&dir.path().join("big.jsonl"), 120_000, 300);
+    let clean = import_into(dir.path(), "clean.sqlite", "big.jsonl")
+        .output()
+        .unwrap();
+    assert!(clean.status.success(), "{}", text(&clean));
+    for after in [300, 900] {
+        let mut child = import(dir.path(), "big.jsonl")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(Duration::from_millis(after));
+        child.kill().unwrap(); // SIGKILL: no handler runs, the lease stays behind
+        let _ = child.wait();
+        let again = import(dir.path(), "big.jsonl").output().unwrap();
+        assert!(again.status.success(), "{}", text(&again));
+        assert!(
+            !text(&again).contains("another process"),
+            "{}",
+            text(&again)
+        );
+    }
+    assert_eq!(
+        contents(dir.path(), "s.sqlite"),
+        contents(dir.path(), "clean.sqlite"),
+        "killed and resumed, the store equals an uninterrupted import"
+    );
 }
