@@ -1,9 +1,10 @@
 //! The JSON API under `/api/`: the data of every page, as the store returns it.
 
 use crate::error::{ApiError, AppError};
+use crate::extract::{ApiPath, ApiQuery};
 use crate::format::unsegment;
 use crate::AppState;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::routing::get;
 use axum::{Json, Router};
 use serde::Deserialize;
@@ -38,7 +39,7 @@ async fn connections(State(s): State<AppState>) -> Result<Json<Vec<ConnectionOve
 
 async fn connection(
     State(s): State<AppState>,
-    Path(name): Path<String>,
+    ApiPath(name): ApiPath<String>,
 ) -> Result<Json<ConnectionOverview>, ApiError> {
     Ok(Json(s.store.connection(&name).await?))
 }
@@ -54,8 +55,8 @@ pub struct TreeQuery {
 
 async fn tree(
     State(s): State<AppState>,
-    Path(name): Path<String>,
-    Query(q): Query<TreeQuery>,
+    ApiPath(name): ApiPath<String>,
+    ApiQuery(q): ApiQuery<TreeQuery>,
 ) -> Result<Json<Vec<TreeDatabase>>, ApiError> {
     Ok(Json(match (q.database, q.schema) {
         (Some(database), Some(schema)) => s.store.schema_tree(&name, &database, &schema).await?,
@@ -65,7 +66,7 @@ async fn tree(
 
 async fn schemas(
     State(s): State<AppState>,
-    Path(name): Path<String>,
+    ApiPath(name): ApiPath<String>,
 ) -> Result<Json<Vec<store::SchemaCount>>, ApiError> {
     Ok(Json(s.store.schema_counts(&name).await?))
 }
@@ -77,8 +78,8 @@ struct Limit {
 
 async fn syncs(
     State(s): State<AppState>,
-    Path(name): Path<String>,
-    Query(q): Query<Limit>,
+    ApiPath(name): ApiPath<String>,
+    ApiQuery(q): ApiQuery<Limit>,
 ) -> Result<Json<Vec<SyncRecord>>, ApiError> {
     s.store.connection(&name).await?;
     Ok(Json(
@@ -107,8 +108,8 @@ pub enum TableJson {
 
 async fn table(
     State(s): State<AppState>,
-    Path((name, database, schema, table)): Path<(String, String, String, String)>,
-    Query(q): Query<TableQuery>,
+    ApiPath((name, database, schema, table)): ApiPath<(String, String, String, String)>,
+    ApiQuery(q): ApiQuery<TableQuery>,
 ) -> Result<Json<TableJson>, ApiError> {
     let (database, schema) = (unsegment(&database), unsegment(&schema));
     let since = s.live_since();
@@ -146,7 +147,7 @@ pub struct SearchQuery {
 
 async fn search(
     State(s): State<AppState>,
-    Query(q): Query<SearchQuery>,
+    ApiQuery(q): ApiQuery<SearchQuery>,
 ) -> Result<Json<Vec<SearchHit>>, ApiError> {
     let limit = q.limit.unwrap_or(20).clamp(1, 200) as usize;
     Ok(Json(s.search(&q.q, limit).await?))

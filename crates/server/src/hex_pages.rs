@@ -2,11 +2,12 @@
 //! (`/hex/projects/{id}`), and the same data under `/api/hex/projects`.
 
 use crate::error::{ApiError, AppError};
+use crate::extract::{ApiPath, ApiQuery, PagePath, PageQuery};
 use crate::format::{self, ago, markdown, table_url, timestamp};
 use crate::highlight;
 use crate::AppState;
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::response::Html;
 use axum::routing::get;
 use axum::{Json, Router};
@@ -98,14 +99,14 @@ pub fn api_routes() -> Router<AppState> {
 
 async fn api_projects(
     State(s): State<AppState>,
-    Query(q): Query<ProjectsQuery>,
+    ApiQuery(q): ApiQuery<ProjectsQuery>,
 ) -> Result<Json<Vec<HexProjectSummary>>, ApiError> {
     Ok(Json(project_list(&s, &q).await?))
 }
 
 async fn api_project(
     State(s): State<AppState>,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<Json<HexProjectDetail>, ApiError> {
     Ok(Json(project_detail(&s, &id).await?))
 }
@@ -253,7 +254,7 @@ fn list_href(order: HexProjectOrder, activity: Activity) -> String {
 
 pub(crate) async fn projects(
     State(s): State<AppState>,
-    Query(q): Query<ProjectsQuery>,
+    PageQuery(q): PageQuery<ProjectsQuery>,
 ) -> Result<Html<String>, AppError> {
     let now = Utc::now();
     let rows = project_list(&s, &q)
@@ -395,7 +396,7 @@ pub struct HexProjectPage {
 
 pub(crate) async fn project(
     State(s): State<AppState>,
-    Path(id): Path<String>,
+    PagePath(id): PagePath<String>,
 ) -> Result<Html<String>, AppError> {
     let d = project_detail(&s, &id).await?;
     let now = Utc::now();

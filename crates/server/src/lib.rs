@@ -19,6 +19,7 @@ mod assets;
 pub mod auth;
 mod cache;
 mod error;
+mod extract;
 pub mod format;
 mod hex_pages;
 mod highlight;

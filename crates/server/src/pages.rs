@@ -1,10 +1,11 @@
 //! Server-rendered pages: one template struct per page, built from the store's read models.
 
 use crate::error::AppError;
+use crate::extract::{PagePath, PageQuery};
 use crate::format::{self, ago, markdown, table_url, timestamp};
 use crate::AppState;
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::response::Html;
 use chrono::Utc;
 use store::{ConnectionOverview, StatusCounts, TableDetail, TestDetail, TreeDatabase};
@@ -219,7 +220,7 @@ const INLINE_TABLES: i64 = 2_000;
 
 pub(crate) async fn connection(
     State(s): State<AppState>,
-    Path(name): Path<String>,
+    PagePath(name): PagePath<String>,
 ) -> Result<Html<String>, AppError> {
     let overview = s.overview(&name).await?;
     let counts = s.store.schema_counts(&name).await?;
@@ -244,7 +245,7 @@ pub(crate) async fn connection(
 /// `/connections/{name}/schemas/{database}/{schema}`: one schema of a large connection.
 pub(crate) async fn schema(
     State(s): State<AppState>,
-    Path((name, database, schema)): Path<(String, String, String)>,
+    PagePath((name, database, schema)): PagePath<(String, String, String)>,
 ) -> Result<Html<String>, AppError> {
     let overview = s.overview(&name).await?;
     let (database, schema) = (format::unsegment(&database), format::unsegment(&schema));
@@ -510,8 +511,8 @@ impl HexRow {
 
 pub(crate) async fn table(
     State(s): State<AppState>,
-    Path((name, database, schema, table)): Path<(String, String, String, String)>,
-    Query(q): Query<crate::api::TableQuery>,
+    PagePath((name, database, schema, table)): PagePath<(String, String, String, String)>,
+    PageQuery(q): PageQuery<crate::api::TableQuery>,
 ) -> Result<Html<String>, AppError> {
     let overview = s.overview(&name).await?;
     let (database, schema) = (format::unsegment(&database), format::unsegment(&schema));
@@ -742,7 +743,7 @@ pub struct StatusPage {
 
 pub(crate) async fn status(
     State(s): State<AppState>,
-    Path(name): Path<String>,
+    PagePath(name): PagePath<String>,
 ) -> Result<Html<String>, AppError> {
     let o = s.overview(&name).await?;
     let now = Utc::now();
@@ -837,7 +838,7 @@ pub struct SearchPage {
 
 pub(crate) async fn search(
     State(s): State<AppState>,
-    Query(q): Query<crate::api::SearchQuery>,
+    PageQuery(q): PageQuery<crate::api::SearchQuery>,
 ) -> Result<Html<String>, AppError> {
     let hits = s
         .search(&q.q, 100)

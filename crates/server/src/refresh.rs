@@ -3,8 +3,9 @@
 //! Like every state change, only same-origin posts reach it and only admins may run it
 //! (`auth::guard`).
 
+use crate::extract::PagePath;
 use crate::{AppError, AppState};
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::Redirect;
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
@@ -105,7 +106,7 @@ impl Drop for Claim<'_> {
 /// `POST /connections/{name}/refresh`, then back to the connection's status page.
 pub(crate) async fn refresh(
     State(s): State<AppState>,
-    Path(name): Path<String>,
+    PagePath(name): PagePath<String>,
 ) -> Result<Redirect, AppError> {
     s.store.connection(&name).await?;
     let refresher = s.refresher.clone().ok_or_else(|| {

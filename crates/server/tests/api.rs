@@ -89,6 +89,24 @@ async fn unknown_things_are_json_404s() {
     assert_eq!(status, StatusCode::NOT_FOUND);
 }
 
+/// Bad query parameters are the client's mistake, said in each surface's own format.
+#[tokio::test]
+async fn bad_parameters_are_400s_in_json_and_in_pages() {
+    let (state, _dir) = demo_app().await;
+    let (status, body) = json(&state, "/api/connections/jaffle_warehouse/syncs?limit=x").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let error = body["error"].as_str().unwrap();
+    assert!(error.contains("limit"), "{error}");
+    // A path segment that is not UTF-8 once decoded.
+    let (status, body) = json(&state, "/api/connections/%FF").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(body["error"].is_string(), "{body}");
+    let (status, ctype, page) = get(&state, "/connections/%FF/status").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(ctype.starts_with("text/html"), "{ctype}");
+    assert!(page.contains("UTF-8"), "{page}");
+}
+
 #[tokio::test]
 async fn table_json_carries_hex_usage() {
     let (state, _dir) = demo_app().await;
