@@ -25,14 +25,18 @@ pub struct ExportArgs {
     #[arg(long, short)]
     out: Option<PathBuf>,
     /// Hex work that ran within this many days is live.
-    #[arg(long, default_value_t = 14)]
-    window_days: u32,
+    /// Default: `[history] window_days` of the config, else 14.
+    #[arg(long)]
+    window_days: Option<u32>,
 }
 
 /// Writes the export.
-pub async fn run(store: &Store, args: ExportArgs) -> Result<()> {
+/// `window_days` is the config's, for when the command line gives none.
+pub async fn run(store: &Store, args: ExportArgs, window_days: u32) -> Result<()> {
     let now = chrono::Utc::now();
-    let since = model::stamp(now - chrono::Duration::days(i64::from(args.window_days)));
+    let since = model::stamp(
+        now - chrono::Duration::days(i64::from(args.window_days.unwrap_or(window_days))),
+    );
     let graph = store.lineage_graph(&since).await?;
     let mut text = match args.format {
         Format::Graph => serde_json::to_string_pretty(&graph.export())?,

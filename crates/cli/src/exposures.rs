@@ -35,8 +35,9 @@ pub struct ExposuresArgs {
     #[arg(long)]
     connection: Option<String>,
     /// Hex work that ran within this many days is live (and its exposure more mature).
-    #[arg(long, default_value_t = 14)]
-    window_days: u32,
+    /// Default: `[history] window_days` of the config, else 14.
+    #[arg(long)]
+    window_days: Option<u32>,
 }
 
 /// What the hand-written exposures already take.
@@ -47,9 +48,12 @@ struct Taken {
 }
 
 /// Writes the exposures and says how many.
-pub async fn run(store: &Store, args: ExposuresArgs) -> Result<()> {
-    let since =
-        model::stamp(chrono::Utc::now() - chrono::Duration::days(i64::from(args.window_days)));
+/// `window_days` is the config's, for when the command line gives none.
+pub async fn run(store: &Store, args: ExposuresArgs, window_days: u32) -> Result<()> {
+    let since = model::stamp(
+        chrono::Utc::now()
+            - chrono::Duration::days(i64::from(args.window_days.unwrap_or(window_days))),
+    );
     let graph = store.lineage_graph(&since).await?;
     let out = args
         .out

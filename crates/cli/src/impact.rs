@@ -72,20 +72,24 @@ pub struct ImpactArgs {
     #[arg(long, value_enum, default_value = "text")]
     format: Format,
     /// Hex work that ran within this many days is live.
-    #[arg(long, default_value_t = 14)]
-    window_days: u32,
+    /// Default: `[history] window_days` of the config, else 14.
+    #[arg(long)]
+    window_days: Option<u32>,
 }
 
 /// Runs the analysis and prints it; exit 1 when something breaks.
-pub async fn run(store: &Store, args: ImpactArgs) -> Result<ExitCode> {
+/// `window_days` is the config's, for when the command line gives none.
+pub async fn run(store: &Store, args: ImpactArgs, window_days: u32) -> Result<ExitCode> {
     let connection = pick_connection(store, args.connection.as_deref()).await?;
     let before = store
         .synced_project(&connection)
         .await
         .with_context(|| format!("reading the synced dbt project of {connection}"))?;
     let (set, input) = read_change(before.clone(), &args).await?;
-    let since =
-        model::stamp(chrono::Utc::now() - chrono::Duration::days(i64::from(args.window_days)));
+    let since = model::stamp(
+        chrono::Utc::now()
+            - chrono::Duration::days(i64::from(args.window_days.unwrap_or(window_days))),
+    );
     let mut graph = store
         .lineage_graph(&since)
         .await

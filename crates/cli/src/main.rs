@@ -222,13 +222,13 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Export(args) => {
             let config = Config::load(&cli.config, false)?;
             let store = open_store(cli.store.as_deref().unwrap_or(&config.store)).await?;
-            export::run(&store, args).await?;
+            export::run(&store, args, config.window_days).await?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Exposures(args) => {
             let config = Config::load(&cli.config, false)?;
             let store = open_store(cli.store.as_deref().unwrap_or(&config.store)).await?;
-            exposures::run(&store, args).await?;
+            exposures::run(&store, args, config.window_days).await?;
             Ok(ExitCode::SUCCESS)
         }
         Command::DefaultConfig => {
@@ -294,7 +294,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Impact(args) => {
             let config = Config::load(&cli.config, false)?;
             let store = open_store(cli.store.as_deref().unwrap_or(&config.store)).await?;
-            impact::run(&store, args).await
+            impact::run(&store, args, config.window_days).await
         }
         // Pure computation on its own threads: no config or store needed.
         Command::Lineage(LineageCommand::Sql(args)) => lineage::run(args),

@@ -125,6 +125,40 @@ fn sync_and_history_sync_keep_where_the_dbt_metadata_comes_from() {
     );
 }
 
+/// `export`, `exposures` and `impact` take the activity window from `[history] window_days`
+/// unless `--window-days` says otherwise.
+#[test]
+fn the_activity_window_comes_from_the_config_unless_the_flag_gives_one() {
+    let dir = project_dir();
+    let config = dir.path().join("downstream.toml");
+    let toml = std::fs::read_to_string(&config).unwrap();
+    let toml = format!("[history]\nwindow_days = 1\n\n{toml}\n[[connections.history]]\nname = \"export\"\nkind = \"file\"\npath = \"history.jsonl\"\n");
+    std::fs::write(&config, toml).unwrap();
+    let ran = (chrono::Utc::now() - chrono::Duration::days(3)).to_rfc3339();
+    let comment = r#"-- Hex query metadata: {\"context\": \"SCHEDULED_RUN\", \"project_id\": \"p1\", \"project_url\": \"https://app.hex.tech/acme/hex/p1/draft/logic?selectedCellId=c1\", \"user_email\": \"ana@acme.com\"}"#;
+    let row = format!(
+        r#"{{"query_text": "select * from marts.orders\n{comment}", "start_time": "{ran}"}}"#
+    );
+    std::fs::write(dir.path().join("history.jsonl"), format!("{row}\n")).unwrap();
+    let synced = run(&["history", "sync"], dir.path());
+    assert!(synced.status.success(), "{}", text(&synced));
+    let live = |extra: &[&str]| {
+        let out = run(&[&["export", "graph"][..], extra].concat(), dir.path());
+        assert!(out.status.success(), "{}", text(&out));
+        let graph: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let project = graph["nodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|n| n["id"] == "hex:p1")
+            .cloned()
+            .unwrap_or_else(|| panic!("{graph:#}"));
+        project["activity"]["live"].as_bool().unwrap()
+    };
+    assert!(!live(&[]), "ran 3 days ago, window 1 day from the config");
+    assert!(live(&["--window-days", "7"]), "the flag wins");
+}
+
 #[test]
 fn a_broken_artifact_fails_the_sync_names_the_file_and_keeps_the_data() {
     let dir = project_dir();
