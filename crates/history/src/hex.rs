@@ -303,59 +303,12 @@ fn cell_from_url(url: &str) -> Option<String> {
 
 /// `…/hex/<project id>/…` in a project URL.
 fn project_from_url(url: &str) -> Option<String> {
-    let (_, id) = split_project_url(url)?;
+    let (_, id) = model::hex::split_project_url(url)?;
     Some(id.to_string()).filter(|id| !id.is_empty())
 }
 
-/// A project URL's path up to its `/hex/` or `/app/`, and the project id after it.
-///
-/// Hex writes `<host>/<workspace>/hex/<id>/…`, so the segment after the workspace is tried
-/// first (a workspace may itself be called `hex` or `app`), then any other. Case is ignored:
-/// some warehouses re-case the query text.
-fn split_project_url(url: &str) -> Option<(&str, &str)> {
-    let path = url.split(['?', '#']).next().unwrap_or(url);
-    let host = path.find("://").map_or(0, |i| i + 3);
-    let slashes: Vec<usize> = path[host..]
-        .match_indices('/')
-        .map(|(i, _)| host + i)
-        .collect();
-    let is_kind = |at: &&usize| {
-        let kind = path[**at + 1..].get(..4);
-        kind.is_some_and(|k| k.eq_ignore_ascii_case("hex/") || k.eq_ignore_ascii_case("app/"))
-    };
-    let at = *slashes
-        .get(1)
-        .filter(is_kind)
-        .or_else(|| slashes.iter().find(is_kind))?;
-    let after = &path[at + 5..];
-    Some((&path[..at], after.split('/').next().unwrap_or(after)))
-}
-
-/// Hex's link to a cell: the project's logic view with the cell selected.
-pub fn cell_url(project_url: &str, cell_id: &str) -> String {
-    format!(
-        "{}/draft/logic?selectedCellId={cell_id}",
-        project_base(project_url)
-    )
-}
-
-/// `https://app.hex.tech/<workspace>/hex/<project id>` from any URL of the project, the
-/// published app's (`…/<workspace>/app/<project id>/latest`) included.
-pub fn project_base(url: &str) -> String {
-    match split_project_url(url) {
-        Some((workspace, id)) => format!("{workspace}/hex/{id}"),
-        None => {
-            let path = url.split(['?', '#']).next().unwrap_or(url);
-            path.trim_end_matches('/').to_string()
-        }
-    }
-}
-
-/// Whether a URL from a comment may be shown as a link: anyone who can run SQL can write a
-/// Hex comment, so only `https://` links are trusted.
-pub fn linkable(url: &str) -> bool {
-    url.starts_with("https://")
-}
+/// The link rules live with the shared vocabulary; sources and pages use the same ones.
+pub use model::hex::{cell_url, linkable, project_base};
 
 #[cfg(test)]
 mod tests {

@@ -149,8 +149,8 @@ fn runs_list(by_context: &BTreeMap<String, i64>) -> Vec<String> {
 
 /// The project's page in Hex, when its URL is one we may link to.
 fn hex_link(url: Option<&str>) -> Option<String> {
-    url.filter(|u| history::hex::linkable(u))
-        .map(history::hex::project_base)
+    url.filter(|u| model::hex::linkable(u))
+        .map(model::hex::project_base)
 }
 
 /// `1 cell`, `3 cells`.
@@ -354,8 +354,8 @@ impl CellView {
                 .unwrap_or_else(|| "(queries without a cell id)".into()),
             cell_id: c.cell_id.clone().unwrap_or_default(),
             hex_link: match (project_url, &c.cell_id) {
-                (Some(url), Some(cell)) if history::hex::linkable(url) => {
-                    Some(history::hex::cell_url(url, &format::query_escape(cell)))
+                (Some(url), Some(cell)) if model::hex::linkable(url) => {
+                    Some(model::hex::cell_url(url, &format::query_escape(cell)))
                 }
                 _ => None,
             },

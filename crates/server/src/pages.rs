@@ -467,7 +467,7 @@ impl HexRow {
             project_link: u
                 .project_url
                 .clone()
-                .filter(|url| history::hex::linkable(url)),
+                .filter(|url| model::hex::linkable(url)),
             project_note: [u.owner.as_deref(), u.status.as_deref(), u.state.as_deref()]
                 .into_iter()
                 .flatten()
@@ -480,8 +480,8 @@ impl HexRow {
                 .unwrap_or_else(|| "(no cell id)".to_string()),
             cell_id: u.cell_id.clone().unwrap_or_default(),
             cell_link: match (&u.project_url, &u.cell_id) {
-                (Some(url), Some(cell)) if history::hex::linkable(url) => {
-                    Some(history::hex::cell_url(url, &format::query_escape(cell)))
+                (Some(url), Some(cell)) if model::hex::linkable(url) => {
+                    Some(model::hex::cell_url(url, &format::query_escape(cell)))
                 }
                 _ => None,
             },
