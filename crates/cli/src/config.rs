@@ -196,6 +196,16 @@ pub const DEFAULT_STORE: &str = "downstream.sqlite";
 pub const DEFAULT_BIND: &str = "127.0.0.1:8400";
 
 impl Config {
+    /// Every source of the config, for the one runner.
+    pub fn sources(&self) -> sync::Sources {
+        sync::Sources {
+            dbt: self.targets.clone(),
+            catalogs: self.introspect.clone(),
+            history: self.history.clone(),
+            hex: self.hex.iter().map(|h| h.target.clone()).collect(),
+        }
+    }
+
     /// Reads and resolves `path`; a missing file is an error only when `required`.
     pub fn load(path: &Path, required: bool) -> Result<Config> {
         let raw = match std::fs::read_to_string(path) {

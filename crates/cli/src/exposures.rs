@@ -9,10 +9,10 @@
 use anyhow::{bail, Context, Result};
 use clap::Args;
 use model::graph::{EdgeKind, Graph, Node, NodeKind};
-use serde_yaml::{Mapping, Value};
 use std::collections::{BTreeSet, HashSet};
 use std::path::{Path, PathBuf};
 use store::Store;
+use yaml_serde::{Mapping, Value};
 
 /// The flag on every generated exposure.
 const GENERATED: &str = "downstream_generated";
@@ -128,7 +128,7 @@ fn is_yaml(path: &Path) -> bool {
 fn read_exposures(path: &Path) -> Result<Vec<Value>> {
     let text =
         std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
-    let doc: Value = match serde_yaml::from_str(&text) {
+    let doc: Value = match yaml_serde::from_str(&text) {
         Ok(doc) => doc,
         Err(e) => bail!("{}: not YAML dbt can read: {e}", path.display()),
     };
@@ -322,7 +322,7 @@ fn document(kept: Vec<Value>, generated: Vec<Value>) -> Result<String> {
         "exposures".into(),
         Value::Sequence(kept.into_iter().chain(generated).collect()),
     );
-    let body = serde_yaml::to_string(&Value::Mapping(doc))?;
+    let body = yaml_serde::to_string(&Value::Mapping(doc))?;
     Ok(format!(
         "# Hex projects as dbt exposures, written by `downstream exposures`.\n# Entries with config.meta.{GENERATED}: true are rewritten on every run; others are kept.\n{body}"
     ))
@@ -352,10 +352,10 @@ mod tests {
     #[test]
     fn generated_entries_are_recognised_by_their_flag() {
         let ours: Value =
-            serde_yaml::from_str("name: a\nconfig:\n  meta:\n    downstream_generated: true")
+            yaml_serde::from_str("name: a\nconfig:\n  meta:\n    downstream_generated: true")
                 .unwrap();
         let theirs: Value =
-            serde_yaml::from_str("name: b\nmeta:\n  downstream_generated: false").unwrap();
+            yaml_serde::from_str("name: b\nmeta:\n  downstream_generated: false").unwrap();
         assert!(is_generated(&ours));
         assert!(!is_generated(&theirs));
     }

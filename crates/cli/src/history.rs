@@ -4,14 +4,13 @@ use anyhow::{Context, Result};
 use clap::Args;
 use history::file::FileHistory;
 use model::WarehouseKind;
-use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::AtomicU64;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use store::{ConnectionRecord, Store};
-use sync::{HistorySummary, HistoryTarget};
+use sync::HistoryTarget;
 
 /// Arguments of `downstream history import`.
 #[derive(Args)]
@@ -52,7 +51,12 @@ pub async fn import(store: &Store, args: ImportArgs) -> Result<ExitCode> {
         default_database: args.database.clone(),
         default_schema: args.schema.clone(),
     };
-    Ok(run_target(store, &target).await)
+    let sources = sync::Sources {
+        history: vec![target],
+        ..sync::Sources::default()
+    };
+    let reports = sources.run(store, &crate::report::Printer::default()).await;
+    Ok(crate::report::exit_code(&reports))
 }
 
 async fn ensure_connection(store: &Store, args: &ImportArgs) -> Result<WarehouseKind> {
@@ -80,74 +84,6 @@ async fn ensure_connection(store: &Store, args: &ImportArgs) -> Result<Warehouse
         })
         .await?;
     Ok(kind)
-}
-
-/// Runs one history target, printing its summary; exit 1 if it failed.
-pub async fn run_target(store: &Store, target: &HistoryTarget) -> ExitCode {
-    let progress = Arc::new(AtomicU64::new(0));
-    let ticker = std::io::stderr()
-        .is_terminal()
-        .then(|| tokio::spawn(show_progress(progress.clone())));
-    let result = sync::sync_history(store, target, progress).await;
-    if let Some(ticker) = ticker {
-        ticker.abort();
-        eprint!("\r\x1b[K");
-    }
-    let label = format!("{} / {}", target.connection, target.environment);
-    match result {
-        Ok(summary) => {
-            print_summary(&label, &summary);
-            ExitCode::SUCCESS
-        }
-        Err(e) => {
-            eprintln!("{label}: history sync failed, keeping the last good data: {e}");
-            ExitCode::from(1)
-        }
-    }
-}
-
-/// A one-line progress display with the rate, redrawn in place.
-async fn show_progress(rows: Arc<AtomicU64>) {
-    let started = Instant::now();
-    loop {
-        tokio::time::sleep(Duration::from_millis(250)).await;
-        let n = rows.load(Ordering::Relaxed);
-        let rate = n as f64 / started.elapsed().as_secs_f64().max(1e-3);
-        eprint!("\r\x1b[Kreading history: {n} rows, {rate:.0} rows/s");
-    }
-}
-
-fn print_summary(label: &str, s: &HistorySummary) {
-    println!(
-        "{label}: imported {} rows ({} runs) in {:.2} s, {:.0} rows/s: {} Hex, {} other; {} distinct SQL texts, {} statements parsed ({} did not parse, {} are kinds without lineage such as SET or SHOW); new runs {}, updated runs {}, new edges {}",
-        s.rows,
-        s.executions,
-        s.seconds,
-        s.rate(),
-        s.hex_rows,
-        s.other_rows,
-        s.distinct_sql,
-        s.parsed,
-        s.parse_failed,
-        s.no_lineage,
-        s.stored.new_runs,
-        s.stored.updated_runs,
-        s.stored.new_edges,
-    );
-    for (why, n) in &s.failed {
-        println!("{label}: skipped {n} rows: {why}");
-    }
-}
-
-/// Runs every target in turn; exit 1 if any failed (the others still run).
-pub async fn run_all(store: &Store, targets: &[HistoryTarget]) -> ExitCode {
-    let mut code = ExitCode::SUCCESS;
-    for target in targets {
-        if run_target(store, target).await != ExitCode::SUCCESS {
-            code = ExitCode::from(1);
-        }
-    }
-    code
 }
 
 /// `serve`'s history loop: every source, every `interval`. Failures are recorded on the

@@ -15,12 +15,12 @@ mod demo_hex;
 mod export;
 mod exposures;
 mod hex_config;
-mod hex_sync;
 mod history;
 mod history_config;
 mod impact;
 mod impact_print;
 mod lineage;
+mod report;
 mod serve;
 
 use anyhow::{Context, Result};
@@ -30,7 +30,6 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use store::Store;
-use sync::SyncTarget;
 
 /// downstream joins your dbt project with the warehouse and the BI work built on it.
 #[derive(Parser)]
@@ -63,8 +62,50 @@ struct Cli {
     /// Store location, overriding the config: a SQLite path or postgres:// URL.
     #[arg(long, global = true, env = "DOWNSTREAM_STORE")]
     store: Option<String>,
+    /// Print only warnings and errors.
+    #[arg(long, short, global = true, conflicts_with = "verbose")]
+    quiet: bool,
+    /// Log more: -v debug, -vv trace (DOWNSTREAM_LOG, e.g. "debug,sqlx=info", wins).
+    #[arg(long, short, global = true, action = clap::ArgAction::Count)]
+    verbose: u8,
+    /// Log lines as text, or one JSON object per line for log shippers.
+    #[arg(long, global = true, value_enum, default_value = "text")]
+    log_format: LogFormat,
     #[command(subcommand)]
     command: Command,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum LogFormat {
+    Text,
+    Json,
+}
+
+/// Logs go to stderr: coloured only on a terminal without NO_COLOR; the libraries' own
+/// chatter (sqlx statement timings, HTTP internals) only when asked for.
+fn init_logging(cli: &Cli) {
+    use std::io::IsTerminal;
+    let ours = match (cli.quiet, cli.verbose) {
+        (true, _) => "warn",
+        (false, 0) => "info",
+        (false, 1) => "debug",
+        (false, _) => "trace",
+    };
+    let libraries = if cli.verbose >= 2 { "debug" } else { "error" };
+    let default = format!("{ours},sqlx={libraries},hyper={libraries},reqwest={libraries},h2={libraries},rustls={libraries}");
+    let filter = tracing_subscriber::EnvFilter::try_from_env("DOWNSTREAM_LOG")
+        .unwrap_or_else(|_| default.into());
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match cli.log_format {
+        LogFormat::Json => builder.json().init(),
+        LogFormat::Text => {
+            let colour = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+            builder.with_ansi(colour).init();
+        }
+    }
+    report::set_quiet(cli.quiet);
 }
 
 #[derive(Subcommand)]
@@ -150,6 +191,17 @@ artifacts or store.")]
     Impact(impact::ImpactArgs),
     /// Print an annotated example configuration.
     DefaultConfig,
+    /// Print a shell completion script.
+    #[command(after_help = "Examples:
+  downstream completions bash > ~/.local/share/bash-completion/completions/downstream
+  downstream completions zsh > ~/.zfunc/_downstream
+  downstream completions fish > ~/.config/fish/completions/downstream.fish")]
+    Completions {
+        /// bash, zsh, fish, powershell or elvish.
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff), e.g. `downstream man > downstream.1`.
+    Man,
     /// Lineage tools.
     #[command(subcommand)]
     Lineage(LineageCommand),
@@ -190,13 +242,7 @@ where and why); 2 bad usage. In --jsonl mode errors are reported per line and th
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("DOWNSTREAM_LOG")
-                .unwrap_or_else(|_| "info,sqlx=warn".into()),
-        )
-        .with_writer(std::io::stderr)
-        .init();
+    init_logging(&cli);
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(rt) => rt,
         Err(e) => {
@@ -235,6 +281,18 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             print!("{}", config::EXAMPLE);
             Ok(ExitCode::SUCCESS)
         }
+        Command::Completions { shell } => {
+            let mut command = <Cli as clap::CommandFactory>::command();
+            clap_complete::generate(shell, &mut command, "downstream", &mut std::io::stdout());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Man => {
+            let command = <Cli as clap::CommandFactory>::command();
+            clap_mangen::Man::new(command)
+                .render(&mut std::io::stdout())
+                .context("writing the manual page")?;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Demo {
             port,
             host,
@@ -251,40 +309,32 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Sync { connections } => {
             let config = Config::load(&cli.config, true)?;
             let store = open_store(cli.store.as_deref().unwrap_or(&config.store)).await?;
-            let history = selected_history(&config, &connections);
-            let catalogs = selected_introspect(&config, &connections);
-            let targets: Vec<SyncTarget> = config
-                .targets
-                .into_iter()
-                .filter(|t| connections.is_empty() || connections.contains(&t.connection.name))
-                .collect();
-            if targets.is_empty() {
+            let sources = config.sources().of(&connections);
+            if sources.dbt.is_empty() {
                 anyhow::bail!(
                     "no connections to sync: add [[connections]] to {}",
                     cli.config.display()
                 );
             }
-            let dbt = sync_all(&store, &targets).await;
-            let catalog = introspect_all(&store, &catalogs).await;
-            let history = history::run_all(&store, &history).await;
-            let hex = hex_sync::run_all(&store, &config.hex).await;
-            Ok([dbt, catalog, history, hex]
-                .into_iter()
-                .find(|c| *c != ExitCode::SUCCESS)
-                .unwrap_or(ExitCode::SUCCESS))
+            let reports = sources.run(&store, &report::Printer::default()).await;
+            Ok(report::exit_code(&reports))
         }
         Command::History(HistoryCommand::Sync { connections }) => {
             let config = Config::load(&cli.config, true)?;
             let store = open_store(cli.store.as_deref().unwrap_or(&config.store)).await?;
             ensure_connections(&store, &config).await?;
-            let targets = selected_history(&config, &connections);
-            if targets.is_empty() {
+            let sources = sync::Sources {
+                history: config.sources().of(&connections).history,
+                ..sync::Sources::default()
+            };
+            if sources.history.is_empty() {
                 anyhow::bail!(
                     "no history sources to sync: add [[connections.history]] to {}",
                     cli.config.display()
                 );
             }
-            Ok(history::run_all(&store, &targets).await)
+            let reports = sources.run(&store, &report::Printer::default()).await;
+            Ok(report::exit_code(&reports))
         }
         Command::History(HistoryCommand::Import(args)) => {
             let config = Config::load(&cli.config, false)?;
@@ -313,46 +363,6 @@ async fn open_store(location: &str) -> Result<Store> {
     Store::open(location).await.context("opening the store")
 }
 
-/// Syncs every target, printing one line each; failures do not stop the others.
-pub(crate) async fn sync_all(store: &Store, targets: &[SyncTarget]) -> ExitCode {
-    let mut failed = false;
-    for target in targets {
-        let name = &target.connection.name;
-        match sync::sync_dbt(store, target).await {
-            Ok(Some(r)) => {
-                println!(
-                    "{name}: loaded {} nodes, {} columns, {} tests, {} new results, {} new freshness checks, {} column lineage pairs (read {:.2} s, of which column lineage {:.2} s; stored {:.2} s)",
-                    r.counts.nodes,
-                    r.counts.columns,
-                    r.counts.tests,
-                    r.counts.new_runs,
-                    r.counts.new_freshness,
-                    r.counts.column_lineage,
-                    r.parse_time.as_secs_f64(),
-                    r.lineage_time.as_secs_f64(),
-                    r.store_time.as_secs_f64()
-                );
-                for w in &r.warnings {
-                    println!("{name}: warning: {w}");
-                }
-            }
-            Ok(None) if target.dbt.is_some() => {
-                println!("{name}: dbt Cloud's latest run is already loaded")
-            }
-            Ok(None) => println!("{name}: no dbt metadata configured"),
-            Err(err) => {
-                failed = true;
-                eprintln!("{name}: sync failed, keeping the last good data: {err}");
-            }
-        }
-    }
-    if failed {
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
-    }
-}
-
 async fn run_demo(dir: PathBuf, addr: SocketAddr, no_serve: bool) -> Result<ExitCode> {
     let target = demo::prepare(&dir)?;
     let db = dir.join("demo.sqlite");
@@ -360,14 +370,13 @@ async fn run_demo(dir: PathBuf, addr: SocketAddr, no_serve: bool) -> Result<Exit
         let _ = std::fs::remove_file(format!("{}{suffix}", db.display()));
     }
     let store = open_store(&db.display().to_string()).await?;
-    let mut code = sync_all(&store, std::slice::from_ref(&target)).await;
-    if code == ExitCode::SUCCESS {
-        code = history::run_target(&store, &demo::prepare_history(&dir)?).await;
-    }
-    if code == ExitCode::SUCCESS {
-        let hex = demo_hex::workspace(&target.connection.name, "analytics").await?;
-        code = hex_sync::run_target(&store, &hex).await;
-    }
+    let sources = sync::Sources {
+        dbt: vec![target.clone()],
+        history: vec![demo::prepare_history(&dir)?],
+        hex: vec![demo_hex::workspace(&target.connection.name, "analytics").await?],
+        ..sync::Sources::default()
+    };
+    let code = report::exit_code(&sources.run(&store, &report::Printer::default()).await);
     println!("demo store: {}", db.display());
     if no_serve || code != ExitCode::SUCCESS {
         return Ok(code);
@@ -375,44 +384,6 @@ async fn run_demo(dir: PathBuf, addr: SocketAddr, no_serve: bool) -> Result<Exit
     serve(server::AppState::new(store), addr)
         .await
         .map(|_| ExitCode::SUCCESS)
-}
-
-/// History sources of the named connections (all when none are named).
-fn selected_history(config: &Config, connections: &[String]) -> Vec<sync::HistoryTarget> {
-    config
-        .history
-        .iter()
-        .filter(|h| connections.is_empty() || connections.contains(&h.connection))
-        .cloned()
-        .collect()
-}
-
-/// Catalog sources of the named connections (all when none are named).
-fn selected_introspect(config: &Config, connections: &[String]) -> Vec<sync::IntrospectTarget> {
-    config
-        .introspect
-        .iter()
-        .filter(|t| connections.is_empty() || connections.contains(&t.connection))
-        .cloned()
-        .collect()
-}
-
-/// Reads each connection's warehouse catalog, printing one line each; exit 1 if any failed.
-pub(crate) async fn introspect_all(store: &Store, targets: &[sync::IntrospectTarget]) -> ExitCode {
-    let mut code = ExitCode::SUCCESS;
-    for target in targets {
-        match sync::sync_warehouse(store, target).await {
-            Ok(s) => println!(
-                "{}: warehouse catalog: {} schemas ({} read, {} unchanged, {} removed), {} relations, {} columns in {:.2} s",
-                target.connection, s.schemas, s.read, s.unchanged, s.removed, s.relations, s.columns, s.seconds
-            ),
-            Err(e) => {
-                code = ExitCode::from(1);
-                eprintln!("{}: warehouse catalog failed, keeping the last good one: {e}", target.connection);
-            }
-        }
-    }
-    code
 }
 
 /// History needs its connection in the store even before any dbt sync.

@@ -15,16 +15,14 @@ use tokio::task::JoinHandle;
 
 /// Starts every loop, serves until Ctrl-C, then stops the loops.
 pub async fn run(config: Config, store: Store, bind: SocketAddr, no_sync: bool) -> Result<()> {
+    let sources = config.sources();
     if !no_sync {
-        crate::sync_all(&store, &config.targets).await;
-        crate::introspect_all(&store, &config.introspect).await;
+        sources
+            .metadata()
+            .run(&store, &crate::report::Printer::default())
+            .await;
     }
-    let refresher = server::Refresher::new(
-        config.targets.clone(),
-        config.introspect.clone(),
-        config.history.clone(),
-    )
-    .with_hex(config.hex.iter().map(|h| h.target.clone()).collect());
+    let refresher = server::Refresher::new(sources);
     let mut loops = vec![
         tokio::spawn(sync::watch(
             store.clone(),

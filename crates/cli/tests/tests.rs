@@ -72,6 +72,43 @@ fn help_lists_commands_with_examples() {
 }
 
 #[test]
+fn completions_and_the_manual_come_from_the_same_definitions() {
+    for shell in ["bash", "zsh", "fish", "powershell"] {
+        let out = run(&["completions", shell], Path::new("."));
+        assert!(out.status.success(), "{shell}: {}", text(&out));
+        let script = String::from_utf8(out.stdout).unwrap();
+        assert!(
+            script.contains("downstream") && script.contains("lineage"),
+            "{shell}"
+        );
+    }
+    let man = run(&["man"], Path::new("."));
+    assert!(man.status.success(), "{}", text(&man));
+    let page = String::from_utf8(man.stdout).unwrap();
+    assert!(
+        page.starts_with(".ie") || page.contains(".TH downstream"),
+        "{page}"
+    );
+}
+
+#[test]
+fn quiet_prints_failures_only_and_logs_are_plain_off_a_terminal() {
+    let dir = project_dir();
+    let quiet = run(&["-q", "sync"], dir.path());
+    assert!(quiet.status.success(), "{}", text(&quiet));
+    assert!(quiet.stdout.is_empty(), "{}", text(&quiet));
+    std::fs::remove_file(dir.path().join("target/manifest.json")).unwrap();
+    let failed = run(&["-q", "sync"], dir.path());
+    assert_eq!(failed.status.code(), Some(1));
+    let message = text(&failed);
+    assert!(message.contains("manifest.json"), "{message}");
+    assert!(
+        !message.contains('\u{1b}'),
+        "no colour codes in a pipe: {message:?}"
+    );
+}
+
+#[test]
 fn default_config_prints_the_annotated_example() {
     let out = run(&["default-config"], Path::new("."));
     assert!(out.status.success());

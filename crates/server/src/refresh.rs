@@ -9,73 +9,45 @@ use axum::extract::State;
 use axum::response::Redirect;
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
-use sync::{HexTarget, HistoryTarget, IntrospectTarget, SyncTarget};
+use sync::{Observer, Report, Sources};
 
-/// What `serve` can refresh, by connection.
+/// What `serve` can refresh: every source, run by connection.
 #[derive(Default, Debug)]
 pub struct Refresher {
-    /// dbt metadata sources.
-    pub dbt: Vec<SyncTarget>,
-    /// Warehouse catalogs.
-    pub catalogs: Vec<IntrospectTarget>,
-    /// Query-history sources.
-    pub history: Vec<HistoryTarget>,
-    /// Hex workspaces; each serves every connection its data connections map to.
-    pub hex: Vec<HexTarget>,
+    sources: Sources,
     running: Mutex<HashSet<String>>,
+}
+
+/// Failures go to the log; each source has recorded its own on the status page.
+struct Logged;
+
+impl Observer for Logged {
+    fn report(&self, report: &Report) {
+        if report.failed() {
+            tracing::warn!("refresh: {report:?}");
+        }
+    }
 }
 
 impl Refresher {
     /// A refresher over these sources.
-    pub fn new(
-        dbt: Vec<SyncTarget>,
-        catalogs: Vec<IntrospectTarget>,
-        history: Vec<HistoryTarget>,
-    ) -> Self {
+    pub fn new(sources: Sources) -> Self {
         Refresher {
-            dbt,
-            catalogs,
-            history,
-            hex: Vec::new(),
+            sources,
             running: Mutex::new(HashSet::new()),
         }
     }
 
-    /// Adds Hex workspaces to refresh with every connection.
-    pub fn with_hex(mut self, hex: Vec<HexTarget>) -> Self {
-        self.hex = hex;
-        self
-    }
-
-    /// Runs every source of `connection`; failures are recorded on its status page by the
-    /// syncs themselves. A second click while one runs does not start another.
+    /// Runs every source of `connection` (and every Hex workspace, which may map to it). A
+    /// second click while one runs does not start another.
     async fn run(self: Arc<Self>, store: store::Store, connection: String) {
         let Some(_claim) = Claim::take(&self, &connection) else {
             return;
         };
-        let connection = connection.as_str();
-        let store = &store;
-        for target in self.dbt.iter().filter(|t| t.connection.name == connection) {
-            if let Err(e) = sync::sync_dbt(store, target).await {
-                tracing::warn!(connection, "dbt refresh failed: {e}");
-            }
-        }
-        for target in self.catalogs.iter().filter(|t| t.connection == connection) {
-            if let Err(e) = sync::sync_warehouse(store, target).await {
-                tracing::warn!(connection, "catalog refresh failed: {e}");
-            }
-        }
-        for target in self.history.iter().filter(|t| t.connection == connection) {
-            let progress = Arc::new(std::sync::atomic::AtomicU64::new(0));
-            if let Err(e) = sync::sync_history(store, target, progress).await {
-                tracing::warn!(connection, "history refresh failed: {e}");
-            }
-        }
-        for target in &self.hex {
-            if let Err(e) = sync::sync_hex(store, target).await {
-                tracing::warn!(connection, "Hex refresh failed: {e}");
-            }
-        }
+        self.sources
+            .of(std::slice::from_ref(&connection))
+            .run(&store, &Logged)
+            .await;
     }
 }
 

@@ -180,11 +180,10 @@ async fn the_refresh_button_runs_the_connection_sources_for_same_origin_posts_on
         default_database: Some("analytics".into()),
         default_schema: Some("public".into()),
     };
-    state.refresher = Some(std::sync::Arc::new(server::Refresher::new(
-        Vec::new(),
-        Vec::new(),
-        vec![target],
-    )));
+    state.refresher = Some(std::sync::Arc::new(server::Refresher::new(sync::Sources {
+        history: vec![target],
+        ..sync::Sources::default()
+    })));
     let (_, _, page) = get(&state, "/connections/jaffle_warehouse").await;
     assert!(page.contains("Refresh now"), "{page}");
 

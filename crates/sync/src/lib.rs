@@ -13,6 +13,7 @@ mod history;
 pub mod impact;
 mod introspect;
 mod reads;
+mod sources;
 mod watch;
 
 pub use dbt_cloud::CloudSource;
@@ -20,6 +21,7 @@ pub use exclusive::Busy;
 pub use hex::{sync_hex, ConnectionIdentity, HexAccess, HexSummary, HexSyncError, HexTarget};
 pub use history::{sync_history, HistorySummary, HistorySyncError, HistoryTarget, Progress};
 pub use introspect::{sync_warehouse, IntrospectSummary, IntrospectSyncError, IntrospectTarget};
+pub use sources::{Observer, Quiet, Report, Sources};
 pub use watch::watch;
 
 use dbt::{ArtifactError, ArtifactPaths};

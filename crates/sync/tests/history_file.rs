@@ -318,3 +318,41 @@ async fn summaries_count_unparsed_and_lineage_free_statements_apart() {
     assert_eq!(summary.parse_failed, 1, "{summary:?}");
     assert_eq!(summary.no_lineage, 2, "{summary:?}");
 }
+
+/// The one runner: every source runs in turn, a failing one stops nothing, and the reports
+/// come back in order; `of` keeps the named connections' sources.
+#[tokio::test]
+async fn the_runner_runs_every_source_and_a_failure_stops_none() {
+    let (store, dir) = store_with("wh", WarehouseKind::Snowflake).await;
+    let at = (chrono::Utc::now() - chrono::Duration::days(1)).to_rfc3339();
+    let comment = hex_comment("p1", "c1", "SCHEDULED_RUN", "ana@acme.com");
+    let file = export(&[line(&format!("{REVENUE}\n{comment}"), &at, "HEX")]);
+    let mut missing = target(&dir.path().join("no-such-export.jsonl"));
+    missing.environment = "missing".into();
+    let mut other = target(file.path());
+    other.connection = "elsewhere".into();
+    let sources = sync::Sources {
+        history: vec![missing, target(file.path()), other],
+        ..sync::Sources::default()
+    };
+    let reports = sources
+        .of(&["wh".to_string()])
+        .run(&store, &sync::Quiet)
+        .await;
+    let outcomes: Vec<(String, bool)> = reports
+        .iter()
+        .map(|r| match r {
+            sync::Report::History {
+                environment,
+                result,
+                ..
+            } => (environment.clone(), result.is_ok()),
+            other => panic!("only history was configured: {other:?}"),
+        })
+        .collect();
+    assert_eq!(
+        outcomes,
+        [("missing".to_string(), false), ("export".to_string(), true)]
+    );
+    assert!(reports[0].failed() && !reports[1].failed());
+}

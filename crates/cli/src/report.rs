@@ -1,0 +1,166 @@
+//! Sync reports as people read them: one line per source on stdout, failures on stderr with
+//! what was kept, and a live row count while a history source reads (on a terminal only).
+
+use std::io::IsTerminal;
+use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+use sync::{HistorySummary, HistoryTarget, Observer, Progress, Report};
+use tokio::task::JoinHandle;
+
+/// `-q`: only failures are printed.
+static QUIET: AtomicBool = AtomicBool::new(false);
+
+/// Set once from the command line, before any report.
+pub fn set_quiet(quiet: bool) {
+    QUIET.store(quiet, Ordering::Relaxed);
+}
+
+/// Prints each report as its source finishes.
+#[derive(Default)]
+pub struct Printer {
+    ticker: Mutex<Option<JoinHandle<()>>>,
+}
+
+impl Observer for Printer {
+    fn history_started(&self, _target: &HistoryTarget, rows: &Progress) {
+        if std::io::stderr().is_terminal() && !QUIET.load(Ordering::Relaxed) {
+            let ticker = tokio::spawn(show_progress(rows.clone()));
+            if let Ok(mut slot) = self.ticker.lock() {
+                *slot = Some(ticker);
+            }
+        }
+    }
+
+    fn history_finished(&self) {
+        let ticker = self.ticker.lock().ok().and_then(|mut slot| slot.take());
+        if let Some(ticker) = ticker {
+            ticker.abort();
+            eprint!("\r\x1b[K");
+        }
+    }
+
+    fn report(&self, report: &Report) {
+        if report.failed() || !QUIET.load(Ordering::Relaxed) {
+            print(report);
+        }
+    }
+}
+
+/// 1 when any source failed (the others still ran), else 0.
+pub fn exit_code(reports: &[Report]) -> ExitCode {
+    if reports.iter().any(Report::failed) {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+fn print(report: &Report) {
+    match report {
+        Report::Dbt {
+            connection,
+            configured,
+            result,
+        } => match result {
+            Ok(Some(r)) => {
+                println!(
+                    "{connection}: loaded {} nodes, {} columns, {} tests, {} new results, {} new freshness checks, {} column lineage pairs (read {:.2} s, of which column lineage {:.2} s; stored {:.2} s)",
+                    r.counts.nodes,
+                    r.counts.columns,
+                    r.counts.tests,
+                    r.counts.new_runs,
+                    r.counts.new_freshness,
+                    r.counts.column_lineage,
+                    r.parse_time.as_secs_f64(),
+                    r.lineage_time.as_secs_f64(),
+                    r.store_time.as_secs_f64()
+                );
+                for w in &r.warnings {
+                    println!("{connection}: warning: {w}");
+                }
+            }
+            Ok(None) if *configured => {
+                println!("{connection}: dbt Cloud's latest run is already loaded")
+            }
+            Ok(None) => println!("{connection}: no dbt metadata configured"),
+            Err(err) => eprintln!("{connection}: sync failed, keeping the last good data: {err}"),
+        },
+        Report::Catalog { connection, result } => match result {
+            Ok(s) => println!(
+                "{connection}: warehouse catalog: {} schemas ({} read, {} unchanged, {} removed), {} relations, {} columns in {:.2} s",
+                s.schemas, s.read, s.unchanged, s.removed, s.relations, s.columns, s.seconds
+            ),
+            Err(e) => eprintln!(
+                "{connection}: warehouse catalog failed, keeping the last good one: {e}"
+            ),
+        },
+        Report::History {
+            connection,
+            environment,
+            result,
+        } => {
+            let label = format!("{connection} / {environment}");
+            match result {
+                Ok(summary) => print_history(&label, summary),
+                Err(e) => {
+                    eprintln!("{label}: history sync failed, keeping the last good data: {e}")
+                }
+            }
+        }
+        Report::Hex { workspace, result } => match result {
+            Ok(s) => println!(
+                "Hex {workspace}: {} projects ({} read, the rest unchanged), {} cells, {} SQL cells ({} did not parse), {} table reads from SQL; {}/{} data connections matched; queriedTables: {}; {:.2} s",
+                s.projects,
+                s.projects_read,
+                s.cells,
+                s.sql_cells,
+                s.parse_failed,
+                s.sql_edges,
+                s.matched_connections,
+                s.data_connections,
+                s.queried_tables,
+                s.seconds
+            ),
+            Err(e) => eprintln!("Hex {workspace}: sync failed, keeping the last good data: {e}"),
+        },
+    }
+}
+
+fn print_history(label: &str, s: &HistorySummary) {
+    let counted = match &s.runs_counted_by {
+        Some(other) => format!("runs counted by {other}"),
+        None => format!("{} runs counted", s.runs_counted),
+    };
+    println!(
+        "{label}: imported {} rows ({} runs) in {:.2} s, {:.0} rows/s: {} Hex, {} other; {} distinct SQL texts, {} statements parsed ({} did not parse, {} are kinds without lineage such as SET or SHOW); {counted}; new runs {}, updated runs {}, new edges {}",
+        s.rows,
+        s.executions,
+        s.seconds,
+        s.rate(),
+        s.hex_rows,
+        s.other_rows,
+        s.distinct_sql,
+        s.parsed,
+        s.parse_failed,
+        s.no_lineage,
+        s.stored.new_runs,
+        s.stored.updated_runs,
+        s.stored.new_edges,
+    );
+    for (why, n) in &s.failed {
+        println!("{label}: skipped {n} rows: {why}");
+    }
+}
+
+/// A one-line progress display with the rate, redrawn in place.
+async fn show_progress(rows: Progress) {
+    let started = Instant::now();
+    loop {
+        tokio::time::sleep(Duration::from_millis(250)).await;
+        let n = rows.load(Ordering::Relaxed);
+        let rate = n as f64 / started.elapsed().as_secs_f64().max(1e-3);
+        eprint!("\r\x1b[Kreading history: {n} rows, {rate:.0} rows/s");
+    }
+}
