@@ -76,16 +76,33 @@ struct Limit {
     limit: Option<i64>,
 }
 
+/// A sync as the API shows it: the stored record and the same line the status page reads.
+#[derive(serde::Serialize)]
+struct SyncView {
+    #[serde(flatten)]
+    record: SyncRecord,
+    /// The figures in words, e.g. "8 new runs from 69 Hex queries · 0.4 s".
+    description: String,
+}
+
 async fn syncs(
     State(s): State<AppState>,
     ApiPath(name): ApiPath<String>,
     ApiQuery(q): ApiQuery<Limit>,
-) -> Result<Json<Vec<SyncRecord>>, ApiError> {
+) -> Result<Json<Vec<SyncView>>, ApiError> {
     s.store.connection(&name).await?;
+    let records = s
+        .store
+        .syncs(&name, q.limit.unwrap_or(50).clamp(1, 1000))
+        .await?;
     Ok(Json(
-        s.store
-            .syncs(&name, q.limit.unwrap_or(50).clamp(1, 1000))
-            .await?,
+        records
+            .into_iter()
+            .map(|record| SyncView {
+                description: crate::sync_text::describe(&record.source, &record.summary),
+                record,
+            })
+            .collect(),
     ))
 }
 

@@ -27,6 +27,7 @@ mod layout;
 mod lineage;
 pub mod pages;
 mod refresh;
+mod sync_text;
 mod versioned;
 
 use axum::http::{header, HeaderValue};

@@ -762,11 +762,7 @@ pub(crate) async fn status(
             ok: r.ok,
             error: r.error.unwrap_or_default(),
             warnings: r.warnings,
-            summary: if r.source.starts_with("history:") {
-                history_summary_text(&r.summary)
-            } else {
-                summary_text(&r.summary)
-            },
+            summary: crate::sync_text::describe(&r.source, &r.summary),
         })
         .collect();
     let hex_connections = s
@@ -787,36 +783,6 @@ pub(crate) async fn status(
         }
         .render()?,
     ))
-}
-
-/// `{"nodes": 12, "tests": 40}` → `12 nodes · 40 tests`.
-fn summary_text(summary: &serde_json::Value) -> String {
-    summary
-        .as_object()
-        .map(|o| {
-            o.iter()
-                .map(|(k, v)| format!("{v} {}", k.replace('_', " ")))
-                .collect::<Vec<_>>()
-                .join(" · ")
-        })
-        .unwrap_or_default()
-}
-
-/// What one history source contributed: the runs it counted (or the source that counts them
-/// instead), the Hex queries, the new cell → table edges and what did not parse.
-fn history_summary_text(summary: &serde_json::Value) -> String {
-    let n = |v: &serde_json::Value| v.as_u64().unwrap_or(0);
-    let runs = match summary["runs_counted_by"].as_str() {
-        Some(other) => format!("runs counted by {other}: this source adds which cells read what"),
-        None => format!("{} runs counted", n(&summary["runs_counted"])),
-    };
-    format!(
-        "{runs} · {} Hex queries of {} rows · {} new edges · {} did not parse",
-        n(&summary["hex_rows"]),
-        n(&summary["rows"]),
-        n(&summary["stored"]["new_edges"]),
-        n(&summary["parse_failed"]),
-    )
 }
 
 /// A search result row.
