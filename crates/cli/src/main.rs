@@ -14,6 +14,7 @@ mod demo;
 mod demo_hex;
 mod export;
 mod exposures;
+mod health;
 mod hex_config;
 mod history;
 mod history_config;
@@ -189,6 +190,16 @@ anything reading a removed node. Everything else downstream is affected.
 Exit codes: 0 nothing breaks; 1 something breaks; 2 bad usage, unknown names, unreadable
 artifacts or store.")]
     Impact(impact::ImpactArgs),
+    /// Which Hex projects and cells read failing or late data right now: failing and
+    /// warning tests, failed builds and late sources anywhere upstream, each with its path.
+    #[command(after_help = "Examples:
+  downstream health
+  downstream health --format markdown > health.md
+  downstream health --project 6f1c2a8e-3b7d-4e59-9a41-0c2d7e8f9a10 --format json
+
+Exit codes: 0 no live Hex project reads failing data (warnings allowed); 1 one does; 2 bad
+usage or an unreadable store.")]
+    Health(health::HealthArgs),
     /// Print an annotated example configuration.
     DefaultConfig,
     /// Print a shell completion script.
@@ -340,6 +351,11 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             let config = Config::load(&cli.config, false)?;
             let store = open_store(cli.store.as_deref().unwrap_or(&config.store)).await?;
             history::import(&store, args).await
+        }
+        Command::Health(args) => {
+            let config = Config::load(&cli.config, false)?;
+            let store = open_store(cli.store.as_deref().unwrap_or(&config.store)).await?;
+            health::run(&store, args, config.window_days).await
         }
         Command::Impact(args) => {
             let config = Config::load(&cli.config, false)?;

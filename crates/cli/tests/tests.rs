@@ -134,6 +134,46 @@ fn demo_loads_the_bundled_project() {
     assert!(dir.path().join("demo.sqlite").exists());
 }
 
+/// On the demo, live Hex work reads a model with a failing test: `health` says which, in each
+/// format, and exits 1 for cron and CI.
+#[test]
+fn health_lists_live_work_reading_failing_data_and_exits_1() {
+    let dir = tempfile::tempdir().unwrap();
+    let demo = run(
+        &["demo", "--no-serve", "--dir", dir.path().to_str().unwrap()],
+        dir.path(),
+    );
+    assert!(demo.status.success(), "{}", text(&demo));
+    let store = dir.path().join("demo.sqlite");
+    let store = store.to_str().unwrap();
+    let out = run(&["--store", store, "health"], dir.path());
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let report = text(&out);
+    assert!(
+        report.starts_with("6 Hex projects: 3 failing (2 live)"),
+        "{report}"
+    );
+    assert!(
+        report.contains("Revenue dashboard [failing] live"),
+        "{report}"
+    );
+    let json = run(
+        &["--store", store, "health", "--format", "json"],
+        dir.path(),
+    );
+    let projects: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(projects[0]["health"], "failing");
+    let markdown = run(
+        &["--store", store, "health", "--format", "markdown"],
+        dir.path(),
+    );
+    assert!(
+        text(&markdown).starts_with("### 6 Hex projects"),
+        "{}",
+        text(&markdown)
+    );
+}
+
 #[test]
 fn sync_and_history_sync_keep_where_the_dbt_metadata_comes_from() {
     let dir = project_dir();

@@ -13,6 +13,7 @@
 
 mod dbt;
 pub mod graph;
+pub mod health;
 pub mod hex;
 pub mod openlineage;
 mod relation;

@@ -25,6 +25,7 @@ pub fn routes() -> Router<AppState> {
         .route("/search", get(search))
         .route("/lineage", get(crate::lineage::api))
         .route("/graph", get(crate::lineage::export))
+        .route("/health", get(crate::health::api))
         .route("/openlineage", get(crate::lineage::openlineage))
         .fallback(|| async {
             ApiError(AppError::NotFound(

@@ -16,7 +16,8 @@ use serde::Deserialize;
 use std::collections::BTreeMap;
 use store::{HexCellDetail, HexProjectDetail, HexProjectOrder, HexProjectSummary, HexTableUse};
 
-/// `?sort=last_run|app_views|staleness&state=live|stale|all`; anything else is the default
+/// `?sort=last_run|app_views|staleness|health&state=live|stale|all&health=failing|warning|healthy`;
+/// anything else is the default
 /// (newest run first, every project), so an old bookmark still opens the list.
 #[derive(Debug, Default, Deserialize)]
 pub struct ProjectsQuery {
@@ -24,6 +25,26 @@ pub struct ProjectsQuery {
     pub sort: Option<String>,
     /// Which projects to keep.
     pub state: Option<String>,
+    /// `failing`, `warning` or `healthy`: only projects of that health.
+    pub health: Option<String>,
+}
+
+fn health_filter(word: &str) -> Option<health::Health> {
+    [
+        health::Health::Failing,
+        health::Health::Warning,
+        health::Health::Healthy,
+    ]
+    .into_iter()
+    .find(|h| h.as_str() == word)
+}
+
+pub(crate) fn health_badge(h: health::Health) -> Badge {
+    match h {
+        health::Health::Failing => ("fail", "failing upstream"),
+        health::Health::Warning => ("warn", "warning upstream"),
+        health::Health::Healthy => ("pass", "healthy"),
+    }
 }
 
 /// Which projects the list keeps.
@@ -168,6 +189,9 @@ fn project_page_url(id: &str) -> String {
 
 /// A row of the project list.
 pub struct ProjectRow {
+    /// Health from everything upstream (class, text), and its rank (0 failing … 2 healthy).
+    health: Badge,
+    health_rank: u8,
     title: String,
     url: String,
     hex_link: Option<String>,
@@ -193,6 +217,8 @@ impl ProjectRow {
     fn new(p: HexProjectSummary, now: DateTime<Utc>) -> Self {
         let views = |v: Option<i64>| v.map(|n| n.to_string()).unwrap_or_else(|| "–".into());
         ProjectRow {
+            health: ("pass", "healthy"),
+            health_rank: 2,
             url: project_page_url(&p.project_id),
             hex_link: hex_link(p.url.as_deref()),
             note: [p.owner.as_deref(), p.status.as_deref()]
@@ -239,6 +265,7 @@ pub struct FilterLink {
 #[template(path = "hex_projects.html")]
 pub struct HexProjectsPage {
     rows: Vec<ProjectRow>,
+    by_health: SortLink,
     window_days: u32,
     by_last_run: SortLink,
     by_app_views: SortLink,
@@ -257,11 +284,33 @@ pub(crate) async fn projects(
     PageQuery(q): PageQuery<ProjectsQuery>,
 ) -> Result<Html<String>, AppError> {
     let now = Utc::now();
-    let rows = project_list(&s, &q)
+    let health: std::collections::HashMap<String, health::Health> = s
+        .health()
         .await?
         .into_iter()
-        .map(|p| ProjectRow::new(p, now))
+        .map(|p| (p.project_id, p.health))
         .collect();
+    let wanted = q.health.as_deref().and_then(health_filter);
+    let mut rows: Vec<ProjectRow> = project_list(&s, &q)
+        .await?
+        .into_iter()
+        .map(|p| {
+            let h = health
+                .get(&p.project_id)
+                .copied()
+                .unwrap_or(health::Health::Healthy);
+            (h, ProjectRow::new(p, now))
+        })
+        .filter(|(h, _)| wanted.is_none_or(|w| w == *h))
+        .map(|(h, mut row)| {
+            row.health = health_badge(h);
+            row.health_rank = h as u8;
+            row
+        })
+        .collect();
+    if q.sort.as_deref() == Some("health") {
+        rows.sort_by_key(|r| r.health_rank);
+    }
     let (order, activity) = (q.order(), q.activity());
     let sort = |o: HexProjectOrder| SortLink {
         href: list_href(o, activity),
@@ -279,8 +328,13 @@ pub(crate) async fn projects(
         active: a == activity,
     })
     .collect();
+    let by_health = SortLink {
+        href: format!("/hex?sort=health&state={}", activity.as_str()),
+        active: q.sort.as_deref() == Some("health"),
+    };
     let page = HexProjectsPage {
         rows,
+        by_health,
         window_days: s.window_days,
         by_last_run: sort(HexProjectOrder::LastRun),
         by_app_views: sort(HexProjectOrder::AppViews),
@@ -392,6 +446,10 @@ pub struct HexProjectPage {
     cells: Vec<CellView>,
     other_tables: Vec<TableRow>,
     window_days: u32,
+    /// Health badge (class, text), from everything upstream.
+    health: (&'static str, &'static str),
+    /// Why: each upstream problem and the cells it reaches.
+    why: Vec<crate::health::WhyRow>,
 }
 
 pub(crate) async fn project(
@@ -399,6 +457,12 @@ pub(crate) async fn project(
     PagePath(id): PagePath<String>,
 ) -> Result<Html<String>, AppError> {
     let d = project_detail(&s, &id).await?;
+    let (health, why) = s
+        .health()
+        .await?
+        .iter()
+        .find(|p| p.project_id == id)
+        .map_or((("pass", "healthy"), Vec::new()), crate::health::why);
     let now = Utc::now();
     let url = d.project.url.clone();
     let when = |t: &Option<String>| {
@@ -429,6 +493,8 @@ pub(crate) async fn project(
             .collect(),
         other_tables: d.other_tables.iter().map(TableRow::new).collect(),
         window_days: s.window_days,
+        health,
+        why,
         p: ProjectRow::new(d.project, now),
     };
     Ok(Html(page.render()?))

@@ -21,6 +21,7 @@ mod cache;
 mod error;
 mod extract;
 pub mod format;
+mod health;
 mod hex_pages;
 mod highlight;
 mod layout;

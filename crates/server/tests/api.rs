@@ -219,3 +219,85 @@ async fn every_surface_counts_a_multi_table_cells_runs_once() {
         assert_eq!(usage["runs"].as_i64().unwrap(), graph_runs, "{key}");
     }
 }
+
+/// Hex work reading from a model with a failing test, or a late source, says so, with the
+/// path from the cell and since when; a project reading only healthy data is healthy.
+#[tokio::test]
+async fn health_names_the_upstream_problem_with_its_path() {
+    let (state, _dir) = demo_app().await;
+    let (status, body) = json(&state, "/api/health").await;
+    assert_eq!(status, StatusCode::OK);
+    let projects = body.as_array().unwrap();
+    let revenue = projects
+        .iter()
+        .find(|p| p["title"] == "Revenue dashboard")
+        .unwrap();
+    assert_eq!(revenue["health"], "failing", "{revenue:#}");
+    let cell = revenue["cells"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["label"] == "Orders with cash-equivalent payments")
+        .unwrap();
+    let findings = cell["findings"].as_array().unwrap();
+    let test = &findings[0];
+    assert_eq!(test["problem"]["kind"], "test_failed");
+    assert_eq!(test["problem"]["column"], "status");
+    assert!(test["problem"]["since"].is_string());
+    let labels = |f: &Value| -> Vec<String> {
+        f["path"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["label"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(
+        labels(test),
+        ["Orders with cash-equivalent payments", "fct_orders"]
+    );
+    let late = findings
+        .iter()
+        .find(|f| f["problem"]["kind"] == "source_warned")
+        .unwrap();
+    assert_eq!(labels(late).last().unwrap(), "shop.payments", "{late:#}");
+    // Worst first: failing projects before warning and healthy ones.
+    let order: Vec<&str> = projects
+        .iter()
+        .map(|p| p["health"].as_str().unwrap())
+        .collect();
+    let mut sorted = order.clone();
+    sorted.sort_by_key(|h| {
+        ["failing", "warning", "healthy"]
+            .iter()
+            .position(|x| x == h)
+    });
+    assert_eq!(order, sorted);
+    let (status, one) = json(
+        &state,
+        &format!(
+            "/api/health?project={}",
+            revenue["project_id"].as_str().unwrap()
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(one.as_array().unwrap().len(), 1);
+    let (status, _) = json(&state, "/api/health?project=nope").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
+/// The Hex list filters and sorts by health.
+#[tokio::test]
+async fn the_hex_list_filters_and_sorts_by_health() {
+    let (state, _dir) = demo_app().await;
+    let (_, _, healthy) = get(&state, "/hex?state=all&health=healthy").await;
+    assert!(!healthy.contains("failing upstream"), "{healthy}");
+    assert!(healthy.contains(">healthy<"), "{healthy}");
+    let (_, _, failing) = get(&state, "/hex?state=all&health=failing").await;
+    assert!(failing.contains("Revenue dashboard") && !failing.contains(">healthy<"));
+    let (_, _, sorted) = get(&state, "/hex?state=all&sort=health").await;
+    let first_failing = sorted.find("failing upstream").unwrap();
+    let first_healthy = sorted.find(">healthy<").unwrap();
+    assert!(first_failing < first_healthy, "failing first");
+}

@@ -429,6 +429,7 @@ fn place(tree: &mut Vec<TreeDatabase>, table: TreeTable) {
     }
 }
 
+mod health;
 pub(crate) mod search;
 mod table;
 

@@ -25,6 +25,10 @@ async fn a_person_sorts_the_hex_projects_and_opens_one() {
         list.contains("not observed") && list.contains("archived"),
         "{list}"
     );
+    assert!(
+        list.contains("failing upstream") && list.contains("healthy"),
+        "{list}"
+    );
     screenshot(c, "hex-projects").await;
 
     c.find(Locator::Css("th.sortable a[href*='sort=app_views']"))
@@ -66,7 +70,17 @@ async fn a_person_sorts_the_hex_projects_and_opens_one() {
     );
     let keyword = c.find(Locator::Css("pre.sql .tok-kw")).await.unwrap();
     assert_eq!(keyword.text().await.unwrap(), "select");
+    // Health on the first screen, the evidence one glance below.
+    assert!(title.contains("failing upstream"), "{title}");
+    let why = visible_text(c, "#why").await;
+    assert!(
+        why.contains("failing test")
+            && why.contains("Orders with cash-equivalent payments → fct_orders")
+            && why.contains("source past its warning"),
+        "{why}"
+    );
     screenshot(c, "hex-project").await;
+    super::element_screenshot(c, "#why", "hex-project-why").await;
 
     c.find(Locator::LinkText("analytics.finance.rpt_monthly_revenue"))
         .await
