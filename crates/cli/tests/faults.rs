@@ -47,6 +47,20 @@ fn import_into(dir: &Path, store: &str, file: &str) -> std::process::Command {
     cmd
 }
 
+/// Starts an import of `file` and SIGKILLs it after `ms` milliseconds: no handler runs, so
+/// its lease and any uncommitted write stay behind.
+fn kill_import_after(dir: &Path, file: &str, ms: u64) {
+    let mut child = import(dir, file)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(ms));
+    // Ok as well when the import already finished and is not yet reaped.
+    child.kill().unwrap();
+    let _ = child.wait();
+}
+
 /// The store's graph export.
 fn graph(dir: &Path, store: &str) -> serde_json::Value {
     let out = bin()
@@ -91,14 +105,7 @@ fn a_sync_killed_midway_keeps_the_last_data_and_the_next_one_completes() {
 
     // Killed at several points of reading, parsing and writing.
     for after in [150, 600, 1_200] {
-        let mut child = import(dir.path(), "big.jsonl")
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .unwrap();
-        std::thread::sleep(Duration::from_millis(after));
-        let _ = child.kill();
-        let _ = child.wait();
+        kill_import_after(dir.path(), "big.jsonl", after);
         let seen = projects(dir.path());
         assert!(
             seen == 3 || seen == 400,
@@ -121,14 +128,7 @@ fn an_import_killed_and_run_again_at_once_equals_one_never_interrupted() {
         .unwrap();
     assert!(clean.status.success(), "{}", text(&clean));
     for after in [300, 900] {
-        let mut child = import(dir.path(), "big.jsonl")
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .unwrap();
-        std::thread::sleep(Duration::from_millis(after));
-        child.kill().unwrap(); // SIGKILL: no handler runs, the lease stays behind
-        let _ = child.wait();
+        kill_import_after(dir.path(), "big.jsonl", after);
         let again = import(dir.path(), "big.jsonl").output().unwrap();
         assert!(again.status.success(), "{}", text(&again));
         assert!(

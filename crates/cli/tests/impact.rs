@@ -2,7 +2,7 @@
 //! breaking change (customer_ltv.net_ltv renamed to lifetime_value, built by dbt Core in
 //! scripts/gen-demo-change).
 
-use crate::{run, text};
+use crate::{demo_store, run, text};
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
@@ -11,18 +11,6 @@ fn repo() -> PathBuf {
 }
 
 const CHANGE: &str = "examples/jaffle_analytics/artifacts/change/manifest.json";
-
-/// A store loaded by `downstream demo` (dbt, query history and the Hex API replay).
-fn demo_store() -> (tempfile::TempDir, String) {
-    let dir = tempfile::tempdir().unwrap();
-    let out = run(
-        &["demo", "--no-serve", "--dir", dir.path().to_str().unwrap()],
-        Path::new("."),
-    );
-    assert!(out.status.success(), "{}", text(&out));
-    let store = dir.path().join("demo.sqlite").display().to_string();
-    (dir, store)
-}
 
 fn impact(store: &str, args: &[&str], dir: &Path) -> Output {
     let mut all = vec!["--store", store, "impact"];

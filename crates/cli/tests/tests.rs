@@ -34,6 +34,19 @@ fn artifacts() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../examples/jaffle_analytics/artifacts")
 }
 
+/// A store loaded by `downstream demo` (dbt, query history and the Hex API replay), in its
+/// temp dir, and the store's path.
+fn demo_store() -> (tempfile::TempDir, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let out = run(
+        &["demo", "--no-serve", "--dir", dir.path().to_str().unwrap()],
+        Path::new("."),
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    let store = dir.path().join("demo.sqlite").display().to_string();
+    (dir, store)
+}
+
 /// A config whose connection reads a copy of the demo artifacts in `dir/target`.
 fn project_dir() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
@@ -138,14 +151,8 @@ fn demo_loads_the_bundled_project() {
 /// format, and exits 1 for cron and CI.
 #[test]
 fn health_lists_live_work_reading_failing_data_and_exits_1() {
-    let dir = tempfile::tempdir().unwrap();
-    let demo = run(
-        &["demo", "--no-serve", "--dir", dir.path().to_str().unwrap()],
-        dir.path(),
-    );
-    assert!(demo.status.success(), "{}", text(&demo));
-    let store = dir.path().join("demo.sqlite");
-    let store = store.to_str().unwrap();
+    let (dir, store) = demo_store();
+    let store = store.as_str();
     let out = run(&["--store", store, "health"], dir.path());
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
     let report = text(&out);
@@ -595,14 +602,8 @@ fn a_catalog_without_its_secret_fails_on_the_connection_not_the_server() {
 
 #[test]
 fn export_writes_the_graph_and_openlineage_events_of_the_demo() {
-    let dir = tempfile::tempdir().unwrap();
-    let demo = run(
-        &["demo", "--no-serve", "--dir", dir.path().to_str().unwrap()],
-        dir.path(),
-    );
-    assert!(demo.status.success(), "{}", text(&demo));
-    let store = dir.path().join("demo.sqlite");
-    let store = store.to_str().unwrap();
+    let (dir, store) = demo_store();
+    let store = store.as_str();
     let graph = run(&["export", "graph", "--store", store], dir.path());
     assert!(graph.status.success(), "{}", text(&graph));
     let graph: serde_json::Value = serde_json::from_slice(&graph.stdout).unwrap();
@@ -665,13 +666,7 @@ fn export_writes_the_graph_and_openlineage_events_of_the_demo() {
 
 #[test]
 fn exposures_keep_hand_written_entries_and_replace_their_own() {
-    let dir = tempfile::tempdir().unwrap();
-    let demo = run(
-        &["demo", "--no-serve", "--dir", dir.path().to_str().unwrap()],
-        dir.path(),
-    );
-    assert!(demo.status.success(), "{}", text(&demo));
-    let store = dir.path().join("demo.sqlite");
+    let (dir, store) = demo_store();
     let out = dir.path().join("exposures.yml");
     std::fs::write(
         &out,
@@ -681,7 +676,7 @@ fn exposures_keep_hand_written_entries_and_replace_their_own() {
     let args = [
         "exposures",
         "--store",
-        store.to_str().unwrap(),
+        &store,
         "--out",
         out.to_str().unwrap(),
     ];

@@ -45,13 +45,12 @@ impl Store {
         let rows = self.rows(&sql).await?;
         rows.iter()
             .map(|r| {
-                let status = text(r, "status")?;
-                let kind = if status == "warn" {
-                    ProblemKind::TestWarned
-                } else {
-                    ProblemKind::TestFailed
-                };
-                problem(r, kind, "node_id", status)
+                graded(
+                    r,
+                    ProblemKind::TestWarned,
+                    ProblemKind::TestFailed,
+                    "node_id",
+                )
             })
             .collect()
     }
@@ -93,16 +92,27 @@ impl Store {
         let rows = self.rows(&sql).await?;
         rows.iter()
             .map(|r| {
-                let status = text(r, "status")?;
-                let kind = if status == "warn" {
-                    ProblemKind::SourceWarned
-                } else {
-                    ProblemKind::SourceLate
-                };
-                problem(r, kind, "unique_id", status)
+                graded(
+                    r,
+                    ProblemKind::SourceWarned,
+                    ProblemKind::SourceLate,
+                    "unique_id",
+                )
             })
             .collect()
     }
+}
+
+/// A problem whose kind follows its status: `warn` is the milder one, anything else the worse.
+fn graded(
+    r: &AnyRow,
+    warned: ProblemKind,
+    failed: ProblemKind,
+    node_column: &str,
+) -> Result<Problem, StoreError> {
+    let status = text(r, "status")?;
+    let kind = if status == "warn" { warned } else { failed };
+    problem(r, kind, node_column, status)
 }
 
 fn problem(
