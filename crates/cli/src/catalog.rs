@@ -4,25 +4,25 @@
 
 use async_trait::async_trait;
 use history::{Checkpoint, HistoryError, HistoryRequest, QueryHistory, RowSink};
-use warehouse::{Introspect, IntrospectError, RelationSink, SchemaRef};
+use warehouse::{CatalogError, CatalogReader, RelationSink, SchemaRef};
 
 /// Carries the configuration problem, e.g. a secret missing from the environment.
 pub struct Misconfigured(pub String);
 
 #[async_trait]
-impl Introspect for Misconfigured {
+impl CatalogReader for Misconfigured {
     fn describe(&self) -> String {
         "warehouse catalog".to_string()
     }
 
-    async fn schemas(&self) -> Result<Vec<SchemaRef>, IntrospectError> {
-        Err(IntrospectError::Failed {
+    async fn schemas(&self) -> Result<Vec<SchemaRef>, CatalogError> {
+        Err(CatalogError::Failed {
             call: "configuration".into(),
             message: self.0.clone(),
         })
     }
 
-    async fn relations(&self, _: &SchemaRef, _: &RelationSink) -> Result<(), IntrospectError> {
+    async fn relations(&self, _: &SchemaRef, _: &RelationSink) -> Result<(), CatalogError> {
         self.schemas().await.map(|_| ())
     }
 }

@@ -4,7 +4,7 @@
 use crate::config::Config;
 use std::process::ExitCode;
 use std::time::Duration;
-use sync::{DbtSource, HexAccess, HexTarget, HistoryTarget, IntrospectTarget};
+use sync::{CatalogTarget, DbtSource, HexAccess, HexTarget, HistoryTarget};
 
 /// One source's verdict.
 struct Row {
@@ -22,14 +22,14 @@ pub async fn run(config: &Config) -> ExitCode {
             rows.push(dbt_row(&target.connection.name, target.connection.kind, dbt).await);
         }
     }
-    for target in &config.introspect {
+    for target in &config.catalogs {
         rows.push(catalog_row(target).await);
     }
     for target in &config.history {
         rows.push(history_row(target).await);
     }
     for source in &config.hex {
-        rows.push(hex_row(&source.target).await);
+        rows.push(hex_row(source).await);
     }
     if rows.is_empty() {
         println!("no sources configured: add [[connections]] with [connections.dbt], [connections.warehouse], [[connections.history]] or [[hex]]");
@@ -117,7 +117,7 @@ async fn dbt_row(connection: &str, kind: model::WarehouseKind, source: &DbtSourc
     }
 }
 
-async fn catalog_row(target: &IntrospectTarget) -> Row {
+async fn catalog_row(target: &CatalogTarget) -> Row {
     let (ok, detail) = match target.source.schemas().await {
         Ok(schemas) => (true, format!("{} schemas visible", schemas.len())),
         Err(e) => (false, e.to_string()),

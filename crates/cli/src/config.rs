@@ -1,6 +1,6 @@
 //! `downstream.toml`: parsed as written, then resolved against its directory and the environment.
 
-use crate::hex_config::{self, HexSource, RawHex};
+use crate::hex_config::{self, RawHex};
 use crate::history_config::{self, RawHistory, RawHistorySettings};
 use anyhow::{bail, Context, Result};
 use dbt::cloud::{CloudClient, CloudConfig};
@@ -11,12 +11,12 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use store::ConnectionRecord;
-use sync::{CloudSource, DbtSource, HistoryTarget, IntrospectTarget, SyncTarget};
+use sync::{CatalogTarget, CloudSource, DbtSource, DbtTarget, HexTarget, HistoryTarget};
 use warehouse::bigquery::{BigQueryCatalog, BigQueryCatalogConfig, BigQueryCredentials};
 use warehouse::databricks::{DatabricksCatalog, DatabricksCatalogConfig};
 use warehouse::postgres::{Flavour, PostgresCatalog};
 use warehouse::snowflake::{SnowflakeCatalog, SnowflakeCatalogConfig};
-use warehouse::Introspect;
+use warehouse::CatalogReader;
 
 /// The example config, embedded so `downstream default-config` prints it anywhere.
 pub const EXAMPLE: &str = include_str!("../../../downstream.example.toml");
@@ -49,7 +49,9 @@ struct RawStore {
 struct RawServer {
     bind: Option<String>,
     refresh_seconds: Option<u64>,
-    introspect_seconds: Option<u64>,
+    /// `introspect_seconds` is the key's name before the catalog had one word everywhere.
+    #[serde(alias = "introspect_seconds")]
+    catalog_seconds: Option<u64>,
     max_concurrent_requests: Option<usize>,
 }
 
@@ -171,7 +173,7 @@ pub struct Config {
     /// Seconds between artifact checks in `serve`.
     pub refresh_seconds: u64,
     /// Connections with their sources.
-    pub targets: Vec<SyncTarget>,
+    pub targets: Vec<DbtTarget>,
     /// Every connection's query-history sources.
     pub history: Vec<HistoryTarget>,
     /// Hex work that ran within this many days is live.
@@ -179,11 +181,11 @@ pub struct Config {
     /// Seconds between history syncs in `serve`.
     pub history_refresh_seconds: u64,
     /// Connections whose catalog is read from the warehouse.
-    pub introspect: Vec<IntrospectTarget>,
+    pub catalogs: Vec<CatalogTarget>,
     /// Seconds between warehouse catalog reads in `serve`.
-    pub introspect_seconds: u64,
+    pub catalog_seconds: u64,
     /// Hex workspaces.
-    pub hex: Vec<HexSource>,
+    pub hex: Vec<HexTarget>,
     /// Logins and tokens for a shared deployment.
     pub auth: Option<server::auth::Auth>,
     /// Requests answered at once; `None`: the server's default for this machine.
@@ -200,9 +202,9 @@ impl Config {
     pub fn sources(&self) -> sync::Sources {
         sync::Sources {
             dbt: self.targets.clone(),
-            catalogs: self.introspect.clone(),
+            catalogs: self.catalogs.clone(),
             history: self.history.clone(),
-            hex: self.hex.iter().map(|h| h.target.clone()).collect(),
+            hex: self.hex.clone(),
         }
     }
 
@@ -228,13 +230,13 @@ fn resolve(raw: RawConfig, base: &Path) -> Result<Config> {
     })?;
     let mut targets = Vec::new();
     let mut history = Vec::new();
-    let mut introspect = Vec::new();
+    let mut catalogs = Vec::new();
     let mut identities = Vec::new();
     let lookback = raw.history.lookback_days.unwrap_or(30).max(1);
     for mut c in raw.connections {
         if targets
             .iter()
-            .any(|t: &SyncTarget| t.connection.name == c.name)
+            .any(|t: &DbtTarget| t.connection.name == c.name)
         {
             bail!(
                 "two connections are named {:?}: names must be unique",
@@ -242,7 +244,7 @@ fn resolve(raw: RawConfig, base: &Path) -> Result<Config> {
             );
         }
         let entries = std::mem::take(&mut c.history);
-        introspect.extend(introspect_target(&c)?);
+        catalogs.extend(catalog_target(&c)?);
         let warehouse = c.warehouse.clone();
         let target = connection(c, base)?;
         identities.push(hex_config::identity(
@@ -287,8 +289,8 @@ fn resolve(raw: RawConfig, base: &Path) -> Result<Config> {
     if let Some(dup) = hex.iter().enumerate().find_map(|(i, h)| {
         hex[..i]
             .iter()
-            .any(|o| o.target.workspace == h.target.workspace)
-            .then_some(&h.target.workspace)
+            .any(|o| o.workspace == h.workspace)
+            .then_some(&h.workspace)
     }) {
         bail!("two [[hex]] workspaces are named {dup:?}: give one a name");
     }
@@ -301,15 +303,15 @@ fn resolve(raw: RawConfig, base: &Path) -> Result<Config> {
         history,
         window_days: raw.history.window_days.unwrap_or(14).max(1),
         history_refresh_seconds: raw.history.refresh_seconds.unwrap_or(900).max(10),
-        introspect,
-        introspect_seconds: raw.server.introspect_seconds.unwrap_or(900).max(10),
+        catalogs,
+        catalog_seconds: raw.server.catalog_seconds.unwrap_or(900).max(10),
         hex,
         auth: raw.auth.map(crate::auth_config::resolve).transpose()?,
         max_concurrent_requests: raw.server.max_concurrent_requests.map(|n| n.max(1)),
     })
 }
 
-fn connection(c: RawConnection, base: &Path) -> Result<SyncTarget> {
+fn connection(c: RawConnection, base: &Path) -> Result<DbtTarget> {
     let kind: WarehouseKind = c
         .kind
         .parse()
@@ -327,7 +329,7 @@ fn connection(c: RawConnection, base: &Path) -> Result<SyncTarget> {
         (None, Some(cloud)) => Some(DbtSource::Cloud(cloud_source(&c.name, cloud, base)?)),
         (None, None) => None,
     };
-    Ok(SyncTarget {
+    Ok(DbtTarget {
         connection: ConnectionRecord {
             name: c.name,
             kind,
@@ -342,17 +344,17 @@ fn connection(c: RawConnection, base: &Path) -> Result<SyncTarget> {
 }
 
 /// The catalog source of a connection whose `[connections.warehouse]` says how to reach it.
-fn introspect_target(c: &RawConnection) -> Result<Option<IntrospectTarget>> {
+fn catalog_target(c: &RawConnection) -> Result<Option<CatalogTarget>> {
     let Some(access) = &c.warehouse else {
         return Ok(None);
     };
-    let source = match catalog_source(&c.kind, access) {
+    let source = match catalog_reader(&c.kind, access) {
         Ok(Some(source)) => source,
         Ok(None) => return Ok(None),
         // A missing secret shows on the connection at each sync instead of stopping serve.
         Err(missing) => Arc::new(crate::catalog::Misconfigured(missing)),
     };
-    Ok(Some(IntrospectTarget {
+    Ok(Some(CatalogTarget {
         connection: c.name.clone(),
         source,
     }))
@@ -360,7 +362,10 @@ fn introspect_target(c: &RawConnection) -> Result<Option<IntrospectTarget>> {
 
 /// `Ok(None)`: not enough access configured to read the catalog; `Err`: a named secret is
 /// missing from the environment.
-fn catalog_source(kind: &str, a: &WarehouseAccess) -> Result<Option<Arc<dyn Introspect>>, String> {
+fn catalog_reader(
+    kind: &str,
+    a: &WarehouseAccess,
+) -> Result<Option<Arc<dyn CatalogReader>>, String> {
     let secret = |variable: &Option<String>| -> Result<Option<history::Secret>, String> {
         match variable {
             None => Ok(None),
@@ -379,7 +384,7 @@ fn catalog_source(kind: &str, a: &WarehouseAccess) -> Result<Option<Arc<dyn Intr
                 _ => Flavour::Postgres,
             };
             Arc::new(PostgresCatalog::from_env(v.clone()).with_flavour(flavour))
-                as Arc<dyn Introspect>
+                as Arc<dyn CatalogReader>
         }),
         "snowflake" => {
             let (token, key) = (secret(&a.token_env)?, secret(&a.private_key_env)?);

@@ -9,7 +9,7 @@ use model::WarehouseKind;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use store::ConnectionRecord;
-use sync::{DbtSource, HistoryTarget, SyncTarget};
+use sync::{DbtSource, DbtTarget, HistoryTarget};
 
 /// Artifacts dbt Core wrote for examples/jaffle_analytics (see scripts/gen-demo-artifacts).
 const ARTIFACTS: &[(&str, &[u8])] = &[
@@ -58,7 +58,7 @@ pub fn prepare_history(dir: &Path) -> Result<HistoryTarget> {
 const CONNECTION: &str = "jaffle_warehouse";
 
 /// Writes the bundled artifacts under `dir` and describes the demo connection.
-pub fn prepare(dir: &Path) -> Result<SyncTarget> {
+pub fn prepare(dir: &Path) -> Result<DbtTarget> {
     let artifacts = dir.join("artifacts");
     std::fs::create_dir_all(&artifacts)
         .with_context(|| format!("cannot create {}", artifacts.display()))?;
@@ -66,7 +66,7 @@ pub fn prepare(dir: &Path) -> Result<SyncTarget> {
         let path = artifacts.join(name);
         std::fs::write(&path, bytes).with_context(|| format!("cannot write {}", path.display()))?;
     }
-    Ok(SyncTarget {
+    Ok(DbtTarget {
         connection: ConnectionRecord {
             name: CONNECTION.into(),
             kind: WarehouseKind::Postgres,

@@ -47,6 +47,7 @@ pub async fn workspace(connection: &str, database: &str) -> Result<HexTarget> {
         }],
         overrides: BTreeMap::new(),
         queried_tables_every: chrono::Duration::hours(24),
+        refresh: std::time::Duration::from_secs(3_600),
     })
 }
 

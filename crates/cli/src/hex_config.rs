@@ -31,17 +31,8 @@ pub struct RawHex {
     connections: BTreeMap<String, String>,
 }
 
-/// A workspace with its schedule.
-#[derive(Clone, Debug)]
-pub struct HexSource {
-    /// The sync target.
-    pub target: HexTarget,
-    /// Seconds between syncs in `serve`.
-    pub refresh_seconds: u64,
-}
-
 /// Resolves a `[[hex]]` block; `ours` are the configured connections.
-pub fn resolve(raw: RawHex, ours: &[ConnectionIdentity]) -> Result<HexSource> {
+pub fn resolve(raw: RawHex, ours: &[ConnectionIdentity]) -> Result<HexTarget> {
     let location = Workspace::parse(&raw.workspace_url)
         .map_err(|e| anyhow::anyhow!("[[hex]] workspace_url: {e}"))?;
     let workspace = raw
@@ -62,20 +53,20 @@ pub fn resolve(raw: RawHex, ours: &[ConnectionIdentity]) -> Result<HexSource> {
             raw.token_env
         )),
     };
-    Ok(HexSource {
-        target: HexTarget {
-            workspace,
-            location,
-            client,
-            connections: ours.to_vec(),
-            overrides: raw.connections,
-            queried_tables_every: chrono::Duration::hours(i64::from(
-                raw.queried_tables_hours
-                    .unwrap_or(QUERIED_TABLES_HOURS)
-                    .max(1),
-            )),
-        },
-        refresh_seconds: raw.refresh_seconds.unwrap_or(REFRESH_SECONDS).max(60),
+    Ok(HexTarget {
+        workspace,
+        location,
+        client,
+        connections: ours.to_vec(),
+        overrides: raw.connections,
+        queried_tables_every: chrono::Duration::hours(i64::from(
+            raw.queried_tables_hours
+                .unwrap_or(QUERIED_TABLES_HOURS)
+                .max(1),
+        )),
+        refresh: std::time::Duration::from_secs(
+            raw.refresh_seconds.unwrap_or(REFRESH_SECONDS).max(60),
+        ),
     })
 }
 
@@ -153,10 +144,10 @@ mod tests {
             "workspace_url = \"https://app.hex.tech/acme/\"\ntoken_env = \"DOWNSTREAM_TEST_NO_HEX_TOKEN\"",
         )
         .unwrap();
-        let source = resolve(raw, &[]).unwrap();
-        assert_eq!(source.target.workspace, "acme");
-        assert_eq!(source.refresh_seconds, 3_600);
-        let HexAccess::Missing(message) = source.target.client else {
+        let target = resolve(raw, &[]).unwrap();
+        assert_eq!(target.workspace, "acme");
+        assert_eq!(target.refresh.as_secs(), 3_600);
+        let HexAccess::Missing(message) = target.client else {
             panic!("a client without a token");
         };
         assert!(

@@ -6,9 +6,7 @@ use history::file::FileHistory;
 use model::WarehouseKind;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::atomic::AtomicU64;
 use std::sync::Arc;
-use std::time::Duration;
 use store::{ConnectionRecord, Store};
 use sync::HistoryTarget;
 
@@ -84,42 +82,4 @@ async fn ensure_connection(store: &Store, args: &ImportArgs) -> Result<Warehouse
         })
         .await?;
     Ok(kind)
-}
-
-/// `serve`'s history loop: every source, every `interval`. Failures are recorded on the
-/// connection's status page and logged; the next round tries again.
-pub async fn refresh(
-    store: Store,
-    targets: Vec<HistoryTarget>,
-    interval: Duration,
-    skip_first: bool,
-) {
-    if targets.is_empty() {
-        return;
-    }
-    if skip_first {
-        tokio::time::sleep(interval).await;
-    }
-    loop {
-        for target in &targets {
-            let progress = Arc::new(AtomicU64::new(0));
-            match sync::sync_history(&store, target, progress).await {
-                Ok(s) => tracing::info!(
-                    connection = %target.connection,
-                    environment = %target.environment,
-                    rows = s.rows,
-                    hex_rows = s.hex_rows,
-                    new_runs = s.stored.new_runs,
-                    new_edges = s.stored.new_edges,
-                    "history synced"
-                ),
-                Err(e) => tracing::warn!(
-                    connection = %target.connection,
-                    environment = %target.environment,
-                    "history sync failed, keeping the last good data: {e}"
-                ),
-            }
-        }
-        tokio::time::sleep(interval).await;
-    }
 }

@@ -90,6 +90,7 @@ async fn load_hex_api(store: &store::Store) {
         }],
         overrides: Default::default(),
         queried_tables_every: chrono::Duration::hours(24),
+        refresh: std::time::Duration::from_secs(3_600),
     };
     sync::sync_hex(store, &target).await.unwrap();
 }

@@ -55,6 +55,8 @@ pub struct HexTarget {
     pub overrides: BTreeMap<String, String>,
     /// How often each project's queriedTables is read again, edited or not.
     pub queried_tables_every: chrono::Duration,
+    /// How often `serve` syncs the workspace.
+    pub refresh: std::time::Duration,
 }
 
 /// Names and mappings only: the client holds the token.

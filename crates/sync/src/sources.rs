@@ -4,9 +4,9 @@
 //! and `demo` all call [`Sources::run`], so "refresh a connection" means one thing.
 
 use crate::{
-    sync_dbt, sync_hex, sync_history, sync_warehouse, DbtReport, HexSummary, HexSyncError,
-    HexTarget, HistorySummary, HistorySyncError, HistoryTarget, IntrospectSummary,
-    IntrospectSyncError, IntrospectTarget, Progress, SyncError, SyncTarget,
+    sync_catalog, sync_dbt, sync_hex, sync_history, CatalogSummary, CatalogSyncError,
+    CatalogTarget, DbtReport, DbtSyncError, DbtTarget, HexSummary, HexSyncError, HexTarget,
+    HistorySummary, HistorySyncError, HistoryTarget, Progress,
 };
 use std::sync::atomic::AtomicU64;
 use std::sync::Arc;
@@ -16,9 +16,9 @@ use store::Store;
 #[derive(Clone, Debug, Default)]
 pub struct Sources {
     /// Each connection, with its dbt metadata source if it has one.
-    pub dbt: Vec<SyncTarget>,
+    pub dbt: Vec<DbtTarget>,
     /// Warehouse catalogs.
-    pub catalogs: Vec<IntrospectTarget>,
+    pub catalogs: Vec<CatalogTarget>,
     /// Query-history sources.
     pub history: Vec<HistoryTarget>,
     /// Hex workspaces; each serves every connection its data connections map to.
@@ -36,14 +36,14 @@ pub enum Report {
         /// Whether the connection has a dbt source at all.
         configured: bool,
         /// The outcome.
-        result: Result<Option<DbtReport>, SyncError>,
+        result: Result<Option<DbtReport>, DbtSyncError>,
     },
     /// A connection's warehouse catalog.
     Catalog {
         /// The connection.
         connection: String,
         /// The outcome.
-        result: Result<IntrospectSummary, IntrospectSyncError>,
+        result: Result<CatalogSummary, CatalogSyncError>,
     },
     /// One history source of a connection.
     History {
@@ -151,7 +151,7 @@ impl Sources {
         for target in &self.catalogs {
             done(Report::Catalog {
                 connection: target.connection.clone(),
-                result: sync_warehouse(store, target).await,
+                result: sync_catalog(store, target).await,
             });
         }
         for target in &self.history {

@@ -14,7 +14,7 @@ use serde_json::{json, Value};
 use std::path::PathBuf;
 use std::sync::Arc;
 use store::{ConnectionRecord, Store};
-use sync::{sync_dbt, CloudSource, DbtSource, SyncTarget};
+use sync::{sync_dbt, CloudSource, DbtSource, DbtTarget};
 
 const RUN: u64 = 9001;
 
@@ -68,10 +68,10 @@ fn downloads() -> Vec<Reply> {
     ]
 }
 
-fn target(mock: &Mock, dir: &std::path::Path) -> SyncTarget {
+fn target(mock: &Mock, dir: &std::path::Path) -> DbtTarget {
     let mut config = CloudConfig::new(mock.url.clone(), ACCOUNT, PROJECT, Secret::new(TOKEN));
     config.http = mockhttp::fast_http(2);
-    SyncTarget {
+    DbtTarget {
         connection: ConnectionRecord {
             name: "wh".into(),
             kind: WarehouseKind::Postgres,
@@ -218,7 +218,7 @@ async fn a_sync_another_process_runs_is_skipped_not_failed() {
     let error = sync_dbt(&store, &target(&mock, dir.path()))
         .await
         .unwrap_err();
-    assert!(matches!(error, sync::SyncError::Busy(_)), "{error}");
+    assert!(matches!(error, sync::DbtSyncError::Busy(_)), "{error}");
     assert!(error
         .to_string()
         .contains("another process is running the dbt sync of wh"));

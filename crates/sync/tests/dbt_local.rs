@@ -3,7 +3,7 @@
 use crate::store_with;
 use model::{ColumnEdge, WarehouseKind};
 use std::path::PathBuf;
-use sync::{DbtSource, SyncTarget};
+use sync::{DbtSource, DbtTarget};
 
 #[tokio::test]
 async fn a_dbt_sync_stores_the_column_lineage_of_compiled_models() {
@@ -24,7 +24,7 @@ async fn a_dbt_sync_stores_the_column_lineage_of_compiled_models() {
         dbt_source: None,
         access: None,
     };
-    let target = SyncTarget {
+    let target = DbtTarget {
         connection: record,
         dbt: Some(DbtSource::Local(paths)),
     };

@@ -50,6 +50,7 @@ fn target(mock: &Mock) -> HexTarget {
         }],
         overrides: BTreeMap::new(),
         queried_tables_every: chrono::Duration::hours(24),
+        refresh: std::time::Duration::from_secs(3_600),
     }
 }
 

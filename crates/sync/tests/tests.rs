@@ -1,11 +1,11 @@
 //! Syncs end to end into a real store.
 
+mod catalog_postgres;
 mod dbt_cloud;
 mod dbt_local;
 mod hex_api;
 mod history_file;
 mod history_postgres;
-mod introspect_postgres;
 
 use store::{ConnectionRecord, Store};
 

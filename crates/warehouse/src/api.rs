@@ -1,37 +1,37 @@
 //! What the three API sources (Snowflake, BigQuery, Databricks) share: the HTTP layer's
-//! errors as [`IntrospectError`]s, and relations sent to the sync in pages as they complete.
+//! errors as [`CatalogError`]s, and relations sent to the sync in pages as they complete.
 
-use crate::{Column, IntrospectError, Relation, RelationSink};
+use crate::{CatalogError, Column, Relation, RelationSink};
 use rest::RestError;
 
 /// Relations sent per page.
 const PAGE: usize = 256;
 
 /// 401 and 403 keep their meaning; anything else is a failed call, in the HTTP layer's words.
-impl From<RestError> for IntrospectError {
+impl From<RestError> for CatalogError {
     fn from(error: RestError) -> Self {
         match error {
             RestError::Unauthorized { call, message } => {
-                IntrospectError::Unauthorized { call, message }
+                CatalogError::Unauthorized { call, message }
             }
             RestError::Forbidden {
                 call,
                 message,
                 grant,
-            } => IntrospectError::Forbidden {
+            } => CatalogError::Forbidden {
                 call,
                 message,
                 grant,
             },
-            RestError::Http { call, status, body } => IntrospectError::Failed {
+            RestError::Http { call, status, body } => CatalogError::Failed {
                 call,
                 message: format!("HTTP {status}: {body}"),
             },
-            RestError::Timeout { call, seconds } => IntrospectError::Failed {
+            RestError::Timeout { call, seconds } => CatalogError::Failed {
                 call,
                 message: format!("timed out after {seconds} s"),
             },
-            RestError::Malformed { call, detail } => IntrospectError::Failed {
+            RestError::Malformed { call, detail } => CatalogError::Failed {
                 call,
                 message: format!("unexpected answer: {detail}"),
             },
@@ -40,8 +40,8 @@ impl From<RestError> for IntrospectError {
 }
 
 /// An answer that parsed but does not say what the source needs.
-pub(crate) fn unexpected(call: &str, detail: impl std::fmt::Display) -> IntrospectError {
-    IntrospectError::Failed {
+pub(crate) fn unexpected(call: &str, detail: impl std::fmt::Display) -> CatalogError {
+    CatalogError::Failed {
         call: call.to_string(),
         message: format!("unexpected answer: {detail}"),
     }
@@ -80,9 +80,9 @@ impl<'a> RelationPages<'a> {
     pub(crate) async fn column(
         &mut self,
         name: &str,
-        start: impl FnOnce() -> Result<Relation, IntrospectError>,
+        start: impl FnOnce() -> Result<Relation, CatalogError>,
         column: Option<Column>,
-    ) -> Result<(), IntrospectError> {
+    ) -> Result<(), CatalogError> {
         if self.open.as_ref().is_none_or(|open| open.name != name) {
             if let Some(mut done) = self.open.replace(start()?) {
                 (self.finish)(&mut done);
@@ -96,7 +96,7 @@ impl<'a> RelationPages<'a> {
     }
 
     /// Adds a complete relation.
-    pub(crate) async fn push(&mut self, relation: Relation) -> Result<(), IntrospectError> {
+    pub(crate) async fn push(&mut self, relation: Relation) -> Result<(), CatalogError> {
         self.page.push(relation);
         if self.page.len() >= PAGE {
             self.flush().await?;
@@ -105,7 +105,7 @@ impl<'a> RelationPages<'a> {
     }
 
     /// Sends what is left: the open relation and the last, partly filled page.
-    pub(crate) async fn finish(mut self) -> Result<(), IntrospectError> {
+    pub(crate) async fn finish(mut self) -> Result<(), CatalogError> {
         if let Some(mut done) = self.open.take() {
             (self.finish)(&mut done);
             self.page.push(done);
@@ -116,11 +116,11 @@ impl<'a> RelationPages<'a> {
         Ok(())
     }
 
-    async fn flush(&mut self) -> Result<(), IntrospectError> {
+    async fn flush(&mut self) -> Result<(), CatalogError> {
         let page = std::mem::replace(&mut self.page, Vec::with_capacity(PAGE));
         self.sink
             .send(page)
             .await
-            .map_err(|_| IntrospectError::Cancelled)
+            .map_err(|_| CatalogError::Cancelled)
     }
 }

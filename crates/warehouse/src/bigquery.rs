@@ -10,7 +10,7 @@
 //! Views: <https://cloud.google.com/bigquery/docs/information-schema-intro>.
 
 use crate::api::{unexpected, RelationPages};
-use crate::{Column, Introspect, IntrospectError, Relation, RelationKind, RelationSink, SchemaRef};
+use crate::{CatalogError, CatalogReader, Column, Relation, RelationKind, RelationSink, SchemaRef};
 use async_trait::async_trait;
 use chrono::DateTime;
 use rest::bigquery::{quote, BigQueryApi, BigQuerySettings, QueryJob, QueryResults, Row};
@@ -74,7 +74,7 @@ pub struct BigQueryCatalog {
 }
 
 impl BigQueryCatalog {
-    /// A source for `config`; nothing is sent before [`Introspect::schemas`].
+    /// A source for `config`; nothing is sent before [`CatalogReader::schemas`].
     pub fn new(config: BigQueryCatalogConfig) -> Self {
         let settings = BigQuerySettings {
             api_base: config.api_base.clone(),
@@ -90,7 +90,7 @@ impl BigQueryCatalog {
     }
 
     /// The configured projects, or every one `projects.list` pages through.
-    async fn projects(&self) -> Result<Vec<String>, IntrospectError> {
+    async fn projects(&self) -> Result<Vec<String>, CatalogError> {
         if !self.config.projects.is_empty() {
             return Ok(self.config.projects.clone());
         }
@@ -121,7 +121,7 @@ impl BigQueryCatalog {
         sql: &'a str,
         location: Option<&'a str>,
         grant: &'a str,
-    ) -> Result<QueryResults<'a>, IntrospectError> {
+    ) -> Result<QueryResults<'a>, CatalogError> {
         let job = QueryJob {
             project,
             sql,
@@ -134,7 +134,7 @@ impl BigQueryCatalog {
 }
 
 #[async_trait]
-impl Introspect for BigQueryCatalog {
+impl CatalogReader for BigQueryCatalog {
     fn describe(&self) -> String {
         match self.config.projects.as_slice() {
             [] => "bigquery catalog of every listed project".to_string(),
@@ -142,7 +142,7 @@ impl Introspect for BigQueryCatalog {
         }
     }
 
-    async fn schemas(&self) -> Result<Vec<SchemaRef>, IntrospectError> {
+    async fn schemas(&self) -> Result<Vec<SchemaRef>, CatalogError> {
         let mut schemas = Vec::new();
         for project in self.projects().await? {
             let grant = grant(&project);
@@ -160,11 +160,7 @@ impl Introspect for BigQueryCatalog {
         Ok(schemas)
     }
 
-    async fn relations(
-        &self,
-        schema: &SchemaRef,
-        sink: &RelationSink,
-    ) -> Result<(), IntrospectError> {
+    async fn relations(&self, schema: &SchemaRef, sink: &RelationSink) -> Result<(), CatalogError> {
         let project = &schema.database;
         let sql = relations_sql(project, &schema.schema);
         let grant = grant(project);
@@ -184,7 +180,7 @@ impl Introspect for BigQueryCatalog {
 }
 
 /// A row of [`schemas_sql`]: project, dataset, last change in epoch milliseconds.
-fn schema(call: &str, row: &Row) -> Result<SchemaRef, IntrospectError> {
+fn schema(call: &str, row: &Row) -> Result<SchemaRef, CatalogError> {
     Ok(SchemaRef {
         database: text(call, row, 0, "catalog_name")?.to_string(),
         schema: text(call, row, 1, "schema_name")?.to_string(),
@@ -199,7 +195,7 @@ fn relation(
     schema: &SchemaRef,
     name: &str,
     row: &Row,
-) -> Result<Relation, IntrospectError> {
+) -> Result<Relation, CatalogError> {
     let kind = kind(row.text(1).unwrap_or_default());
     // __TABLES__ says 0 for views and external tables: unknown, not empty.
     let counted = matches!(kind, RelationKind::Table | RelationKind::MaterializedView);
@@ -224,23 +220,13 @@ fn column(row: &Row) -> Option<Column> {
     })
 }
 
-fn text<'r>(
-    call: &str,
-    row: &'r Row,
-    index: usize,
-    column: &str,
-) -> Result<&'r str, IntrospectError> {
+fn text<'r>(call: &str, row: &'r Row, index: usize, column: &str) -> Result<&'r str, CatalogError> {
     row.text(index)
         .ok_or_else(|| unexpected(call, format!("{column} is NULL or missing")))
 }
 
 /// INT64 cells come as JSON strings.
-fn integer(
-    call: &str,
-    row: &Row,
-    index: usize,
-    column: &str,
-) -> Result<Option<i64>, IntrospectError> {
+fn integer(call: &str, row: &Row, index: usize, column: &str) -> Result<Option<i64>, CatalogError> {
     row.text(index)
         .map(|text| {
             text.parse()

@@ -7,7 +7,7 @@
 //! API: <https://docs.databricks.com/api/workspace/tables/list>.
 
 use crate::api::RelationPages;
-use crate::{Column, Introspect, IntrospectError, Relation, RelationKind, RelationSink, SchemaRef};
+use crate::{CatalogError, CatalogReader, Column, Relation, RelationKind, RelationSink, SchemaRef};
 use async_trait::async_trait;
 use chrono::DateTime;
 pub use rest::databricks::DatabricksAuth;
@@ -48,7 +48,7 @@ pub struct DatabricksCatalog {
 }
 
 impl DatabricksCatalog {
-    /// A source for `config`; nothing is sent before [`Introspect::schemas`].
+    /// A source for `config`; nothing is sent before [`CatalogReader::schemas`].
     pub fn new(config: DatabricksCatalogConfig) -> Self {
         DatabricksCatalog {
             http: HttpClient::new(config.http.clone()),
@@ -77,7 +77,7 @@ impl DatabricksCatalog {
     }
 
     /// The configured catalogs, or every one the principal can list.
-    async fn catalogs(&self) -> Result<Vec<String>, IntrospectError> {
+    async fn catalogs(&self) -> Result<Vec<String>, CatalogError> {
         if !self.config.catalogs.is_empty() {
             return Ok(self.config.catalogs.clone());
         }
@@ -92,14 +92,14 @@ impl DatabricksCatalog {
 }
 
 #[async_trait]
-impl Introspect for DatabricksCatalog {
+impl CatalogReader for DatabricksCatalog {
     fn describe(&self) -> String {
         let host = self.host();
         let host = host.split_once("://").map_or(host, |(_, rest)| rest);
         format!("databricks catalog {host}")
     }
 
-    async fn schemas(&self) -> Result<Vec<SchemaRef>, IntrospectError> {
+    async fn schemas(&self) -> Result<Vec<SchemaRef>, CatalogError> {
         let mut schemas = Vec::new();
         for catalog in self.catalogs().await? {
             let params = vec![("catalog_name", catalog.clone())];
@@ -118,11 +118,7 @@ impl Introspect for DatabricksCatalog {
         Ok(schemas)
     }
 
-    async fn relations(
-        &self,
-        schema: &SchemaRef,
-        sink: &RelationSink,
-    ) -> Result<(), IntrospectError> {
+    async fn relations(&self, schema: &SchemaRef, sink: &RelationSink) -> Result<(), CatalogError> {
         let params = vec![
             ("catalog_name", schema.database.clone()),
             ("schema_name", schema.schema.clone()),
@@ -159,7 +155,7 @@ enum Next {
 
 impl Listing<'_> {
     /// The next page, or `None` after the last.
-    async fn next<P: Page>(&mut self) -> Result<Option<P>, IntrospectError> {
+    async fn next<P: Page>(&mut self) -> Result<Option<P>, CatalogError> {
         let token = match std::mem::replace(&mut self.next, Next::Done) {
             Next::Done => return Ok(None),
             Next::First => None,

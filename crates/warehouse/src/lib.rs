@@ -1,7 +1,7 @@
-//! Warehouse introspection: every database, schema, table and column a connection can see,
+//! The warehouse catalog: every database, schema, table and column a connection can see,
 //! so the schema browser shows the warehouse as it is and dbt decorates what it manages.
 //!
-//! Each warehouse is one module implementing [`Introspect`]. A source first lists schemas
+//! Each warehouse is one module implementing [`CatalogReader`]. A source first lists schemas
 //! with, where the warehouse says, when each last changed; the sync then reads only the
 //! schemas that changed, streaming their relations into the store.
 #![deny(missing_docs)]
@@ -87,24 +87,20 @@ pub type RelationSink = tokio::sync::mpsc::Sender<Vec<Relation>>;
 
 /// A warehouse whose catalog can be read.
 #[async_trait]
-pub trait Introspect: Send + Sync {
+pub trait CatalogReader: Send + Sync {
     /// A short description for errors: "postgres db.example.com:5432/analytics".
     fn describe(&self) -> String;
 
     /// Every schema the connection can see.
-    async fn schemas(&self) -> Result<Vec<SchemaRef>, IntrospectError>;
+    async fn schemas(&self) -> Result<Vec<SchemaRef>, CatalogError>;
 
     /// The relations of `schema`, streamed in pages.
-    async fn relations(
-        &self,
-        schema: &SchemaRef,
-        sink: &RelationSink,
-    ) -> Result<(), IntrospectError>;
+    async fn relations(&self, schema: &SchemaRef, sink: &RelationSink) -> Result<(), CatalogError>;
 }
 
-/// Why introspection failed. Every variant names the call involved.
+/// Why reading a catalog failed. Every variant names the call involved.
 #[derive(Debug, thiserror::Error)]
-pub enum IntrospectError {
+pub enum CatalogError {
     /// 401 or a rejected login.
     #[error("{call}: 401 Unauthorized: {message}")]
     Unauthorized {

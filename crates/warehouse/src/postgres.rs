@@ -13,7 +13,7 @@
 //! <https://docs.aws.amazon.com/redshift/latest/dg/r_SVV_COLUMNS.html>,
 //! <https://docs.aws.amazon.com/redshift/latest/dg/r_SVV_TABLE_INFO.html>.
 
-use crate::{Column, Introspect, IntrospectError, Relation, RelationKind, RelationSink, SchemaRef};
+use crate::{CatalogError, CatalogReader, Column, Relation, RelationKind, RelationSink, SchemaRef};
 use async_trait::async_trait;
 use futures_util::TryStreamExt;
 use model::Secret;
@@ -82,11 +82,11 @@ impl PostgresCatalog {
         }
     }
 
-    async fn connect(&self) -> Result<PgConnection, IntrospectError> {
+    async fn connect(&self) -> Result<PgConnection, CatalogError> {
         let url = match &self.url {
             Url::Given(url) => url.clone(),
             Url::Env(variable) => {
-                Secret::from_env(variable).map_err(|missing| IntrospectError::Failed {
+                Secret::from_env(variable).map_err(|missing| CatalogError::Failed {
                     call: "connecting".into(),
                     message: format!("{missing}: set it to the warehouse's postgres:// URL"),
                 })?
@@ -145,7 +145,7 @@ const REDSHIFT_RELATIONS: &str = "SELECT t.table_name::text, t.table_type::text,
  ORDER BY t.table_name, c.ordinal_position";
 
 #[async_trait]
-impl Introspect for PostgresCatalog {
+impl CatalogReader for PostgresCatalog {
     fn describe(&self) -> String {
         match self.flavour {
             Flavour::Postgres => "postgres catalog".to_string(),
@@ -153,7 +153,7 @@ impl Introspect for PostgresCatalog {
         }
     }
 
-    async fn schemas(&self) -> Result<Vec<SchemaRef>, IntrospectError> {
+    async fn schemas(&self) -> Result<Vec<SchemaRef>, CatalogError> {
         let mut slot = self.conn.lock().await;
         // Each sync starts here with a fresh connection: one left from the last sync, many
         // minutes ago, may have been closed by the server.
@@ -174,11 +174,7 @@ impl Introspect for PostgresCatalog {
             .collect()
     }
 
-    async fn relations(
-        &self,
-        schema: &SchemaRef,
-        sink: &RelationSink,
-    ) -> Result<(), IntrospectError> {
+    async fn relations(&self, schema: &SchemaRef, sink: &RelationSink) -> Result<(), CatalogError> {
         let mut slot = self.conn.lock().await;
         let conn = match slot.take() {
             Some(conn) => slot.insert(conn),
@@ -199,7 +195,7 @@ async fn read_schema(
     query: &str,
     schema: &SchemaRef,
     sink: &RelationSink,
-) -> Result<(), IntrospectError> {
+) -> Result<(), CatalogError> {
     let call = format!("reading schema {}", schema.schema);
     let mut rows = sqlx::query(query).bind(&schema.schema).fetch(conn);
     let mut page: Vec<Relation> = Vec::with_capacity(PAGE);
@@ -223,9 +219,7 @@ async fn read_schema(
         page.push(done);
     }
     if !page.is_empty() {
-        sink.send(page)
-            .await
-            .map_err(|_| IntrospectError::Cancelled)?;
+        sink.send(page).await.map_err(|_| CatalogError::Cancelled)?;
     }
     Ok(())
 }
@@ -269,34 +263,32 @@ async fn push(
     page: &mut Vec<Relation>,
     relation: Relation,
     sink: &RelationSink,
-) -> Result<(), IntrospectError> {
+) -> Result<(), CatalogError> {
     page.push(relation);
     if page.len() >= PAGE {
         let full = std::mem::replace(page, Vec::with_capacity(PAGE));
-        sink.send(full)
-            .await
-            .map_err(|_| IntrospectError::Cancelled)?;
+        sink.send(full).await.map_err(|_| CatalogError::Cancelled)?;
     }
     Ok(())
 }
 
 /// A database error, with the privilege to grant when it is one.
-fn failed(call: &str, e: &sqlx::Error) -> IntrospectError {
+fn failed(call: &str, e: &sqlx::Error) -> CatalogError {
     let message = e.to_string();
     if message.contains("permission denied") {
-        return IntrospectError::Forbidden {
+        return CatalogError::Forbidden {
             call: call.to_string(),
             message,
             grant: "GRANT USAGE ON SCHEMA <schema> TO the role downstream connects as".to_string(),
         };
     }
     if message.contains("password authentication failed") {
-        return IntrospectError::Unauthorized {
+        return CatalogError::Unauthorized {
             call: call.to_string(),
             message,
         };
     }
-    IntrospectError::Failed {
+    CatalogError::Failed {
         call: call.to_string(),
         message,
     }

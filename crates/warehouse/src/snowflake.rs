@@ -11,7 +11,7 @@
 //! <https://docs.snowflake.com/en/sql-reference/info-schema/columns>.
 
 use crate::api::{unexpected, RelationPages};
-use crate::{Column, Introspect, IntrospectError, Relation, RelationKind, RelationSink, SchemaRef};
+use crate::{CatalogError, CatalogReader, Column, Relation, RelationKind, RelationSink, SchemaRef};
 use async_trait::async_trait;
 use chrono::DateTime;
 use rest::snowflake::{quote, SqlApi, SqlApiSettings};
@@ -70,7 +70,7 @@ pub struct SnowflakeCatalog {
 }
 
 impl SnowflakeCatalog {
-    /// A source for `config`; nothing is sent before [`Introspect::schemas`].
+    /// A source for `config`; nothing is sent before [`CatalogReader::schemas`].
     pub fn new(config: SnowflakeCatalogConfig) -> Self {
         let settings = SqlApiSettings {
             account_url: config.account_url.clone(),
@@ -96,7 +96,7 @@ impl SnowflakeCatalog {
         statement: &str,
         bindings: &[&str],
         database: Option<&str>,
-    ) -> Result<Partitions<'_>, IntrospectError> {
+    ) -> Result<Partitions<'_>, CatalogError> {
         let (handle, mut first) = self
             .api
             .execute(statement, bindings)
@@ -115,7 +115,7 @@ impl SnowflakeCatalog {
     }
 
     /// The names `SHOW DATABASES` lists, unless the configuration names them.
-    async fn databases(&self) -> Result<Vec<String>, IntrospectError> {
+    async fn databases(&self) -> Result<Vec<String>, CatalogError> {
         if !self.config.databases.is_empty() {
             return Ok(self.config.databases.clone());
         }
@@ -141,9 +141,9 @@ impl SnowflakeCatalog {
     /// A rejected statement as the error to show: a 403 (which the SQL API client makes of
     /// the 422 Snowflake gives for an object the role may not see) says what to grant on
     /// `database`.
-    fn explain(&self, error: RestError, database: Option<&str>) -> IntrospectError {
+    fn explain(&self, error: RestError, database: Option<&str>) -> CatalogError {
         match error {
-            RestError::Forbidden { call, message, .. } => IntrospectError::Forbidden {
+            RestError::Forbidden { call, message, .. } => CatalogError::Forbidden {
                 call,
                 message,
                 grant: grant(self.config.role.as_deref(), database),
@@ -154,12 +154,12 @@ impl SnowflakeCatalog {
 }
 
 #[async_trait]
-impl Introspect for SnowflakeCatalog {
+impl CatalogReader for SnowflakeCatalog {
     fn describe(&self) -> String {
         format!("snowflake catalog {}", self.config.account)
     }
 
-    async fn schemas(&self) -> Result<Vec<SchemaRef>, IntrospectError> {
+    async fn schemas(&self) -> Result<Vec<SchemaRef>, CatalogError> {
         let mut schemas = Vec::new();
         for database in self.databases().await? {
             let statement = schemas_statement(&database);
@@ -173,11 +173,7 @@ impl Introspect for SnowflakeCatalog {
         Ok(schemas)
     }
 
-    async fn relations(
-        &self,
-        schema: &SchemaRef,
-        sink: &RelationSink,
-    ) -> Result<(), IntrospectError> {
+    async fn relations(&self, schema: &SchemaRef, sink: &RelationSink) -> Result<(), CatalogError> {
         let statement = relations_statement(&schema.database);
         let bindings = [schema.schema.as_str(), schema.schema.as_str()];
         let mut result = self
@@ -224,7 +220,7 @@ type Row = Vec<Option<String>>;
 
 impl Partitions<'_> {
     /// The next partition's rows and the call that brought them; `None` after the last.
-    async fn next(&mut self) -> Result<Option<(String, Vec<Row>)>, IntrospectError> {
+    async fn next(&mut self) -> Result<Option<(String, Vec<Row>)>, CatalogError> {
         let partition = self.next;
         self.next += 1;
         if partition == 0 {
@@ -251,7 +247,7 @@ impl Partitions<'_> {
 }
 
 /// A row of [`schemas_statement`]: database, schema, last change in epoch milliseconds.
-fn schema(cells: Cells<'_>) -> Result<SchemaRef, IntrospectError> {
+fn schema(cells: Cells<'_>) -> Result<SchemaRef, CatalogError> {
     let changed_ms = cells.integer(2, "LAST_ALTERED")?;
     Ok(SchemaRef {
         database: cells.required(0, "CATALOG_NAME")?,
@@ -277,7 +273,7 @@ struct Cells<'a> {
 }
 
 impl<'a> Cells<'a> {
-    fn new(call: &'a str, row: Row, width: usize) -> Result<Self, IntrospectError> {
+    fn new(call: &'a str, row: Row, width: usize) -> Result<Self, CatalogError> {
         if row.len() < width {
             let detail = format!("a row has {} cells, expected {width}", row.len());
             return Err(unexpected(call, detail));
@@ -289,13 +285,13 @@ impl<'a> Cells<'a> {
         self.row.get(index).and_then(|cell| cell.as_deref())
     }
 
-    fn required(&self, index: usize, column: &str) -> Result<String, IntrospectError> {
+    fn required(&self, index: usize, column: &str) -> Result<String, CatalogError> {
         self.text(index)
             .map(str::to_string)
             .ok_or_else(|| unexpected(self.call, format!("{column} is NULL")))
     }
 
-    fn integer(&self, index: usize, column: &str) -> Result<Option<i64>, IntrospectError> {
+    fn integer(&self, index: usize, column: &str) -> Result<Option<i64>, CatalogError> {
         self.text(index)
             .map(|text| {
                 text.parse()

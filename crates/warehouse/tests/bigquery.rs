@@ -9,7 +9,7 @@ use pretty_assertions::assert_eq;
 use serde_json::{json, Value};
 use std::time::Duration;
 use warehouse::bigquery::{BigQueryCatalog, BigQueryCatalogConfig, BigQueryCredentials};
-use warehouse::{Column, Introspect, Relation, RelationKind, SchemaRef};
+use warehouse::{CatalogReader, Column, Relation, RelationKind, SchemaRef};
 
 fn config(url: &str, projects: &[&str], regions: &[&str]) -> BigQueryCatalogConfig {
     let strings = |items: &[&str]| items.iter().map(|i| i.to_string()).collect();

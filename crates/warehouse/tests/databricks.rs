@@ -6,7 +6,7 @@ use model::Secret;
 use pretty_assertions::assert_eq;
 use serde_json::{json, Value};
 use warehouse::databricks::{DatabricksCatalog, DatabricksCatalogConfig};
-use warehouse::{Column, Introspect, Relation, RelationKind, SchemaRef};
+use warehouse::{CatalogReader, Column, Relation, RelationKind, SchemaRef};
 
 fn config(url: &str) -> DatabricksCatalogConfig {
     let auth = warehouse::databricks::DatabricksAuth::Token(Secret::new(TOKEN));

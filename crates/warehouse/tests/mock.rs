@@ -4,7 +4,7 @@
 pub use mockhttp::{Mock, Reply, TOKEN};
 use rest::HttpOptions;
 use std::time::{Duration, Instant};
-use warehouse::{Introspect, IntrospectError, Relation, SchemaRef};
+use warehouse::{CatalogError, CatalogReader, Relation, SchemaRef};
 
 /// Attempts per request: a hanging endpoint is tried this many times.
 const ATTEMPTS: u32 = 2;
@@ -43,9 +43,9 @@ pub fn schema(database: &str, schema: &str) -> SchemaRef {
 
 /// Reads the relations of `schema` and returns the result and every relation sent.
 pub async fn relations(
-    source: &dyn Introspect,
+    source: &dyn CatalogReader,
     schema: &SchemaRef,
-) -> (Result<(), IntrospectError>, Vec<Relation>) {
+) -> (Result<(), CatalogError>, Vec<Relation>) {
     let (sink, mut pages) = tokio::sync::mpsc::channel(16);
     let result = source.relations(schema, &sink).await;
     drop(sink);
@@ -57,16 +57,16 @@ pub async fn relations(
 }
 
 /// The failures every API source reports alike, on its first call of
-/// [`Introspect::schemas`]. `first_call` is that call's `METHOD PATH`; `grant` a part of
+/// [`CatalogReader::schemas`]. `first_call` is that call's `METHOD PATH`; `grant` a part of
 /// what a 403 must say to grant.
 pub struct ErrorCases {
-    pub build: fn(&str) -> Box<dyn Introspect>,
+    pub build: fn(&str) -> Box<dyn CatalogReader>,
     pub first_call: &'static str,
     pub grant: &'static str,
 }
 
 impl ErrorCases {
-    async fn fail(&self, replies: Vec<Reply>) -> (Mock, IntrospectError) {
+    async fn fail(&self, replies: Vec<Reply>) -> (Mock, CatalogError) {
         let mock = Mock::start(replies).await;
         let source = (self.build)(&mock.url);
         let error = source.schemas().await.expect_err("listing should fail");
@@ -84,7 +84,7 @@ impl ErrorCases {
     pub async fn unauthorized(&self) {
         let body = serde_json::json!({"message": "Invalid OAuth access token."});
         let (mock, error) = self.fail(vec![Reply::json(401, body)]).await;
-        let IntrospectError::Unauthorized { call, message } = &error else {
+        let CatalogError::Unauthorized { call, message } = &error else {
             panic!("{error:?}");
         };
         assert!(call.starts_with(&self.call(&mock)), "{call}");
@@ -95,7 +95,7 @@ impl ErrorCases {
     pub async fn forbidden(&self) {
         let body = serde_json::json!({"error": {"code": 403, "message": "Access Denied"}});
         let (mock, error) = self.fail(vec![Reply::json(403, body)]).await;
-        let IntrospectError::Forbidden {
+        let CatalogError::Forbidden {
             call,
             message,
             grant,
@@ -114,7 +114,7 @@ impl ErrorCases {
         let reply = Reply::raw(200, r#"{"data": [["ANALYTICS", "PUB"#)
             .header("content-type", "application/json");
         let (mock, error) = self.fail(vec![reply]).await;
-        let IntrospectError::Failed { call, message } = &error else {
+        let CatalogError::Failed { call, message } = &error else {
             panic!("{error:?}");
         };
         assert!(call.starts_with(&self.call(&mock)), "{call}");
@@ -124,7 +124,7 @@ impl ErrorCases {
     pub async fn hanging(&self) {
         let started = Instant::now();
         let (mock, error) = self.fail(vec![Reply::hang(), Reply::hang()]).await;
-        let IntrospectError::Failed { call, message } = &error else {
+        let CatalogError::Failed { call, message } = &error else {
             panic!("{error:?}");
         };
         assert!(call.starts_with(&self.call(&mock)), "{call}");

@@ -8,7 +8,7 @@ use std::time::Duration;
 use warehouse::snowflake::{
     SnowflakeAuth, SnowflakeCatalog, SnowflakeCatalogConfig, SnowflakeTokenType,
 };
-use warehouse::{Column, Introspect, IntrospectError, Relation, RelationKind, SchemaRef};
+use warehouse::{CatalogError, CatalogReader, Column, Relation, RelationKind, SchemaRef};
 
 fn config(url: &str) -> SnowflakeCatalogConfig {
     let auth = SnowflakeAuth::Token {
@@ -278,7 +278,7 @@ async fn a_database_the_role_cannot_see_says_what_to_grant() {
 
     let error = source.schemas().await.unwrap_err();
 
-    let IntrospectError::Forbidden {
+    let CatalogError::Forbidden {
         call,
         message,
         grant,

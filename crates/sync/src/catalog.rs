@@ -1,4 +1,4 @@
-//! Warehouse introspection sync: schemas whose change time moved (or that the warehouse
+//! Warehouse catalog sync: schemas whose change time moved (or that the warehouse
 //! keeps none for) are read and replaced one transaction each; schemas gone are forgotten.
 
 use model::RelationName;
@@ -7,29 +7,29 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Instant;
 use store::{Store, StoredSchema, WarehouseRelation};
-use warehouse::{Introspect, IntrospectError, Relation, SchemaRef};
+use warehouse::{CatalogError, CatalogReader, Relation, SchemaRef};
 
 /// One connection's catalog source.
 #[derive(Clone)]
-pub struct IntrospectTarget {
+pub struct CatalogTarget {
     /// The connection (already in the store).
     pub connection: String,
     /// Where the catalog comes from.
-    pub source: Arc<dyn Introspect>,
+    pub source: Arc<dyn CatalogReader>,
 }
 
-impl std::fmt::Debug for IntrospectTarget {
+impl std::fmt::Debug for CatalogTarget {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("IntrospectTarget")
+        f.debug_struct("CatalogTarget")
             .field("connection", &self.connection)
             .field("source", &self.source.describe())
             .finish_non_exhaustive()
     }
 }
 
-/// What an introspection sync did.
+/// What a catalog sync did.
 #[derive(Clone, Debug, Default, Serialize, PartialEq)]
-pub struct IntrospectSummary {
+pub struct CatalogSummary {
     /// Schemas the warehouse listed.
     pub schemas: u64,
     /// Schemas read because they changed (or the warehouse keeps no change time).
@@ -49,9 +49,9 @@ pub struct IntrospectSummary {
 /// How often every schema is read again, changed or not.
 const FULL_READ_HOURS: i64 = 6;
 
-/// Why introspection failed.
+/// Why a catalog sync failed.
 #[derive(Debug, thiserror::Error)]
-pub enum IntrospectSyncError {
+pub enum CatalogSyncError {
     /// Some schemas could not be read; the others were stored.
     #[error("{failed} of {listed} schemas could not be read (the others were updated): {detail}")]
     Partial {
@@ -64,7 +64,7 @@ pub enum IntrospectSyncError {
     },
     /// The warehouse failed.
     #[error("{0}")]
-    Source(#[from] IntrospectError),
+    Source(#[from] CatalogError),
     /// Another process reads this catalog now.
     #[error(transparent)]
     Busy(#[from] crate::Busy),
@@ -76,19 +76,19 @@ pub enum IntrospectSyncError {
 /// Reads the catalog into the store. Each schema is replaced atomically, so a failure
 /// leaves every schema either as it was or fully updated; the failure is recorded on the
 /// connection's status page.
-pub async fn sync_warehouse(
+pub async fn sync_catalog(
     store: &Store,
-    target: &IntrospectTarget,
-) -> Result<IntrospectSummary, IntrospectSyncError> {
+    target: &CatalogTarget,
+) -> Result<CatalogSummary, CatalogSyncError> {
     let key = format!("warehouse:{}", target.connection);
     let what = || format!("warehouse catalog sync of {}", target.connection);
-    crate::exclusive::exclusive(store, &key, what, sync_warehouse_now(store, target)).await
+    crate::exclusive::exclusive(store, &key, what, sync_catalog_now(store, target)).await
 }
 
-async fn sync_warehouse_now(
+async fn sync_catalog_now(
     store: &Store,
-    target: &IntrospectTarget,
-) -> Result<IntrospectSummary, IntrospectSyncError> {
+    target: &CatalogTarget,
+) -> Result<CatalogSummary, CatalogSyncError> {
     let started_at = store::now();
     let result = run(store, target).await;
     match &result {
@@ -108,10 +108,7 @@ async fn sync_warehouse_now(
     result
 }
 
-async fn run(
-    store: &Store,
-    target: &IntrospectTarget,
-) -> Result<IntrospectSummary, IntrospectSyncError> {
+async fn run(store: &Store, target: &CatalogTarget) -> Result<CatalogSummary, CatalogSyncError> {
     let started = Instant::now();
     let listed = target.source.schemas().await?;
     let stored: HashMap<(String, String), StoredSchema> = store
@@ -122,9 +119,9 @@ async fn run(
         .collect();
     let recent = model::stamp(chrono::Utc::now() - chrono::Duration::hours(FULL_READ_HOURS));
     let mut failures: Vec<String> = Vec::new();
-    let mut summary = IntrospectSummary {
+    let mut summary = CatalogSummary {
         schemas: listed.len() as u64,
-        ..IntrospectSummary::default()
+        ..CatalogSummary::default()
     };
     for schema in &listed {
         let changed_at = schema.changed_at.map(|t| t.to_rfc3339());
@@ -136,7 +133,7 @@ async fn run(
         // One schema the role may not read must not hide the others.
         let relations = match read_schema(target, schema).await {
             Ok(relations) => relations,
-            Err(IntrospectError::Cancelled) => return Err(IntrospectError::Cancelled.into()),
+            Err(CatalogError::Cancelled) => return Err(CatalogError::Cancelled.into()),
             Err(e) => {
                 failures.push(format!("{}.{}: {e}", schema.database, schema.schema));
                 continue;
@@ -171,7 +168,7 @@ async fn run(
     }
     summary.seconds = started.elapsed().as_secs_f64();
     if !failures.is_empty() {
-        return Err(IntrospectSyncError::Partial {
+        return Err(CatalogSyncError::Partial {
             failed: failures.len(),
             listed: listed.len(),
             detail: failures.join("; "),
@@ -191,9 +188,9 @@ fn unchanged(stored: Option<&StoredSchema>, changed_at: &Option<String>, recent:
 
 /// One schema's relations, streamed from the source.
 async fn read_schema(
-    target: &IntrospectTarget,
+    target: &CatalogTarget,
     schema: &SchemaRef,
-) -> Result<Vec<WarehouseRelation>, IntrospectError> {
+) -> Result<Vec<WarehouseRelation>, CatalogError> {
     let (sink, mut pages) = tokio::sync::mpsc::channel::<Vec<Relation>>(4);
     let source = target.source.clone();
     let schema = schema.clone();
@@ -202,7 +199,7 @@ async fn read_schema(
     while let Some(page) = pages.recv().await {
         relations.extend(page.into_iter().map(record));
     }
-    reader.await.map_err(|e| IntrospectError::Failed {
+    reader.await.map_err(|e| CatalogError::Failed {
         call: "reading relations".into(),
         message: e.to_string(),
     })??;

@@ -5,7 +5,7 @@ use crate::store_with;
 use model::WarehouseKind;
 use sqlx::Connection;
 use std::sync::Arc;
-use sync::{sync_warehouse, IntrospectTarget};
+use sync::{sync_catalog, CatalogTarget};
 
 fn url(test: &str) -> Option<String> {
     let url = std::env::var("DOWNSTREAM_TEST_PG_URL").ok();
@@ -46,13 +46,13 @@ async fn a_new_table_appears_after_a_refresh_and_a_dropped_one_goes() {
     )
     .await;
     let (store, _dir) = store_with("pg", WarehouseKind::Postgres).await;
-    let target = IntrospectTarget {
+    let target = CatalogTarget {
         connection: "pg".into(),
         source: Arc::new(warehouse::postgres::PostgresCatalog::new(
             model::Secret::new(url.clone()),
         )),
     };
-    let first = sync_warehouse(&store, &target).await.unwrap();
+    let first = sync_catalog(&store, &target).await.unwrap();
     assert!(first.read >= 1 && first.relations >= 2, "{first:?}");
     let tree = store.tree("pg").await.unwrap();
     assert_eq!(
@@ -89,7 +89,7 @@ async fn a_new_table_appears_after_a_refresh_and_a_dropped_one_goes() {
          DROP VIEW wh_intro.big_orders; ALTER TABLE wh_intro.orders DROP COLUMN placed_at;",
     )
     .await;
-    sync_warehouse(&store, &target).await.unwrap();
+    sync_catalog(&store, &target).await.unwrap();
     let tree = store.tree("pg").await.unwrap();
     assert_eq!(
         names(&tree, "wh_intro"),
@@ -106,7 +106,7 @@ async fn a_new_table_appears_after_a_refresh_and_a_dropped_one_goes() {
     assert_eq!(orders.columns.len(), 2, "the dropped column is gone");
 
     run(&url, "DROP SCHEMA wh_intro CASCADE").await;
-    let last = sync_warehouse(&store, &target).await.unwrap();
+    let last = sync_catalog(&store, &target).await.unwrap();
     assert!(last.removed >= 1, "{last:?}");
     assert!(names(&store.tree("pg").await.unwrap(), "wh_intro").is_empty());
 }
@@ -122,28 +122,28 @@ async fn a_failed_introspection_keeps_the_last_tree_and_says_why() {
     )
     .await;
     let (store, _dir) = store_with("pg", WarehouseKind::Postgres).await;
-    let good = IntrospectTarget {
+    let good = CatalogTarget {
         connection: "pg".into(),
         source: Arc::new(warehouse::postgres::PostgresCatalog::new(
             model::Secret::new(url.clone()),
         )),
     };
-    sync_warehouse(&store, &good).await.unwrap();
+    sync_catalog(&store, &good).await.unwrap();
     let bad_url = url.replace("postgres@", "nobody@");
-    let bad = IntrospectTarget {
+    let bad = CatalogTarget {
         connection: "pg".into(),
         source: Arc::new(warehouse::postgres::PostgresCatalog::new(
             model::Secret::new(bad_url),
         )),
     };
-    let error = sync_warehouse(&store, &bad).await.unwrap_err().to_string();
+    let error = sync_catalog(&store, &bad).await.unwrap_err().to_string();
     assert!(error.contains("connecting"), "{error}");
     assert!(!error.contains("nobody@"), "no URL in errors: {error}");
     assert_eq!(names(&store.tree("pg").await.unwrap(), "wh_keep").len(), 1);
     let syncs = store.syncs("pg", 5).await.unwrap();
     assert!(syncs.iter().any(|s| s.source == "warehouse" && !s.ok));
     // Recovering clears the warning: the successful read is the newest sync.
-    sync_warehouse(&store, &good).await.unwrap();
+    sync_catalog(&store, &good).await.unwrap();
     let latest = &store.syncs("pg", 1).await.unwrap()[0];
     assert!(latest.source == "warehouse" && latest.ok, "{latest:?}");
 }
@@ -189,11 +189,11 @@ async fn redshift_is_read_from_its_svv_views() {
     let (store, _dir) = store_with("rs", WarehouseKind::Redshift).await;
     let catalog = warehouse::postgres::PostgresCatalog::new(model::Secret::new(db_url))
         .with_flavour(warehouse::postgres::Flavour::Redshift);
-    let target = IntrospectTarget {
+    let target = CatalogTarget {
         connection: "rs".into(),
         source: Arc::new(catalog),
     };
-    sync_warehouse(&store, &target).await.unwrap();
+    sync_catalog(&store, &target).await.unwrap();
     let tree = store.tree("rs").await.unwrap();
     assert_eq!(
         names(&tree, "analytics"),

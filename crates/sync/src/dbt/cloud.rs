@@ -2,7 +2,7 @@
 //! cache folder, read like local ones, and loaded in one transaction. An unchanged run costs
 //! four small API calls and no download.
 
-use crate::{DbtReport, SyncError};
+use crate::{DbtReport, DbtSyncError};
 use dbt::cloud::{CloudClient, CloudFetch, RunIds};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -36,7 +36,7 @@ pub(crate) async fn sync(
     record: &ConnectionRecord,
     source: &CloudSource,
     started_at: &str,
-) -> Result<Option<DbtReport>, SyncError> {
+) -> Result<Option<DbtReport>, DbtSyncError> {
     let name = record.name.as_str();
     let fetched = match fetch(store, name, source).await {
         Ok(fetched) => fetched,
@@ -44,7 +44,7 @@ pub(crate) async fn sync(
             store
                 .record_failure(name, "dbt", started_at, &message)
                 .await?;
-            return Err(SyncError::Cloud(message));
+            return Err(DbtSyncError::Cloud(message));
         }
     };
     if fetched.unchanged {
@@ -57,7 +57,7 @@ pub(crate) async fn sync(
             .await?;
         return Ok(None);
     }
-    let report = crate::load_artifacts(store, record, &fetched.paths, started_at).await?;
+    let report = crate::dbt::load_artifacts(store, record, &fetched.paths, started_at).await?;
     store.record_cloud_run(name, &run_record(&fetched)).await?;
     if record.docs_url.is_none() {
         let mut linked = record.clone();

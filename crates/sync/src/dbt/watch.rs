@@ -1,6 +1,6 @@
 //! Keeps the store current: reloads a connection's local artifacts whenever dbt rewrites them.
 
-use crate::{sync_dbt, DbtSource, SyncTarget};
+use crate::{sync_dbt, DbtSource, DbtTarget};
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::time::{Duration, SystemTime};
@@ -30,7 +30,7 @@ fn fingerprint(source: &DbtSource) -> Option<Fingerprint> {
 /// first runs, so files written in between are not missed. Runs until the task is aborted.
 pub fn watch(
     store: Store,
-    targets: Vec<SyncTarget>,
+    targets: Vec<DbtTarget>,
     interval: Duration,
 ) -> impl std::future::Future<Output = ()> + Send {
     let seen: HashMap<String, Fingerprint> = targets
@@ -42,7 +42,7 @@ pub fn watch(
 
 async fn poll(
     store: Store,
-    targets: Vec<SyncTarget>,
+    targets: Vec<DbtTarget>,
     interval: Duration,
     mut seen: HashMap<String, Fingerprint>,
 ) {
@@ -99,7 +99,7 @@ mod tests {
         let store = Store::open(dir.path().join("s.sqlite").to_str().unwrap())
             .await
             .unwrap();
-        let target = SyncTarget {
+        let target = DbtTarget {
             connection: ConnectionRecord {
                 name: "wh".into(),
                 kind: model::WarehouseKind::Postgres,
