@@ -1,9 +1,9 @@
 //! The impact report as text, JSON and markdown (a pull-request comment): three printers
-//! over one `sync::impact::Report`.
+//! over one `impact::Report`.
 
+use impact::{Change, DbtImpact, HexImpact, NodeChange, Reason, Report};
 use serde::Serialize;
 use std::fmt::Write;
-use sync::impact::{Change, DbtImpact, HexImpact, NodeChange, Reason, Report};
 
 /// The JSON document: the report and what was compared.
 #[derive(Serialize)]

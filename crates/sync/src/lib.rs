@@ -13,7 +13,6 @@ mod dbt;
 mod exclusive;
 mod hex;
 mod history;
-pub mod impact;
 mod reads;
 mod schedule;
 mod sources;

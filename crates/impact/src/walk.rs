@@ -1,7 +1,7 @@
 //! From changes to what they reach on the lineage graph: the dbt nodes downstream, and the
 //! Hex cells and projects that break or are affected.
 
-use super::changes::{Change, ChangeSet, NodeChange};
+use crate::changes::{Change, ChangeSet, NodeChange};
 use model::graph::{ColumnUse, Direction, EdgeKind, Graph, Node, NodeKind};
 use model::ColumnEdge;
 use serde::Serialize;

@@ -1,11 +1,11 @@
 //! What changed in a dbt project, compared with the synced one: removed and modified nodes,
 //! and per model its dropped, added and renamed columns.
 
-use crate::columns::NodeColumns;
 use model::{DbtNode, DbtProject};
 use serde::Serialize;
 use std::collections::{BTreeSet, HashMap};
 use store::{SyncedNode, SyncedProject};
+use sync::columns::NodeColumns;
 
 /// How a node changed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -406,8 +406,8 @@ pub fn from_paths(before: &SyncedProject, paths: &[String]) -> ChangeSet {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::columns::OutputColumn;
     use model::{ColumnEdge, DbtColumn, NodeKind, RelationName, WarehouseKind};
+    use sync::columns::OutputColumn;
 
     fn synced(id: &str, checksum: &str, columns: &[&str]) -> SyncedNode {
         SyncedNode {
