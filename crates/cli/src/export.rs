@@ -47,7 +47,7 @@ pub async fn run(store: &Store, args: ExportArgs, window_days: u32) -> Result<()
                 .into_iter()
                 .filter_map(|c| Some((c.name, c.kind.parse().ok()?)))
                 .collect();
-            let events = model::openlineage::hex_events(&graph, &warehouses, &model::stamp(now));
+            let events = ::export::openlineage::hex_events(&graph, &warehouses, &model::stamp(now));
             let lines: Result<Vec<String>, _> = events.iter().map(serde_json::to_string).collect();
             lines?.join("\n")
         }

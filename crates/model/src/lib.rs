@@ -15,7 +15,6 @@ mod dbt;
 pub mod graph;
 pub mod health;
 pub mod hex;
-pub mod openlineage;
 mod relation;
 mod secret;
 mod time;

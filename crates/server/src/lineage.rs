@@ -566,7 +566,7 @@ pub(crate) async fn export(
 /// `/api/openlineage`: one OpenLineage run event per Hex cell.
 pub(crate) async fn openlineage(
     State(s): State<AppState>,
-) -> Result<Json<Vec<model::openlineage::RunEvent>>, ApiError> {
+) -> Result<Json<Vec<export::openlineage::RunEvent>>, ApiError> {
     let g = s.graph().await?;
     let warehouses = s
         .store
@@ -576,5 +576,5 @@ pub(crate) async fn openlineage(
         .filter_map(|c| Some((c.name, c.kind.parse().ok()?)))
         .collect();
     let now = model::stamp(chrono::Utc::now());
-    Ok(Json(model::openlineage::hex_events(&g, &warehouses, &now)))
+    Ok(Json(export::openlineage::hex_events(&g, &warehouses, &now)))
 }

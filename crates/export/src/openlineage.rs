@@ -6,8 +6,8 @@
 //! is `<warehouse kind>://<connection>` (downstream keeps connections by name, not host), the
 //! name `database.schema.table`. Jobs live in the namespace `hex://<host>/<workspace>`.
 
-use crate::graph::{EdgeKind, Graph, Node, NodeKind};
-use crate::WarehouseKind;
+use model::graph::{EdgeKind, Graph, Node, NodeKind};
+use model::WarehouseKind;
 use serde::Serialize;
 use std::collections::HashMap;
 
@@ -224,8 +224,8 @@ fn fnv(bytes: &[u8], seed: u64) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::graph::{Activity, EdgeKind, NodeKind};
-    use crate::RelationName;
+    use model::graph::{Activity, EdgeKind, NodeKind};
+    use model::RelationName;
 
     #[test]
     fn each_cell_becomes_a_complete_run_reading_its_tables() {
