@@ -34,9 +34,7 @@ pub struct ExportArgs {
 /// `window_days` is the config's, for when the command line gives none.
 pub async fn run(store: &Store, args: ExportArgs, window_days: u32) -> Result<()> {
     let now = chrono::Utc::now();
-    let since = model::stamp(
-        now - chrono::Duration::days(i64::from(args.window_days.unwrap_or(window_days))),
-    );
+    let since = model::live_since(args.window_days.unwrap_or(window_days));
     let graph = store.lineage_graph(&since).await?;
     let mut text = match args.format {
         Format::Graph => serde_json::to_string_pretty(&graph.export())?,

@@ -39,10 +39,7 @@ pub struct ExposuresArgs {
 /// Writes the exposures and says how many.
 /// `window_days` is the config's, for when the command line gives none.
 pub async fn run(store: &Store, args: ExposuresArgs, window_days: u32) -> Result<()> {
-    let since = model::stamp(
-        chrono::Utc::now()
-            - chrono::Duration::days(i64::from(args.window_days.unwrap_or(window_days))),
-    );
+    let since = model::live_since(args.window_days.unwrap_or(window_days));
     let graph = store.lineage_graph(&since).await?;
     let out = args
         .out

@@ -26,8 +26,7 @@ pub struct HealthArgs {
 
 /// Prints the health of every Hex project (or one); exit 1 when a live one is failing.
 pub async fn run(store: &Store, args: HealthArgs, window_days: u32) -> Result<ExitCode> {
-    let days = i64::from(args.window_days.unwrap_or(window_days));
-    let since = model::stamp(chrono::Utc::now() - chrono::Duration::days(days));
+    let since = model::live_since(args.window_days.unwrap_or(window_days));
     let graph = store
         .lineage_graph(&since)
         .await

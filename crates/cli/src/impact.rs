@@ -84,10 +84,7 @@ pub async fn run(store: &Store, args: ImpactArgs, window_days: u32) -> Result<Ex
         .await
         .with_context(|| format!("reading the synced dbt project of {connection}"))?;
     let (set, input) = read_change(before.clone(), &args).await?;
-    let since = model::stamp(
-        chrono::Utc::now()
-            - chrono::Duration::days(i64::from(args.window_days.unwrap_or(window_days))),
-    );
+    let since = model::live_since(args.window_days.unwrap_or(window_days));
     let mut graph = store
         .lineage_graph(&since)
         .await

@@ -26,5 +26,5 @@ pub use dbt::{
 };
 pub use relation::{Ident, RelationName, RelationParseError};
 pub use secret::Secret;
-pub use time::stamp;
+pub use time::{live_since, stamp};
 pub use warehouse::WarehouseKind;

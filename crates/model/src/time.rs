@@ -8,6 +8,11 @@ pub fn stamp(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Micros, true)
 }
 
+/// The start of the activity window of `days` days ending now: work that ran since is live.
+pub fn live_since(days: u32) -> String {
+    stamp(Utc::now() - chrono::Duration::days(i64::from(days)))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

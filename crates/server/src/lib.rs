@@ -90,8 +90,7 @@ impl AppState {
 
     /// The start of the activity window, RFC 3339.
     pub fn live_since(&self) -> String {
-        let since = chrono::Utc::now() - chrono::Duration::days(i64::from(self.window_days));
-        model::stamp(since)
+        model::live_since(self.window_days)
     }
 }
 
