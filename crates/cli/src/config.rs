@@ -211,8 +211,10 @@ impl Config {
     /// Reads and resolves `path`; a missing file is an error only when `required`.
     pub fn load(path: &Path, required: bool) -> Result<Config> {
         let raw = match std::fs::read_to_string(path) {
-            Ok(text) => toml::from_str::<RawConfig>(&text)
-                .with_context(|| format!("{}: invalid configuration", path.display()))?,
+            Ok(text) => toml::from_str::<RawConfig>(&text).map_err(|e| {
+                anyhow::anyhow!("{}{}", e, closest_key_hint(e.message()))
+                    .context(format!("{}: invalid configuration", path.display()))
+            })?,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound && !required => RawConfig::default(),
             Err(e) => {
                 return Err(e).with_context(|| format!("cannot read config {}", path.display()))
@@ -221,6 +223,50 @@ impl Config {
         let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
         resolve(raw, &base).with_context(|| format!("{}: invalid configuration", path.display()))
     }
+}
+
+/// For an unknown key or kind, the known one it most likely misspells, as a `help:` line
+/// (serde lists the known ones; a key one or two edits away is the likely meaning).
+fn closest_key_hint(message: &str) -> String {
+    let Some(rest) = message
+        .strip_prefix("unknown field `")
+        .or_else(|| message.strip_prefix("unknown variant `"))
+    else {
+        return String::new();
+    };
+    let Some((written, known)) = rest.split_once('`') else {
+        return String::new();
+    };
+    let closest = known
+        .split('`')
+        .skip(1)
+        .step_by(2)
+        .map(|candidate| (edit_distance(written, candidate), candidate))
+        .min();
+    match closest {
+        Some((distance, candidate)) if distance <= written.len().div_ceil(3).max(1) => {
+            format!("help: did you mean `{candidate}`?\n")
+        }
+        _ => String::new(),
+    }
+}
+
+/// Levenshtein distance over characters.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let above = row[j + 1];
+            row[j + 1] = (above + 1)
+                .min(row[j] + 1)
+                .min(diagonal + usize::from(ca != *cb));
+            diagonal = above;
+        }
+    }
+    row[b.len()]
 }
 
 fn resolve(raw: RawConfig, base: &Path) -> Result<Config> {
@@ -258,7 +304,10 @@ fn resolve(raw: RawConfig, base: &Path) -> Result<Config> {
         let first = history.len();
         let mut aggregate = Vec::new();
         for entry in entries {
-            if entry.kind == "postgres_statements" {
+            if matches!(
+                entry.source,
+                history_config::RawSource::PostgresStatements { .. }
+            ) {
                 aggregate.push(history.len());
             }
             let defaults = (
@@ -563,6 +612,24 @@ fn count_runs_once(connection: &mut [HistoryTarget], aggregate: &[usize], first:
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_misspelt_key_or_section_gets_the_closest_known_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("downstream.toml");
+        std::fs::write(&path, "[server]\nbind = \"127.0.0.1:1\"\n\n[conections]\n").unwrap();
+        let error = format!("{:#}", Config::load(&path, true).unwrap_err());
+        assert!(error.contains("downstream.toml"), "{error}");
+        assert!(error.contains("line 4"), "{error}");
+        assert!(error.contains("did you mean `connections`?"), "{error}");
+        assert_eq!(
+            closest_key_hint("unknown field `refresh_secnds`, expected `bind` or `refresh_seconds`"),
+            "help: did you mean `refresh_seconds`?\n"
+        );
+        // Nothing close: no guess.
+        assert_eq!(closest_key_hint("unknown field `colour`, expected `bind`"), "");
+        assert_eq!(edit_distance("acount", "account"), 1);
+    }
 
     #[test]
     fn the_example_config_is_valid() {

@@ -3,7 +3,7 @@
 //! Secrets are named by environment variable (`token_env`, `url_env`, `credentials_env`) and
 //! read when the config loads; a missing variable is an error that names it.
 
-use anyhow::{bail, Context, Result};
+use anyhow::{bail, Result};
 use history::bigquery::{BigQuery, BigQueryConfig, BigQueryCredentials};
 use history::databricks::{Databricks, DatabricksConfig};
 use history::file::FileHistory;
@@ -29,47 +29,93 @@ pub struct RawHistorySettings {
     pub refresh_seconds: Option<u64>,
 }
 
-/// One `[[connections.history]]` entry, as written.
+/// One `[[connections.history]]` entry, as written: what every kind has, and the kind's own
+/// fields (serde rejects a field the kind does not take, and names it).
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct RawHistory {
     /// The environment's name, unique within the connection.
     name: String,
-    /// `postgres_statements`, `postgres_log`, `file`, `snowflake`, `bigquery`, `databricks`
-    /// or `redshift`.
-    pub(crate) kind: String,
-    url_env: Option<String>,
-    path: Option<PathBuf>,
-    /// `postgres_log`: `jsonlog` or `csvlog`, for a directory that holds both.
-    log_format: Option<String>,
-    account: Option<String>,
+    /// Session defaults for rows that carry none.
+    database: Option<String>,
+    schema: Option<String>,
+    #[serde(flatten)]
+    pub(crate) source: RawSource,
+}
+
+/// Each kind of history source with its fields.
+#[derive(Debug, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub(crate) enum RawSource {
+    /// pg_stat_statements of a PostgreSQL server.
+    PostgresStatements { url_env: String },
+    /// A PostgreSQL server log (file or directory).
+    PostgresLog {
+        path: PathBuf,
+        /// For a directory that holds both.
+        log_format: Option<LogFormatName>,
+    },
+    /// An exported history (JSON Lines or CSV).
+    File { path: PathBuf },
+    /// Redshift's SYS_QUERY_HISTORY.
+    Redshift { url_env: String },
+    /// Snowflake's ACCOUNT_USAGE.QUERY_HISTORY over the SQL API.
+    Snowflake(SnowflakeEntry),
+    /// BigQuery's INFORMATION_SCHEMA.JOBS of some projects.
+    Bigquery(BigqueryEntry),
+    /// Databricks' system.query.history.
+    Databricks(DatabricksEntry),
+}
+
+/// Snowflake's ACCOUNT_USAGE.QUERY_HISTORY over the SQL API.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct SnowflakeEntry {
+    account: String,
     account_url: Option<String>,
     token_env: Option<String>,
     token_type: Option<String>,
-    /// Snowflake key-pair sign-in: the user and the variable holding the PEM private key.
+    /// Key-pair sign-in: the user and the variable holding the PEM private key.
     user: Option<String>,
     private_key_env: Option<String>,
-    /// Databricks OAuth machine-to-machine sign-in of a service principal.
-    client_id: Option<String>,
-    client_secret_env: Option<String>,
-    /// The Databricks workspace whose statements to read (system.query.history holds every
-    /// workspace of the region); found from the workspace itself when not given.
-    workspace_id: Option<String>,
     role: Option<String>,
     warehouse: Option<String>,
     #[serde(default)]
     access_history: bool,
-    #[serde(default)]
+}
+
+/// BigQuery's INFORMATION_SCHEMA.JOBS of some projects.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct BigqueryEntry {
     projects: Vec<String>,
     region: Option<String>,
     credentials_env: Option<String>,
-    host: Option<String>,
-    warehouse_id: Option<String>,
+    token_env: Option<String>,
+}
+
+/// Databricks' system.query.history.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct DatabricksEntry {
+    host: String,
+    warehouse_id: String,
+    token_env: Option<String>,
+    /// OAuth machine-to-machine sign-in of a service principal.
+    client_id: Option<String>,
+    client_secret_env: Option<String>,
+    /// The workspace whose statements to read (the table holds every workspace of the
+    /// region); found from the workspace itself when not given.
+    workspace_id: Option<String>,
     #[serde(default)]
     table_lineage: bool,
-    /// Session defaults for rows that carry none.
-    database: Option<String>,
-    schema: Option<String>,
+}
+
+/// `log_format` of a `postgres_log` source.
+#[derive(Clone, Copy, Debug, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub(crate) enum LogFormatName {
+    Jsonlog,
+    Csvlog,
 }
 
 /// Resolves one entry of connection `connection`.
@@ -85,7 +131,7 @@ pub fn target(
     if raw.name.trim().is_empty() {
         bail!("connection {connection:?}: a [[connections.history]] entry has an empty name");
     }
-    let source = match source(&raw, base) {
+    let source = match source(&raw.source, base) {
         Ok(source) => source,
         // A missing secret fails this source at each sync (shown on the connection), not
         // every command that loads the config.
@@ -106,7 +152,7 @@ pub fn target(
     })
 }
 
-fn source(raw: &RawHistory, base: &Path) -> Result<Arc<dyn QueryHistory>> {
+fn source(raw: &RawSource, base: &Path) -> Result<Arc<dyn QueryHistory>> {
     let at = |p: &PathBuf| {
         if p.is_absolute() {
             p.clone()
@@ -114,104 +160,111 @@ fn source(raw: &RawHistory, base: &Path) -> Result<Arc<dyn QueryHistory>> {
             base.join(p)
         }
     };
-    Ok(match raw.kind.as_str() {
-        "postgres_statements" => Arc::new(StatStatements::new(secret(&raw.url_env, "url_env")?)),
-        "postgres_log" => Arc::new(server_log(raw, at(need(&raw.path, "path")?))?),
-        "file" => Arc::new(FileHistory::new(at(need(&raw.path, "path")?))),
-        "redshift" => Arc::new(Redshift::new(RedshiftConfig::new(secret(&raw.url_env, "url_env")?))),
-        "snowflake" => Arc::new(Snowflake::new(snowflake(raw)?)),
-        "bigquery" => Arc::new(BigQuery::new(bigquery(raw)?)),
-        "databricks" => Arc::new(Databricks::new(databricks(raw)?)),
-        other => bail!(
-            "kind = {other:?}: expected postgres_statements, postgres_log, file, snowflake, bigquery, databricks or redshift"
-        ),
+    Ok(match raw {
+        RawSource::PostgresStatements { url_env } => {
+            Arc::new(StatStatements::new(secret(url_env, "url_env")?))
+        }
+        RawSource::PostgresLog { path, log_format } => {
+            let log = ServerLog::new(at(path));
+            Arc::new(match log_format {
+                None => log,
+                Some(LogFormatName::Jsonlog) => log.with_format(LogFormat::Json),
+                Some(LogFormatName::Csvlog) => log.with_format(LogFormat::Csv),
+            })
+        }
+        RawSource::File { path } => Arc::new(FileHistory::new(at(path))),
+        RawSource::Redshift { url_env } => Arc::new(Redshift::new(RedshiftConfig::new(secret(
+            url_env, "url_env",
+        )?))),
+        RawSource::Snowflake(entry) => Arc::new(Snowflake::new(snowflake(entry)?)),
+        RawSource::Bigquery(entry) => Arc::new(BigQuery::new(bigquery(entry)?)),
+        RawSource::Databricks(entry) => Arc::new(Databricks::new(databricks(entry)?)),
     })
 }
 
-fn server_log(raw: &RawHistory, path: PathBuf) -> Result<ServerLog> {
-    let log = ServerLog::new(path);
-    Ok(match raw.log_format.as_deref() {
-        None => log,
-        Some("jsonlog") => log.with_format(LogFormat::Json),
-        Some("csvlog") => log.with_format(LogFormat::Csv),
-        Some(other) => bail!("log_format = {other:?}: expected jsonlog or csvlog"),
-    })
-}
-
-fn snowflake(raw: &RawHistory) -> Result<SnowflakeConfig> {
-    let account = need(&raw.account, "account")?;
+fn snowflake(entry: &SnowflakeEntry) -> Result<SnowflakeConfig> {
+    let SnowflakeEntry {
+        account,
+        account_url,
+        token_env,
+        token_type,
+        user,
+        private_key_env,
+        role,
+        warehouse,
+        access_history,
+    } = entry;
     let auth = crate::credentials::snowflake_auth(
         account,
-        raw.user.as_deref(),
-        optional_secret(&raw.token_env, "token_env")?,
-        raw.token_type.as_deref(),
-        optional_secret(&raw.private_key_env, "private_key_env")?,
+        user.as_deref(),
+        optional_secret(token_env, "token_env")?,
+        token_type.as_deref(),
+        optional_secret(private_key_env, "private_key_env")?,
     )?;
     let mut config = SnowflakeConfig::new(account.clone(), auth);
-    if let Some(url) = &raw.account_url {
+    if let Some(url) = account_url {
         config.account_url = url.trim_end_matches('/').to_string();
     }
-    config.role = raw.role.clone();
-    config.warehouse = raw.warehouse.clone();
-    config.access_history = raw.access_history;
+    config.role = role.clone();
+    config.warehouse = warehouse.clone();
+    config.access_history = *access_history;
     Ok(config)
 }
 
-fn bigquery(raw: &RawHistory) -> Result<BigQueryConfig> {
-    if raw.projects.is_empty() {
+fn bigquery(entry: &BigqueryEntry) -> Result<BigQueryConfig> {
+    let BigqueryEntry {
+        projects,
+        region,
+        credentials_env,
+        token_env,
+    } = entry;
+    if projects.is_empty() {
         bail!("projects: list the GCP projects whose jobs to read, e.g. projects = [\"acme-analytics\"]");
     }
-    let credentials = match (&raw.credentials_env, &raw.token_env) {
-        (Some(_), _) => {
-            BigQueryCredentials::ServiceAccountKey(secret(&raw.credentials_env, "credentials_env")?)
+    let credentials = match (credentials_env, token_env) {
+        (Some(variable), _) => {
+            BigQueryCredentials::ServiceAccountKey(secret(variable, "credentials_env")?)
         }
-        (None, Some(_)) => BigQueryCredentials::AccessToken(secret(&raw.token_env, "token_env")?),
+        (None, Some(variable)) => BigQueryCredentials::AccessToken(secret(variable, "token_env")?),
         (None, None) => bail!(
             "set credentials_env (a service-account key's JSON) or token_env (an access token)"
         ),
     };
-    let region = raw.region.clone().unwrap_or_else(|| "us".into());
-    Ok(BigQueryConfig::new(
-        raw.projects.clone(),
-        region,
-        credentials,
-    ))
+    let region = region.clone().unwrap_or_else(|| "us".into());
+    Ok(BigQueryConfig::new(projects.clone(), region, credentials))
 }
 
-fn databricks(raw: &RawHistory) -> Result<DatabricksConfig> {
-    let host = need(&raw.host, "host")?;
-    let warehouse = need(&raw.warehouse_id, "warehouse_id")?;
+fn databricks(entry: &DatabricksEntry) -> Result<DatabricksConfig> {
+    let DatabricksEntry {
+        host,
+        warehouse_id,
+        token_env,
+        client_id,
+        client_secret_env,
+        workspace_id,
+        table_lineage,
+    } = entry;
     let auth = crate::credentials::databricks_auth(
         host,
-        optional_secret(&raw.token_env, "token_env")?,
-        raw.client_id.as_deref(),
-        optional_secret(&raw.client_secret_env, "client_secret_env")?,
+        optional_secret(token_env, "token_env")?,
+        client_id.as_deref(),
+        optional_secret(client_secret_env, "client_secret_env")?,
     )?;
-    let mut config = DatabricksConfig::new(host.clone(), auth, warehouse.clone());
-    config.table_lineage = raw.table_lineage;
-    config.workspace_id = raw.workspace_id.clone();
+    let mut config = DatabricksConfig::new(host.clone(), auth, warehouse_id.clone());
+    config.table_lineage = *table_lineage;
+    config.workspace_id = workspace_id.clone();
     Ok(config)
 }
 
-fn need<'a, T>(value: &'a Option<T>, field: &str) -> Result<&'a T> {
-    value
-        .as_ref()
-        .with_context(|| format!("{field} is required for this kind"))
-}
-
-/// The secret held by the environment variable that `field` names.
-fn secret(variable: &Option<String>, field: &str) -> Result<Secret> {
-    let variable = need(variable, field)?;
+/// The secret held by the environment variable `variable` (the config's `field`).
+fn secret(variable: &str, field: &str) -> Result<Secret> {
     Secret::from_env(variable)
         .map_err(|missing| MissingSecret(format!("{field}: {missing}")).into())
 }
 
 /// The secret `field` names, or `None` when the config names no variable there.
 fn optional_secret(variable: &Option<String>, field: &str) -> Result<Option<Secret>> {
-    match variable {
-        Some(_) => secret(variable, field).map(Some),
-        None => Ok(None),
-    }
+    variable.as_deref().map(|v| secret(v, field)).transpose()
 }
 
 /// A secret the config names but the environment lacks: the source fails at each sync
@@ -219,3 +272,58 @@ fn optional_secret(variable: &Option<String>, field: &str) -> Result<Option<Secr
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]
 struct MissingSecret(String);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(toml: &str) -> Result<RawHistory, String> {
+        toml::from_str(toml).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn each_kind_takes_its_own_fields_beside_the_shared_ones() {
+        let raw = parse("name = \"prod\"\nkind = \"snowflake\"\naccount = \"acme\"\ndatabase = \"ANALYTICS\"\naccess_history = true").unwrap();
+        assert_eq!(raw.name, "prod");
+        assert_eq!(raw.database.as_deref(), Some("ANALYTICS"));
+        let RawSource::Snowflake(entry) = raw.source else {
+            panic!("a snowflake entry: {:?}", raw.source);
+        };
+        assert_eq!(entry.account, "acme");
+        assert!(entry.access_history);
+        let raw = parse(
+            "name = \"log\"\nkind = \"postgres_log\"\npath = \"pg/log\"\nlog_format = \"csvlog\"",
+        )
+        .unwrap();
+        assert!(matches!(
+            raw.source,
+            RawSource::PostgresLog {
+                log_format: Some(LogFormatName::Csvlog),
+                ..
+            }
+        ));
+    }
+
+    #[test]
+    fn a_field_the_kind_does_not_take_or_lacks_is_named() {
+        let wrong = parse("name = \"x\"\nkind = \"file\"\npath = \"h.jsonl\"\naccount = \"acme\"")
+            .unwrap_err();
+        assert!(wrong.contains("unknown field `account`"), "{wrong}");
+        let typo = parse("name = \"x\"\nkind = \"snowflake\"\nacount = \"acme\"").unwrap_err();
+        assert!(typo.contains("acount"), "{typo}");
+        let missing = parse("name = \"x\"\nkind = \"databricks\"\nhost = \"h\"").unwrap_err();
+        assert!(
+            missing.contains("missing field `warehouse_id`"),
+            "{missing}"
+        );
+        let kind = parse("name = \"x\"\nkind = \"oracle\"").unwrap_err();
+        assert!(
+            kind.contains("oracle") && kind.contains("snowflake"),
+            "{kind}"
+        );
+        let format =
+            parse("name = \"x\"\nkind = \"postgres_log\"\npath = \"p\"\nlog_format = \"xml\"")
+                .unwrap_err();
+        assert!(format.contains("jsonlog"), "{format}");
+    }
+}
