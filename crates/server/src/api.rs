@@ -5,40 +5,17 @@ use crate::extract::{ApiPath, ApiQuery};
 use crate::format::unsegment;
 use crate::AppState;
 use axum::extract::State;
-use axum::routing::get;
-use axum::{Json, Router};
+use axum::Json;
 use serde::Deserialize;
 use store::{ConnectionOverview, SearchHit, SyncRecord, TableDetail, TreeDatabase};
 
-/// Routes under `/api`.
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/connections", get(connections))
-        .route("/connections/{name}", get(connection))
-        .route("/connections/{name}/tree", get(tree))
-        .route("/connections/{name}/schemas", get(schemas))
-        .route("/connections/{name}/syncs", get(syncs))
-        .route(
-            "/connections/{name}/tables/{database}/{schema}/{table}",
-            get(table),
-        )
-        .route("/search", get(search))
-        .route("/lineage", get(crate::lineage::api))
-        .route("/graph", get(crate::lineage::export))
-        .route("/health", get(crate::health::api))
-        .route("/openlineage", get(crate::lineage::openlineage))
-        .fallback(|| async {
-            ApiError(AppError::NotFound(
-                "no such API route; see README.md#json-api".into(),
-            ))
-        })
-}
-
-async fn connections(State(s): State<AppState>) -> Result<Json<Vec<ConnectionOverview>>, ApiError> {
+pub(crate) async fn connections(
+    State(s): State<AppState>,
+) -> Result<Json<Vec<ConnectionOverview>>, ApiError> {
     Ok(Json(s.store.connections().await?))
 }
 
-async fn connection(
+pub(crate) async fn connection(
     State(s): State<AppState>,
     ApiPath(name): ApiPath<String>,
 ) -> Result<Json<ConnectionOverview>, ApiError> {
@@ -54,7 +31,7 @@ pub struct TreeQuery {
     pub schema: Option<String>,
 }
 
-async fn tree(
+pub(crate) async fn tree(
     State(s): State<AppState>,
     ApiPath(name): ApiPath<String>,
     ApiQuery(q): ApiQuery<TreeQuery>,
@@ -65,7 +42,7 @@ async fn tree(
     }))
 }
 
-async fn schemas(
+pub(crate) async fn schemas(
     State(s): State<AppState>,
     ApiPath(name): ApiPath<String>,
 ) -> Result<Json<Vec<store::SchemaCount>>, ApiError> {
@@ -73,20 +50,20 @@ async fn schemas(
 }
 
 #[derive(Deserialize)]
-struct Limit {
+pub(crate) struct Limit {
     limit: Option<i64>,
 }
 
 /// A sync as the API shows it: the stored record and the same line the status page reads.
 #[derive(serde::Serialize)]
-struct SyncView {
+pub(crate) struct SyncView {
     #[serde(flatten)]
     record: SyncRecord,
     /// The figures in words, e.g. "8 new runs from 69 Hex queries · 0.4 s".
     description: String,
 }
 
-async fn syncs(
+pub(crate) async fn syncs(
     State(s): State<AppState>,
     ApiPath(name): ApiPath<String>,
     ApiQuery(q): ApiQuery<Limit>,
@@ -124,7 +101,7 @@ pub enum TableJson {
     Warehouse(Box<store::WarehouseTable>),
 }
 
-async fn table(
+pub(crate) async fn table(
     State(s): State<AppState>,
     ApiPath((name, database, schema, table)): ApiPath<(String, String, String, String)>,
     ApiQuery(q): ApiQuery<TableQuery>,
@@ -163,7 +140,7 @@ pub struct SearchQuery {
     pub limit: Option<i64>,
 }
 
-async fn search(
+pub(crate) async fn search(
     State(s): State<AppState>,
     ApiQuery(q): ApiQuery<SearchQuery>,
 ) -> Result<Json<Vec<SearchHit>>, ApiError> {

@@ -76,7 +76,7 @@ impl AppError {
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         self.log();
-        let page = crate::pages::ErrorPage {
+        let page = ErrorPage {
             status: self.status().as_u16(),
             message: self.to_string(),
         };
@@ -101,4 +101,14 @@ impl IntoResponse for ApiError {
         let body = serde_json::json!({ "error": self.0.to_string() });
         (self.0.status(), self.0.retry_after(), Json(body)).into_response()
     }
+}
+
+/// Any error, as a page.
+#[derive(askama::Template)]
+#[template(path = "error.html")]
+pub(crate) struct ErrorPage {
+    /// HTTP status.
+    status: u16,
+    /// What went wrong, for people.
+    message: String,
 }

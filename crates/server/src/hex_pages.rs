@@ -9,8 +9,8 @@ use crate::AppState;
 use askama::Template;
 use axum::extract::State;
 use axum::response::Html;
-use axum::routing::get;
-use axum::{Json, Router};
+
+use axum::Json;
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -111,21 +111,14 @@ async fn project_detail(s: &AppState, id: &str) -> Result<HexProjectDetail, AppE
         })
 }
 
-/// `/api/hex/…` routes, merged into `/api`.
-pub fn api_routes() -> Router<AppState> {
-    Router::new()
-        .route("/hex/projects", get(api_projects))
-        .route("/hex/projects/{id}", get(api_project))
-}
-
-async fn api_projects(
+pub(crate) async fn api_projects(
     State(s): State<AppState>,
     ApiQuery(q): ApiQuery<ProjectsQuery>,
 ) -> Result<Json<Vec<HexProjectSummary>>, ApiError> {
     Ok(Json(project_list(&s, &q).await?))
 }
 
-async fn api_project(
+pub(crate) async fn api_project(
     State(s): State<AppState>,
     ApiPath(id): ApiPath<String>,
 ) -> Result<Json<HexProjectDetail>, ApiError> {

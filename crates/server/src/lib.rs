@@ -14,25 +14,26 @@
 #![deny(missing_docs)]
 
 mod admission;
-pub mod api;
+mod api;
 mod assets;
 pub mod auth;
 mod cache;
 mod error;
 mod extract;
-pub mod format;
+mod format;
 mod health;
 mod hex_pages;
 mod highlight;
 mod layout;
 mod lineage;
-pub mod pages;
+mod pages;
 mod refresh;
+mod routes;
 mod sync_text;
 mod versioned;
 
 use axum::http::{header, HeaderValue};
-use axum::routing::get;
+
 use axum::Router;
 pub use refresh::Refresher;
 use std::net::SocketAddr;
@@ -99,31 +100,7 @@ const BODY_LIMIT: usize = 16 * 1024;
 
 /// The whole application: pages, assets and `/api`.
 pub fn app(state: AppState) -> Router {
-    Router::new()
-        .route("/", get(pages::home))
-        .route("/search", get(pages::search))
-        .route("/connections/{name}", get(pages::connection))
-        .route("/connections/{name}/status", get(pages::status))
-        .route(
-            "/connections/{name}/refresh",
-            axum::routing::post(refresh::refresh),
-        )
-        .route(
-            "/connections/{name}/schemas/{database}/{schema}",
-            get(pages::schema),
-        )
-        .route(
-            "/connections/{name}/tables/{database}/{schema}/{table}",
-            get(pages::table),
-        )
-        .route("/lineage", get(lineage::page))
-        .route("/hex", get(hex_pages::projects))
-        .route("/hex/projects/{id}", get(hex_pages::project))
-        .route("/login", get(auth::login_page).post(auth::login))
-        .route("/logout", axum::routing::post(auth::logout))
-        .route("/assets/{file}", get(assets::serve))
-        .nest("/api", api::routes().merge(hex_pages::api_routes()))
-        .fallback(|| async { AppError::NotFound("no such page".into()) })
+    routes::pages()
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             cache::layer,

@@ -826,13 +826,3 @@ pub(crate) async fn search(
         .collect();
     Ok(Html(SearchPage { q: q.q, hits }.render()?))
 }
-
-/// Any error, as a page.
-#[derive(Template)]
-#[template(path = "error.html")]
-pub struct ErrorPage {
-    /// HTTP status.
-    pub status: u16,
-    /// What went wrong, for people.
-    pub message: String,
-}
