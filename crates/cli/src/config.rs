@@ -623,11 +623,16 @@ mod tests {
         assert!(error.contains("line 4"), "{error}");
         assert!(error.contains("did you mean `connections`?"), "{error}");
         assert_eq!(
-            closest_key_hint("unknown field `refresh_secnds`, expected `bind` or `refresh_seconds`"),
+            closest_key_hint(
+                "unknown field `refresh_secnds`, expected `bind` or `refresh_seconds`"
+            ),
             "help: did you mean `refresh_seconds`?\n"
         );
         // Nothing close: no guess.
-        assert_eq!(closest_key_hint("unknown field `colour`, expected `bind`"), "");
+        assert_eq!(
+            closest_key_hint("unknown field `colour`, expected `bind`"),
+            ""
+        );
         assert_eq!(edit_distance("acount", "account"), 1);
     }
 

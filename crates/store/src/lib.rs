@@ -46,7 +46,11 @@ pub use locks::SyncLock;
 pub use read::search::SearchIndex;
 pub use sessions::SessionRecord;
 pub use usage::HexUse;
-pub use views::*;
+pub use views::{
+    BuildDetail, ColumnDetail, ConnectionOverview, FreshnessDetail, FreshnessPoint, NodeDetail,
+    NodeRef, ProjectInfo, SchemaCount, SearchHit, StatusCounts, SyncRecord, TableDetail,
+    TestDetail, TestRound, TreeDatabase, TreeSchema, TreeTable,
+};
 pub use warehouse::{StoredSchema, WarehouseColumn, WarehouseRelation, WarehouseTable};
 pub use write::{now, ConnectionRecord, LoadCounts};
 
