@@ -1,7 +1,7 @@
 //! Query history in the store: parsed statements, the tables they read, and Hex runs.
 
 use crate::batch::{self, Val};
-use crate::write::{insert_sync, now};
+use crate::connections::{insert_sync, now};
 use crate::{Backend, Store, StoreError};
 use serde::Serialize;
 use sqlx::Any;
@@ -141,7 +141,7 @@ impl Store {
         let (new_runs, updated_runs) = self.write_runs(&mut tx, batch).await?;
         let new_edges = write_edges(&mut tx, batch).await?;
         write_projects(&mut tx, &batch.connection, &batch.projects).await?;
-        crate::hex_api::align_cells_to_runs(&mut tx).await?;
+        crate::hex::write::align_cells_to_runs(&mut tx).await?;
         let source = format!("history:{}", batch.environment);
         insert_sync(
             &mut tx,

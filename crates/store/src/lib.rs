@@ -15,44 +15,42 @@
 #![deny(missing_docs)]
 
 mod batch;
-mod dbt_cloud;
-mod dbt_state;
+mod connections;
+mod dbt;
 mod error;
 mod graph;
-mod hex_api;
-mod hex_read;
+mod hex;
 mod history;
 mod locks;
 mod read;
 mod sessions;
 mod statistics;
-mod usage;
 mod views;
 mod warehouse;
-mod write;
 
-pub use dbt_cloud::CloudRunRecord;
-pub use dbt_state::{SyncedNode, SyncedProject};
+pub use connections::{now, ConnectionRecord};
+pub use dbt::cloud::CloudRunRecord;
+pub use dbt::state::{SyncedNode, SyncedProject};
+pub use dbt::write::LoadCounts;
 pub use error::StoreError;
-pub use hex_api::{
+pub use hex::pages::{
+    HexCellDetail, HexProjectDetail, HexProjectOrder, HexProjectSummary, HexRelation, HexTableUse,
+};
+pub use hex::usage::HexUse;
+pub use hex::write::{
     HexCellRecord, HexConnectionRecord, HexProjectCells, HexProjectRecord, HexReadMarks,
     HexWorkspaceRecord,
-};
-pub use hex_read::{
-    HexCellDetail, HexProjectDetail, HexProjectOrder, HexProjectSummary, HexRelation, HexTableUse,
 };
 pub use history::{HistoryBatch, HistoryCounts, ProjectRecord, QueryRecord, RunRecord};
 pub use locks::SyncLock;
 pub use read::search::SearchIndex;
 pub use sessions::SessionRecord;
-pub use usage::HexUse;
 pub use views::{
     BuildDetail, ColumnDetail, ConnectionOverview, FreshnessDetail, FreshnessPoint, NodeDetail,
     NodeRef, ProjectInfo, SchemaCount, SearchHit, StatusCounts, SyncRecord, TableDetail,
     TestDetail, TestRound, TreeDatabase, TreeSchema, TreeTable,
 };
 pub use warehouse::{StoredSchema, WarehouseColumn, WarehouseRelation, WarehouseTable};
-pub use write::{now, ConnectionRecord, LoadCounts};
 
 use sqlx::any::{install_default_drivers, AnyPoolOptions};
 use sqlx::{AnyPool, Executor};

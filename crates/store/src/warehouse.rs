@@ -1,7 +1,7 @@
 //! The warehouse as introspection found it: schemas, relations and columns.
 
 use crate::batch::{self, Val};
-use crate::write::now;
+use crate::connections::now;
 use crate::{Store, StoreError};
 use sqlx::Any;
 

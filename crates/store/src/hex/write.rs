@@ -3,7 +3,7 @@
 //! what its SQL would read even when it has not run.
 
 use crate::batch::{self, Val};
-use crate::write::insert_sync;
+use crate::connections::insert_sync;
 use crate::{Store, StoreError};
 use serde::Serialize;
 use sqlx::{Any, Row};
