@@ -3,6 +3,7 @@
 //! writes them with a YAML serializer, in the field order dbt's docs show.
 
 use model::graph::{EdgeKind, Graph, Node, NodeKind};
+use model::hex::RunContext;
 use serde::Serialize;
 use std::collections::{BTreeSet, HashSet};
 
@@ -204,7 +205,13 @@ fn kind(p: &Node) -> ExposureKind {
         return ExposureKind::Notebook;
     };
     let published = a.status.as_deref() == Some("Published");
-    if published || a.runs_by_context.get("app_view").copied().unwrap_or(0) > 0 {
+    if published
+        || a.runs_by_context
+            .get(&RunContext::AppView)
+            .copied()
+            .unwrap_or(0)
+            > 0
+    {
         ExposureKind::Dashboard
     } else {
         ExposureKind::Notebook
@@ -215,9 +222,11 @@ fn maturity(p: &Node) -> Maturity {
     let Some(a) = p.activity.as_ref().filter(|a| a.live) else {
         return Maturity::Low;
     };
-    let busy: i64 = ["scheduled", "app_view"]
+    let busy: i64 = a
+        .runs_by_context
         .iter()
-        .filter_map(|c| a.runs_by_context.get(*c))
+        .filter(|(context, _)| context.is_audience())
+        .map(|(_, runs)| runs)
         .sum();
     if busy >= BUSY {
         Maturity::High
@@ -273,7 +282,7 @@ mod tests {
         g.node_mut(project).activity = Some(Activity {
             live: true,
             status: Some("Published".into()),
-            runs_by_context: [("app_view".to_string(), 12)].into(),
+            runs_by_context: [(RunContext::AppView, 12)].into(),
             ..Activity::default()
         });
         let cell = g.add_node("cell:p1:c1", NodeKind::HexCell, "c1");

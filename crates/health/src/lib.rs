@@ -11,6 +11,7 @@
 
 use model::graph::{EdgeKind, Graph, NodeKind};
 use model::health::Problem;
+use model::hex::RunContext;
 use serde::Serialize;
 use std::collections::{HashMap, VecDeque};
 
@@ -174,7 +175,7 @@ fn project(graph: &Graph, at: usize, problems: &HashMap<usize, Vec<&Problem>>) -
         runs: activity.runs_by_context.values().sum(),
         app_views: activity
             .runs_by_context
-            .get("app_view")
+            .get(&RunContext::AppView)
             .copied()
             .unwrap_or(0),
         health: cells

@@ -6,65 +6,8 @@
 //! from `selectedCellId` in `project_url`.
 
 use crate::HEX_MARKER;
+use model::hex::RunContext;
 use serde_json::{Map, Value};
-use std::fmt;
-
-/// Who or what made Hex run the query.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Context {
-    /// A scheduled run (`SCHEDULED_RUN`).
-    Scheduled,
-    /// Someone opened the published app (`APP_VIEW`).
-    AppView,
-    /// Interactive work in the notebook (`LOGIC_VIEW` and other logic contexts).
-    Interactive,
-    /// A run through Hex's API (`API`).
-    Api,
-    /// Anything else, lower-cased as Hex wrote it.
-    Other(String),
-}
-
-impl Context {
-    fn from_hex(raw: &str) -> Self {
-        let upper = raw.trim().to_ascii_uppercase();
-        match upper.as_str() {
-            "SCHEDULED_RUN" | "SCHEDULED" => Context::Scheduled,
-            "APP_VIEW" | "APP" | "PUBLISHED_APP" => Context::AppView,
-            "API" | "API_RUN" => Context::Api,
-            _ if upper.contains("LOGIC") || upper.contains("INTERACTIVE") => Context::Interactive,
-            "" => Context::Other("unknown".to_string()),
-            _ => Context::Other(upper.to_ascii_lowercase()),
-        }
-    }
-
-    /// The stored name: `scheduled`, `app_view`, `interactive`, `api` or Hex's own word.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Context::Scheduled => "scheduled",
-            Context::AppView => "app_view",
-            Context::Interactive => "interactive",
-            Context::Api => "api",
-            Context::Other(other) => other,
-        }
-    }
-
-    /// The inverse of [`Context::as_str`].
-    pub fn from_stored(stored: &str) -> Self {
-        match stored {
-            "scheduled" => Context::Scheduled,
-            "app_view" => Context::AppView,
-            "interactive" => Context::Interactive,
-            "api" => Context::Api,
-            other => Context::Other(other.to_string()),
-        }
-    }
-}
-
-impl fmt::Display for Context {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
 
 /// What a Hex comment says about the query it ends.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -78,7 +21,7 @@ pub struct HexComment {
     /// The cell, from `selectedCellId`; queries Hex issues itself carry none.
     pub cell_id: Option<String>,
     /// Why it ran.
-    pub context: Context,
+    pub context: RunContext,
     /// The Hex user.
     pub user_email: Option<String>,
     /// The name of the Hex data connection.
@@ -151,7 +94,7 @@ pub fn parse_payload(payload: &str) -> Result<HexComment, CommentError> {
         project_id,
         project_name: fields.text("project_name"),
         cell_id,
-        context: Context::from_hex(fields.text("context").as_deref().unwrap_or("")),
+        context: RunContext::from_hex(fields.text("context").as_deref().unwrap_or("")),
         user_email: fields.text("user_email"),
         connection: fields.text("connection"),
         status: fields.text("status"),
@@ -200,7 +143,7 @@ fn parse_exact(payload: &str) -> Option<HexComment> {
         project_id,
         project_name: text(exact.project_name),
         cell_id,
-        context: Context::from_hex(exact.context.as_deref().unwrap_or("")),
+        context: RunContext::from_hex(exact.context.as_deref().unwrap_or("")),
         user_email: text(exact.user_email),
         connection: text(exact.connection),
         status: text(exact.status),
@@ -329,7 +272,7 @@ mod tests {
         assert_eq!(hex.project_id, "1b2c3d4e");
         assert_eq!(hex.project_name.as_deref(), Some("Revenue dashboard"));
         assert_eq!(hex.cell_id.as_deref(), Some("9f8e7d6c"));
-        assert_eq!(hex.context, Context::Scheduled);
+        assert_eq!(hex.context, RunContext::Scheduled);
         assert_eq!(hex.user_email.as_deref(), Some("ana@acme.com"));
         assert_eq!(hex.connection.as_deref(), Some("Prod Snowflake"));
         assert_eq!(hex.categories, ["Finance"]);
@@ -343,7 +286,7 @@ mod tests {
         let hex = parse_comment(&sql).unwrap().unwrap();
         assert_eq!(hex.project_name.as_deref(), Some("Q\"4\" – from orders"));
         assert_eq!(hex.user_email.as_deref(), Some("b@x.io"));
-        assert_eq!(hex.context, Context::AppView);
+        assert_eq!(hex.context, RunContext::AppView);
         let upper = sql.to_uppercase();
         assert_eq!(parse_comment(&upper).unwrap().unwrap().project_id, "P");
     }
@@ -353,7 +296,7 @@ mod tests {
         let no_cell = comment(r#"{"project_id": "p", "context": "LOGIC_VIEW"}"#);
         let hex = parse_comment(&no_cell).unwrap().unwrap();
         assert_eq!(hex.cell_id, None);
-        assert_eq!(hex.context, Context::Interactive);
+        assert_eq!(hex.context, RunContext::Interactive);
         let cut = comment(r#"{"project_id": "p", "project_url": "https://app.hex"#);
         assert_eq!(parse_comment(&cut), Err(CommentError::Truncated));
         assert!(matches!(

@@ -6,14 +6,15 @@
 //! gets back as pages of [`HistoryRow`]s. [`hex`] reads the comment Hex appends to each query.
 //!
 //! ```
-//! use history::hex::{parse_comment, Context};
+//! use history::hex::parse_comment;
+//! use model::hex::RunContext;
 //!
 //! let sql = "select * from orders\n-- Hex query metadata: {\"context\": \"SCHEDULED_RUN\", \
 //!            \"project_id\": \"p1\", \"project_url\": \"https://app.hex.tech/acme/hex/p1/draft/logic?selectedCellId=c9\"}";
 //! let hex = parse_comment(sql).unwrap().unwrap();
 //! assert_eq!(hex.project_id, "p1");
 //! assert_eq!(hex.cell_id.as_deref(), Some("c9"));
-//! assert_eq!(hex.context, Context::Scheduled);
+//! assert_eq!(hex.context, RunContext::Scheduled);
 //! ```
 #![deny(missing_docs)]
 

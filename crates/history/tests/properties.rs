@@ -5,8 +5,9 @@
 //! `PROPTEST_CASES=100000 cargo test -p downstream-history --test tests properties -- --nocapture`
 //! runs more cases than the default counts below.
 
+use history::hex::HexComment;
 use history::hex::{cell_url, parse_comment, parse_payload, project_base, split, CommentError};
-use history::hex::{Context, HexComment};
+use model::hex::RunContext;
 use proptest::prelude::*;
 use proptest::test_runner::TestCaseResult;
 use serde_json::{json, Value};
@@ -53,13 +54,13 @@ fn id() -> impl Strategy<Value = String> {
     "[a-zA-Z0-9][a-zA-Z0-9-]{0,35}"
 }
 
-/// Context as Hex writes it (in any case, padded) and how it reads.
-fn context() -> impl Strategy<Value = (String, Context)> {
+/// The context as Hex writes it (in any case, padded) and how it reads.
+fn context() -> impl Strategy<Value = (String, RunContext)> {
     let known = prop::sample::select(vec![
-        ("SCHEDULED_RUN", Context::Scheduled),
-        ("APP_VIEW", Context::AppView),
-        ("LOGIC_VIEW", Context::Interactive),
-        ("API", Context::Api),
+        ("SCHEDULED_RUN", RunContext::Scheduled),
+        ("APP_VIEW", RunContext::AppView),
+        ("LOGIC_VIEW", RunContext::Interactive),
+        ("API", RunContext::Api),
     ]);
     let known = (known, any::<bool>(), " {0,2}").prop_map(|((raw, context), lower, pad)| {
         let raw = if lower {
@@ -73,7 +74,7 @@ fn context() -> impl Strategy<Value = (String, Context)> {
         .prop_filter("reads as interactive", |w| {
             !w.contains("logic") && !w.contains("interactive")
         })
-        .prop_map(|w| (w.to_uppercase(), Context::Other(w)));
+        .prop_map(|w| (w.to_uppercase(), RunContext::Other(w)));
     prop_oneof![3 => known, 1 => other]
 }
 
@@ -238,7 +239,7 @@ fn payloads_read_back_whatever_the_order_case_and_extra_keys() {
             prop_assert_eq!(split(&sql), Some(("select 1", payload.as_str())));
             // What is stored reads back as the same context.
             prop_assert_eq!(
-                Context::from_stored(expected.context.as_str()),
+                RunContext::from_stored(expected.context.as_str()),
                 expected.context
             );
             Ok(())

@@ -90,7 +90,7 @@ pub struct Activity {
     /// Newest run, RFC 3339.
     pub last_run: Option<String>,
     /// Runs per context (`scheduled`, `app_view`, `interactive`, `api`, …).
-    pub runs_by_context: BTreeMap<String, i64>,
+    pub runs_by_context: BTreeMap<crate::hex::RunContext, i64>,
     /// Ran within the activity window.
     pub live: bool,
     /// Query history saw it run at all.

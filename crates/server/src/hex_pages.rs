@@ -9,6 +9,7 @@ use crate::AppState;
 use askama::Template;
 use axum::extract::State;
 use axum::response::Html;
+use model::hex::RunContext;
 
 use axum::Json;
 use chrono::{DateTime, Utc};
@@ -153,11 +154,11 @@ fn last_run(last_run: Option<&str>, observed: bool, now: DateTime<Utc>) -> When 
 
 /// `{"app_view": 3, "scheduled": 12}` → `["12 scheduled", "3 app view"]`: the most runs first,
 /// each kept whole when the line wraps.
-fn runs_list(by_context: &BTreeMap<String, i64>) -> Vec<String> {
-    let mut runs: Vec<(&String, &i64)> = by_context.iter().collect();
+fn runs_list(by_context: &BTreeMap<RunContext, i64>) -> Vec<String> {
+    let mut runs: Vec<(&RunContext, &i64)> = by_context.iter().collect();
     runs.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
     runs.into_iter()
-        .map(|(context, n)| format!("{n} {}", context.replace('_', " ")))
+        .map(|(context, n)| format!("{n} {}", context.label()))
         .collect()
 }
 

@@ -11,6 +11,7 @@ use axum::extract::{RawQuery, State};
 use axum::response::{Html, IntoResponse};
 use axum::Json;
 use model::graph::{Direction, Edge, EdgeKind, Graph, Node, NodeKind};
+use model::hex::RunContext;
 use serde::Serialize;
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
@@ -89,7 +90,7 @@ impl Params {
             || activity
                 .runs_by_context
                 .keys()
-                .any(|c| self.contexts.contains(c))
+                .any(|c| self.contexts.contains(c.as_str()))
     }
 
     /// This page's link with another focus and column; filters and depths stay.
@@ -211,14 +212,6 @@ pub struct FocusView {
     page: Option<String>,
 }
 
-/// Run contexts a person filters by, with their labels.
-const CONTEXTS: [(&str, &str); 4] = [
-    ("scheduled", "scheduled"),
-    ("app_view", "app view"),
-    ("interactive", "interactive"),
-    ("api", "API"),
-];
-
 pub(crate) async fn page(
     State(s): State<AppState>,
     RawQuery(query): RawQuery,
@@ -275,9 +268,12 @@ fn render(g: &Graph, p: &Params, n: Option<&Neighbourhood>) -> Result<LineagePag
         up: p.up,
         down: p.down,
         live_only: p.live_only,
-        contexts: CONTEXTS
+        contexts: RunContext::KNOWN
             .iter()
-            .map(|(v, l)| (v.to_string(), l.to_string(), p.contexts.contains(*v)))
+            .map(|c| {
+                let value = c.as_str();
+                (value.to_string(), c.label(), p.contexts.contains(value))
+            })
             .collect(),
         column_links: n.map(|n| column_links(g, p, n.focus)).unwrap_or_default(),
         column: p.column.clone(),
@@ -362,7 +358,7 @@ fn tooltip(n: &Node) -> String {
             lines.push(format!("last run {last}"));
         }
         for (context, runs) in &a.runs_by_context {
-            lines.push(format!("{runs} {}", context.replace('_', " ")));
+            lines.push(format!("{runs} {}", context.label()));
         }
     }
     lines.join("\n")

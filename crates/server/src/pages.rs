@@ -451,7 +451,7 @@ impl HexRow {
         let runs = u
             .runs_by_context
             .iter()
-            .map(|(context, n)| format!("{n} {}", context.replace('_', " ")))
+            .map(|(context, n)| format!("{n} {}", context.label()))
             .collect::<Vec<_>>()
             .join(" · ");
         let users = match u.users.len() {

@@ -123,7 +123,7 @@ async fn the_table_page_lists_hex_cells_live_and_stale() {
     assert!(html.contains("Ops: order status monitor"));
     assert!(html.contains("https://app.hex.tech/jaffle/hex/9c4f5d1b-6e0a-4b8c-ad74-3f5a0b1c2d43/draft/logic?selectedCellId=dab8f2a7-8e9c-4d3b-b5e6-0172839aabc6"));
     assert!(
-        html.contains("12 scheduled · 2 api") || html.contains("2 api · 12 scheduled"),
+        html.contains("12 scheduled · 2 API") || html.contains("2 API · 12 scheduled"),
         "{html}"
     );
     let (_, _, stale) = get(

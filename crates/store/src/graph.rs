@@ -7,6 +7,7 @@
 
 use crate::{Store, StoreError};
 use model::graph::{Activity, EdgeKind, Graph, NodeKind};
+use model::hex::RunContext;
 use model::RelationName;
 use sqlx::any::AnyRow;
 use sqlx::{Any, Row};
@@ -453,7 +454,7 @@ fn record_run(
     activity.observed = true;
     *activity
         .runs_by_context
-        .entry(context.to_string())
+        .entry(RunContext::from_stored(context))
         .or_default() += runs;
     if last > activity.last_run {
         activity.last_run = last;

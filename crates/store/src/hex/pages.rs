@@ -5,6 +5,7 @@
 //! a project page reads its own rows by project id (indexed by 0006_hex_pages).
 
 use crate::{Store, StoreError};
+use model::hex::RunContext;
 use serde::Serialize;
 use sqlx::any::AnyRow;
 use sqlx::{Any, AnyPool, Row};
@@ -36,7 +37,7 @@ pub struct HexProjectSummary {
     /// Executions in all.
     pub runs: i64,
     /// Executions per context (`scheduled`, `app_view`, `interactive`, `api`, …).
-    pub runs_by_context: BTreeMap<String, i64>,
+    pub runs_by_context: BTreeMap<RunContext, i64>,
     /// App views in the last 30 days, from the Hex API.
     pub app_views_30d: Option<i64>,
     /// App views, all time, from the Hex API.
@@ -101,7 +102,7 @@ pub struct HexCellDetail {
     /// Executions in all.
     pub runs: i64,
     /// Executions per context.
-    pub runs_by_context: BTreeMap<String, i64>,
+    pub runs_by_context: BTreeMap<RunContext, i64>,
     /// Who ran it.
     pub users: Vec<String>,
     /// The tables it reads.
@@ -431,7 +432,10 @@ fn add_runs(
         cell.connection.get_or_insert(connection);
         cell.observed = true;
         cell.runs += runs;
-        *cell.runs_by_context.entry(context).or_default() += runs;
+        *cell
+            .runs_by_context
+            .entry(RunContext::from_stored(&context))
+            .or_default() += runs;
         if !user.is_empty() && !cell.users.contains(&user) {
             cell.users.push(user);
         }
@@ -596,7 +600,9 @@ impl ProjectBuilder {
         let s = &mut self.summary;
         s.observed = true;
         s.runs += runs;
-        *s.runs_by_context.entry(context.to_string()).or_default() += runs;
+        *s.runs_by_context
+            .entry(RunContext::from_stored(context))
+            .or_default() += runs;
         s.last_run = s.last_run.take().max(last);
     }
 

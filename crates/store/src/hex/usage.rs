@@ -3,6 +3,7 @@
 //! metadata (titles, owners, links, archived or trashed) enriches all three.
 
 use crate::{Store, StoreError};
+use model::hex::RunContext;
 use serde::Serialize;
 use sqlx::any::AnyRow;
 use sqlx::{Any, Row};
@@ -35,7 +36,7 @@ pub struct HexUse {
     /// Executions in all.
     pub runs: i64,
     /// Executions per context.
-    pub runs_by_context: BTreeMap<String, i64>,
+    pub runs_by_context: BTreeMap<RunContext, i64>,
     /// Who ran it.
     pub users: Vec<String>,
     /// The table's columns it uses.
@@ -206,7 +207,7 @@ struct UseBuilder {
     url: Option<String>,
     last_run: Option<String>,
     runs: i64,
-    by_context: BTreeMap<String, i64>,
+    by_context: BTreeMap<RunContext, i64>,
     users: BTreeSet<String>,
     columns: BTreeSet<String>,
     observed: bool,
@@ -224,7 +225,10 @@ impl UseBuilder {
         let columns: String = row.try_get(8)?;
         self.observed = true;
         self.runs += runs;
-        *self.by_context.entry(context).or_default() += runs;
+        *self
+            .by_context
+            .entry(RunContext::from_stored(&context))
+            .or_default() += runs;
         if !user.is_empty() {
             self.users.insert(user);
         }
