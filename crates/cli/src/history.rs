@@ -29,6 +29,9 @@ pub struct ImportArgs {
     /// JSON Lines or CSV (by extension) with `query_text`, `start_time` and optionally
     /// `user_name`, `database_name`, `schema_name`, `execution_status`, `executions`.
     file: PathBuf,
+    /// `text`, or `json`: the same report as one JSON document.
+    #[arg(long, value_enum, default_value_t)]
+    format: crate::report::Format,
 }
 
 /// Imports a history file; re-importing it adds nothing twice.
@@ -53,8 +56,9 @@ pub async fn import(store: &Store, args: ImportArgs) -> Result<ExitCode> {
         history: vec![target],
         ..sync::Sources::default()
     };
-    let reports = sources.run(store, &crate::report::Printer::default()).await;
-    Ok(crate::report::exit_code(&reports))
+    let printer = crate::report::Printer::new(args.format);
+    let reports = sources.run(store, &printer).await;
+    Ok(printer.finish(&reports))
 }
 
 async fn ensure_connection(store: &Store, args: &ImportArgs) -> Result<WarehouseKind> {

@@ -136,6 +136,9 @@ enum Command {
         /// Only these connections (repeatable).
         #[arg(long = "connection")]
         connections: Vec<String>,
+        /// `text`, or `json`: the same reports as one JSON document.
+        #[arg(long, value_enum, default_value_t)]
+        format: report::Format,
     },
     /// Serve the UI and JSON API, refreshing dbt artifacts, catalogs and history on schedule.
     #[command(after_help = "Example:\n  downstream serve --bind 127.0.0.1:8400")]
@@ -235,6 +238,9 @@ Exit codes: 0 imported; 1 the import failed (nothing was written); 2 bad usage."
         /// Only these connections (repeatable).
         #[arg(long = "connection")]
         connections: Vec<String>,
+        /// `text`, or `json`: the same reports as one JSON document.
+        #[arg(long, value_enum, default_value_t)]
+        format: report::Format,
     },
 }
 
@@ -317,7 +323,10 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             )
             .await
         }
-        Command::Sync { connections } => {
+        Command::Sync {
+            connections,
+            format,
+        } => {
             let config = Config::load(&cli.config, true)?;
             let store = open_store(cli.store.as_deref().unwrap_or(&config.store)).await?;
             let sources = config.sources().of(&connections);
@@ -327,10 +336,14 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                     cli.config.display()
                 );
             }
-            let reports = sources.run(&store, &report::Printer::default()).await;
-            Ok(report::exit_code(&reports))
+            let printer = report::Printer::new(format);
+            let reports = sources.run(&store, &printer).await;
+            Ok(printer.finish(&reports))
         }
-        Command::History(HistoryCommand::Sync { connections }) => {
+        Command::History(HistoryCommand::Sync {
+            connections,
+            format,
+        }) => {
             let config = Config::load(&cli.config, true)?;
             let store = open_store(cli.store.as_deref().unwrap_or(&config.store)).await?;
             ensure_connections(&store, &config).await?;
@@ -344,8 +357,9 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                     cli.config.display()
                 );
             }
-            let reports = sources.run(&store, &report::Printer::default()).await;
-            Ok(report::exit_code(&reports))
+            let printer = report::Printer::new(format);
+            let reports = sources.run(&store, &printer).await;
+            Ok(printer.finish(&reports))
         }
         Command::History(HistoryCommand::Import(args)) => {
             let config = Config::load(&cli.config, false)?;
@@ -392,7 +406,8 @@ async fn run_demo(dir: PathBuf, addr: SocketAddr, no_serve: bool) -> Result<Exit
         hex: vec![demo_hex::workspace(&target.connection.name, "analytics").await?],
         ..sync::Sources::default()
     };
-    let code = report::exit_code(&sources.run(&store, &report::Printer::default()).await);
+    let printer = report::Printer::default();
+    let code = printer.finish(&sources.run(&store, &printer).await);
     println!("demo store: {}", db.display());
     if no_serve || code != ExitCode::SUCCESS {
         return Ok(code);

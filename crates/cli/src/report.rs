@@ -1,5 +1,7 @@
 //! Sync reports as people read them: one line per source on stdout, failures on stderr with
 //! what was kept, and a live row count while a history source reads (on a terminal only).
+//! With `--format json`, the same reports as one JSON document on stdout once every source
+//! is done (the row count still goes to stderr only).
 
 use std::io::IsTerminal;
 use std::process::ExitCode;
@@ -17,10 +19,48 @@ pub fn set_quiet(quiet: bool) {
     QUIET.store(quiet, Ordering::Relaxed);
 }
 
-/// Prints each report as its source finishes.
+/// How a command prints its reports.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// One line per source, as each finishes.
+    #[default]
+    Text,
+    /// One JSON document when all are done: `{"ok": …, "sources": [{"source": …, "ok": …,
+    /// "summary" | "error": …}]}`.
+    Json,
+}
+
+/// Prints each report as its source finishes (text), or nothing until [`Printer::finish`]
+/// (JSON).
 #[derive(Default)]
 pub struct Printer {
+    format: Format,
     ticker: Mutex<Option<JoinHandle<()>>>,
+}
+
+impl Printer {
+    /// A printer in `format`.
+    pub fn new(format: Format) -> Self {
+        Printer {
+            format,
+            ticker: Mutex::default(),
+        }
+    }
+
+    /// Prints what is left to print (the JSON document) and gives the exit code.
+    pub fn finish(&self, reports: &[Report]) -> ExitCode {
+        if self.format == Format::Json {
+            let document = serde_json::json!({
+                "ok": !reports.iter().any(Report::failed),
+                "sources": reports.iter().map(json).collect::<Vec<_>>(),
+            });
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&document).unwrap_or_default()
+            );
+        }
+        exit_code(reports)
+    }
 }
 
 impl Observer for Printer {
@@ -42,14 +82,14 @@ impl Observer for Printer {
     }
 
     fn report(&self, report: &Report) {
-        if report.failed() || !QUIET.load(Ordering::Relaxed) {
+        if self.format == Format::Text && (report.failed() || !QUIET.load(Ordering::Relaxed)) {
             print(report);
         }
     }
 }
 
 /// 1 when any source failed (the others still ran), else 0.
-pub fn exit_code(reports: &[Report]) -> ExitCode {
+fn exit_code(reports: &[Report]) -> ExitCode {
     if reports.iter().any(Report::failed) {
         ExitCode::from(1)
     } else {
@@ -126,6 +166,53 @@ fn print(report: &Report) {
             Err(e) => eprintln!("Hex {workspace}: sync failed, keeping the last good data: {e}"),
         },
     }
+}
+
+/// One report as JSON: which source, whether it worked, and its summary or its error as the
+/// text line says it.
+fn json(report: &Report) -> serde_json::Value {
+    use serde_json::{json, to_value, Value};
+    fn outcome<T: serde::Serialize, E: std::fmt::Display>(r: &Result<T, E>) -> (bool, Value) {
+        match r {
+            Ok(summary) => (
+                true,
+                json!({ "summary": to_value(summary).unwrap_or(Value::Null) }),
+            ),
+            Err(e) => (false, json!({ "error": e.to_string() })),
+        }
+    }
+    let (head, (ok, body)) = match report {
+        Report::Dbt {
+            connection,
+            configured,
+            result,
+        } => (
+            json!({ "source": "dbt", "connection": connection, "configured": configured }),
+            outcome(result),
+        ),
+        Report::Catalog { connection, result } => (
+            json!({ "source": "catalog", "connection": connection }),
+            outcome(result),
+        ),
+        Report::History {
+            connection,
+            environment,
+            result,
+        } => (
+            json!({ "source": "history", "connection": connection, "environment": environment }),
+            outcome(result),
+        ),
+        Report::Hex { workspace, result } => (
+            json!({ "source": "hex", "workspace": workspace }),
+            outcome(result),
+        ),
+    };
+    let mut object = head;
+    object["ok"] = Value::Bool(ok);
+    if let (Value::Object(out), Value::Object(extra)) = (&mut object, body) {
+        out.extend(extra);
+    }
+    object
 }
 
 fn print_history(label: &str, s: &HistorySummary) {

@@ -209,6 +209,36 @@ fn sync_and_history_sync_keep_where_the_dbt_metadata_comes_from() {
     );
 }
 
+/// `--format json` prints the reports the text lines give as one document on stdout, a
+/// failure included, with the same exit code.
+#[test]
+fn sync_reports_as_json_say_what_each_source_did_or_why_it_failed() {
+    let dir = project_dir();
+    let out = run(&["sync", "--format", "json"], dir.path());
+    assert!(out.status.success(), "{}", text(&out));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("stdout is JSON");
+    assert_eq!(doc["ok"], true, "{doc}");
+    let dbt = &doc["sources"][0];
+    assert_eq!(dbt["source"], "dbt", "{doc}");
+    assert_eq!(dbt["connection"], "wh", "{doc}");
+    assert_eq!(dbt["summary"]["counts"]["nodes"], 25, "{doc}");
+    assert!(dbt["summary"]["parse_seconds"].is_f64(), "{doc}");
+
+    let manifest = dir.path().join("target/manifest.json");
+    let full = std::fs::read(&manifest).unwrap();
+    std::fs::write(&manifest, &full[..full.len() / 3]).unwrap();
+    let failed = run(&["sync", "--format", "json"], dir.path());
+    assert_eq!(failed.status.code(), Some(1), "{}", text(&failed));
+    let doc: serde_json::Value = serde_json::from_slice(&failed.stdout).expect("stdout is JSON");
+    assert_eq!(doc["ok"], false, "{doc}");
+    assert_eq!(doc["sources"][0]["ok"], false, "{doc}");
+    let error = doc["sources"][0]["error"].as_str().unwrap_or_default();
+    assert!(
+        error.contains("manifest.json") && error.contains("truncated"),
+        "{doc}"
+    );
+}
+
 /// `export`, `exposures` and `impact` take the activity window from `[history] window_days`
 /// unless `--window-days` says otherwise.
 #[test]
@@ -543,6 +573,18 @@ fn history_import_reports_what_it_added_and_adds_nothing_twice() {
         again.contains("new runs 0, updated runs 0, new edges 0"),
         "{again}"
     );
+    // The same report as JSON, into a fresh store: the figures the first line gave.
+    let mut fresh = args.to_vec();
+    fresh[1] = "j.sqlite";
+    fresh.extend(["--format", "json"]);
+    let json = run(&fresh, dir.path());
+    assert!(json.status.success(), "{}", text(&json));
+    let doc: serde_json::Value = serde_json::from_slice(&json.stdout).expect("stdout is JSON");
+    let summary = &doc["sources"][0]["summary"];
+    assert_eq!(summary["rows"], 3, "{doc}");
+    assert_eq!(summary["hex_rows"], 1, "{doc}");
+    assert_eq!(summary["stored"]["new_runs"], 1, "{doc}");
+    assert_eq!(summary["failed"]["not a JSON history row"], 1, "{doc}");
 
     let unknown = run(
         &[

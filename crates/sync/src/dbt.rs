@@ -72,11 +72,19 @@ pub struct DbtReport {
     /// Problems that did not stop it.
     pub warnings: Vec<String>,
     /// Time to read and resolve the artifacts, column lineage included.
+    #[serde(rename = "parse_seconds", serialize_with = "seconds")]
     pub parse_time: Duration,
     /// Of which: parsing compiled SQL for column lineage.
+    #[serde(rename = "lineage_seconds", serialize_with = "seconds")]
     pub lineage_time: Duration,
     /// Time to write them.
+    #[serde(rename = "store_seconds", serialize_with = "seconds")]
     pub store_time: Duration,
+}
+
+/// A duration as seconds, the way every other report gives its times.
+fn seconds<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_f64(d.as_secs_f64())
 }
 
 /// Writes the connection as the config describes it, with where its dbt metadata comes from:
