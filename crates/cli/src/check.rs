@@ -1,12 +1,16 @@
-//! `downstream check`: reads the config and tries every source's credentials with the
-//! cheapest call that proves them, one row per source. Nothing is written to the store.
+//! `downstream check`: reads the config, shows it as resolved (defaults filled in, secrets
+//! as the variables that hold them), and tries every source's credentials with the cheapest
+//! call that proves them, one row per source. Nothing is written to the store.
 
 use crate::config::Config;
+use crate::report::Format;
+use serde::Serialize;
 use std::process::ExitCode;
 use std::time::Duration;
 use sync::{CatalogTarget, DbtSource, HexAccess, HexTarget, HistoryTarget};
 
 /// One source's verdict.
+#[derive(Serialize)]
 struct Row {
     source: String,
     connection: String,
@@ -14,8 +18,9 @@ struct Row {
     detail: String,
 }
 
-/// Checks every source and prints the table; exit 1 when any failed.
-pub async fn run(config: &Config) -> ExitCode {
+/// Checks every source and prints the resolved config and the table (or both as one JSON
+/// document); exit 1 when any failed.
+pub async fn run(config: &Config, format: Format) -> ExitCode {
     let mut rows = Vec::new();
     for target in &config.targets {
         if let Some(dbt) = &target.dbt {
@@ -31,14 +36,28 @@ pub async fn run(config: &Config) -> ExitCode {
     for source in &config.hex {
         rows.push(hex_row(source).await);
     }
-    if rows.is_empty() {
-        println!("no sources configured: add [[connections]] with [connections.dbt], [connections.warehouse], [[connections.history]] or [[hex]]");
-        return ExitCode::from(1);
-    }
-    print_table(&rows);
     let failed = rows.iter().filter(|r| !r.ok).count();
-    println!("\n{} of {} sources ok", rows.len() - failed, rows.len());
-    if failed == 0 {
+    let none = "no sources configured: add [[connections]] with [connections.dbt], [connections.warehouse], [[connections.history]] or [[hex]]";
+    match format {
+        Format::Json => {
+            let document = serde_json::json!({
+                "ok": failed == 0 && !rows.is_empty(),
+                "config": config.resolved,
+                "sources": rows,
+            });
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&document).unwrap_or_default()
+            );
+        }
+        Format::Text if rows.is_empty() => println!("{none}"),
+        Format::Text => {
+            println!("{}", config.resolved.text());
+            print_table(&rows);
+            println!("\n{} of {} sources ok", rows.len() - failed, rows.len());
+        }
+    }
+    if failed == 0 && !rows.is_empty() {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)

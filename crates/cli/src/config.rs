@@ -18,6 +18,11 @@ use warehouse::postgres::{Flavour, PostgresCatalog};
 use warehouse::snowflake::{SnowflakeCatalog, SnowflakeCatalogConfig};
 use warehouse::CatalogReader;
 
+mod resolved;
+
+pub use resolved::Resolved;
+use resolved::{settings, ResolvedConnection};
+
 /// The example config, embedded so `downstream default-config` prints it anywhere.
 pub const EXAMPLE: &str = include_str!("../../../downstream.example.toml");
 
@@ -190,6 +195,8 @@ pub struct Config {
     pub auth: Option<server::auth::Auth>,
     /// Requests answered at once; `None`: the server's default for this machine.
     pub max_concurrent_requests: Option<usize>,
+    /// Every setting as resolved, secrets as their variables, for `check`.
+    pub resolved: Resolved,
 }
 
 /// Defaults, for commands run without a config file.
@@ -279,6 +286,7 @@ fn resolve(raw: RawConfig, base: &Path) -> Result<Config> {
     let mut catalogs = Vec::new();
     let mut identities = Vec::new();
     let lookback = raw.history.lookback_days.unwrap_or(30).max(1);
+    let mut shown = Vec::new();
     for mut c in raw.connections {
         if targets
             .iter()
@@ -301,6 +309,13 @@ fn resolve(raw: RawConfig, base: &Path) -> Result<Config> {
             warehouse.as_ref(),
         ));
         let record = &target.connection;
+        shown.push(ResolvedConnection {
+            name: record.name.clone(),
+            kind: record.kind.as_str().to_string(),
+            dbt: target.dbt.as_ref().map(sync::DbtSource::describe),
+            warehouse: record.access.clone(),
+            history: entries.iter().map(settings).collect(),
+        });
         let first = history.len();
         let mut aggregate = Vec::new();
         for entry in entries {
@@ -330,6 +345,7 @@ fn resolve(raw: RawConfig, base: &Path) -> Result<Config> {
         count_runs_once(&mut history[first..], &aggregate, first);
         targets.push(target);
     }
+    let hex_shown = raw.hex.iter().map(settings).collect();
     let hex = raw
         .hex
         .into_iter()
@@ -344,19 +360,39 @@ fn resolve(raw: RawConfig, base: &Path) -> Result<Config> {
         bail!("two [[hex]] workspaces are named {dup:?}: give one a name");
     }
     let store = raw.store.location.unwrap_or_else(|| DEFAULT_STORE.into());
+    let store = relative_store(&store, base);
+    let refresh_seconds = raw.server.refresh_seconds.unwrap_or(60).max(1);
+    let window_days = raw.history.window_days.unwrap_or(14).max(1);
+    let history_refresh_seconds = raw.history.refresh_seconds.unwrap_or(900).max(10);
+    let catalog_seconds = raw.server.catalog_seconds.unwrap_or(900).max(10);
+    let resolved = Resolved {
+        store: store.clone(),
+        bind: bind.to_string(),
+        window_days,
+        lookback_days: lookback,
+        schedules: [
+            ("local dbt artifacts", refresh_seconds),
+            ("catalogs", catalog_seconds),
+            ("history", history_refresh_seconds),
+        ]
+        .into(),
+        connections: shown,
+        hex: hex_shown,
+    };
     Ok(Config {
-        store: relative_store(&store, base),
+        store,
         bind,
-        refresh_seconds: raw.server.refresh_seconds.unwrap_or(60).max(1),
+        refresh_seconds,
         targets,
         history,
-        window_days: raw.history.window_days.unwrap_or(14).max(1),
-        history_refresh_seconds: raw.history.refresh_seconds.unwrap_or(900).max(10),
+        window_days,
+        history_refresh_seconds,
         catalogs,
-        catalog_seconds: raw.server.catalog_seconds.unwrap_or(900).max(10),
+        catalog_seconds,
         hex,
         auth: raw.auth.map(crate::auth_config::resolve).transpose()?,
         max_concurrent_requests: raw.server.max_concurrent_requests.map(|n| n.max(1)),
+        resolved,
     })
 }
 

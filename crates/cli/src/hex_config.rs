@@ -17,7 +17,7 @@ const REFRESH_SECONDS: u64 = 3_600;
 const QUERIED_TABLES_HOURS: u32 = 24;
 
 /// One `[[hex]]` block as written.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawHex {
     name: Option<String>,

@@ -31,7 +31,7 @@ pub struct RawHistorySettings {
 
 /// One `[[connections.history]]` entry, as written: what every kind has, and the kind's own
 /// fields (serde rejects a field the kind does not take, and names it).
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, serde::Serialize)]
 pub struct RawHistory {
     /// The environment's name, unique within the connection.
     name: String,
@@ -43,7 +43,7 @@ pub struct RawHistory {
 }
 
 /// Each kind of history source with its fields.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, serde::Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
 pub(crate) enum RawSource {
     /// pg_stat_statements of a PostgreSQL server.
@@ -67,7 +67,7 @@ pub(crate) enum RawSource {
 }
 
 /// Snowflake's ACCOUNT_USAGE.QUERY_HISTORY over the SQL API.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct SnowflakeEntry {
     account: String,
@@ -84,7 +84,7 @@ pub(crate) struct SnowflakeEntry {
 }
 
 /// BigQuery's INFORMATION_SCHEMA.JOBS of some projects.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct BigqueryEntry {
     projects: Vec<String>,
@@ -94,7 +94,7 @@ pub(crate) struct BigqueryEntry {
 }
 
 /// Databricks' system.query.history.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct DatabricksEntry {
     host: String,
@@ -111,7 +111,7 @@ pub(crate) struct DatabricksEntry {
 }
 
 /// `log_format` of a `postgres_log` source.
-#[derive(Clone, Copy, Debug, Deserialize)]
+#[derive(Clone, Copy, Debug, Deserialize, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub(crate) enum LogFormatName {
     Jsonlog,

@@ -157,7 +157,11 @@ enum Command {
 Exit codes: 0 every source answered; 1 some source failed (its row says why); 2 the config is
 invalid."
     )]
-    Check,
+    Check {
+        /// `text`, or `json`: the resolved config and every source's verdict as one document.
+        #[arg(long, value_enum, default_value_t)]
+        format: report::Format,
+    },
     /// Export the lineage graph (JSON) or the Hex jobs (OpenLineage events, JSON Lines).
     #[command(after_help = "Examples:
   downstream export graph --out lineage.json
@@ -278,9 +282,9 @@ fn main() -> ExitCode {
 
 async fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
-        Command::Check => {
+        Command::Check { format } => {
             let config = Config::load(&cli.config, true)?;
-            Ok(check::run(&config).await)
+            Ok(check::run(&config, format).await)
         }
         Command::Export(args) => {
             let config = Config::load(&cli.config, false)?;

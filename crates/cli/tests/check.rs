@@ -19,10 +19,16 @@ fn config_with_hex(hex_url: &str) -> tempfile::TempDir {
 }
 
 async fn check(dir: &Path) -> Output {
+    check_with(dir, &[]).await
+}
+
+async fn check_with(dir: &Path, extra: &[&'static str]) -> Output {
     let dir = dir.to_path_buf();
+    let extra = extra.to_vec();
     tokio::task::spawn_blocking(move || {
         crate::bin()
-            .args(["check"])
+            .arg("check")
+            .args(extra)
             .current_dir(&dir)
             .env_remove("DOWNSTREAM_CONFIG")
             .env_remove("DOWNSTREAM_STORE")
@@ -63,6 +69,45 @@ async fn every_source_gets_a_row_and_a_rejected_token_fails_the_check() {
     assert!(hex_row.contains("Settings → API keys"), "{hex_row}");
     assert!(shown.contains("2 of 3 sources ok"), "{shown}");
     assert!(!shown.contains(TOKEN), "the token leaked:\n{shown}");
+    // The resolved config comes first, the secret as its variable.
+    assert!(shown.contains("live window 14 days"), "{shown}");
+    assert!(
+        shown.contains("token_env = <from $DOWNSTREAM_TEST_HEX_TOKEN>"),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("export: kind = file, path = history.jsonl"),
+        "{shown}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn check_as_json_gives_the_resolved_config_and_each_verdict() {
+    let hex = mockhttp::hex::mock(vec![Reply::json(
+        401,
+        json!({"details": "Invalid token", "traceId": "t", "reason": "UNAUTHORIZED"}),
+    )
+    .off_spec("ListProjects lists no 401 in Hex's document")])
+    .await;
+    let dir = config_with_hex(&hex.url);
+    let out = check_with(dir.path(), &["--format", "json"]).await;
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("stdout is JSON");
+    assert_eq!(doc["ok"], false, "{doc}");
+    assert_eq!(doc["config"]["window_days"], 14, "{doc}");
+    assert_eq!(doc["config"]["connections"][0]["name"], "wh", "{doc}");
+    assert_eq!(
+        doc["config"]["hex"][0]["token_env"], "<from $DOWNSTREAM_TEST_HEX_TOKEN>",
+        "{doc}"
+    );
+    let sources = doc["sources"].as_array().unwrap();
+    assert_eq!(sources.len(), 3, "{doc}");
+    assert!(sources.iter().any(|s| s["ok"] == false
+        && s["detail"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("401 Unauthorized")));
+    assert!(!doc.to_string().contains(TOKEN), "the token leaked: {doc}");
 }
 
 #[tokio::test(flavor = "multi_thread")]
