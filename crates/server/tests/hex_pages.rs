@@ -267,16 +267,19 @@ async fn add_history_only_project(store: &store::Store) {
 /// Writes one run of `sql` by cell `cell-x` of project `id`, as a history sync would.
 pub(crate) async fn add_history_project(store: &store::Store, id: &str, name: &str, sql: &str) {
     let run = store::RunRecord {
-        run_key: format!("{id}-run"),
-        query_key: format!("{id}-query"),
+        // Distinct per project id: the store only needs keys to be distinct.
+        run_key: id.bytes().fold(17u128, |h, b| {
+            h.wrapping_mul(31).wrapping_add(u128::from(b))
+        }),
+        query_key: format!("{id}-query").into(),
         project_id: id.into(),
         cell_id: "cell-x".into(),
-        context: "interactive".into(),
+        context: model::hex::RunContext::Interactive,
         user_name: "<b>mallory</b>".into(),
         hex_connection: None,
         runs: 2,
-        first_seen: Some(store::now()),
-        last_seen: Some(store::now()),
+        first_seen: Some(chrono::Utc::now()),
+        last_seen: Some(chrono::Utc::now()),
     };
     let batch = store::HistoryBatch {
         connection: "jaffle_warehouse".into(),
@@ -284,7 +287,7 @@ pub(crate) async fn add_history_project(store: &store::Store, id: &str, name: &s
         checkpoint: "1".into(),
         previous_checkpoint: None,
         queries: vec![store::QueryRecord {
-            query_key: run.query_key.clone(),
+            query_key: run.query_key.to_string(),
             sql_text: sql.into(),
             statement_kind: "select".into(),
             tables_from: "parsed".into(),

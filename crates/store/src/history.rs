@@ -3,9 +3,12 @@
 use crate::batch::{self, Val};
 use crate::connections::{insert_sync, now};
 use crate::{Backend, Store, StoreError};
+use chrono::{DateTime, Utc};
+use model::hex::RunContext;
 use serde::Serialize;
 use sqlx::Any;
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 /// Runs written per statement batch.
 const RUN_CHUNK: usize = 5_000;
@@ -27,29 +30,32 @@ pub struct QueryRecord {
     pub tables: Vec<(String, Vec<String>)>,
 }
 
-/// Runs of one statement by one Hex cell, context and user, added to what is stored.
+/// Runs of one statement by one Hex cell, context and user, added to what is stored. Names
+/// are shared and times unformatted until written: a batch may hold most of a million of
+/// these.
 #[derive(Clone, Debug)]
 pub struct RunRecord {
-    /// A hash of connection, environment, statement, project, cell, context and user.
-    pub run_key: String,
+    /// A hash of connection, environment, statement, project, cell, context and user; stored
+    /// as 32 hex digits.
+    pub run_key: u128,
     /// The statement shape.
-    pub query_key: String,
+    pub query_key: Arc<str>,
     /// The Hex project.
-    pub project_id: String,
+    pub project_id: Arc<str>,
     /// The cell, or empty when Hex did not say.
-    pub cell_id: String,
-    /// `scheduled`, `app_view`, `interactive`, `api`, …
-    pub context: String,
+    pub cell_id: Arc<str>,
+    /// Who or what ran it.
+    pub context: RunContext,
     /// The Hex user (or the warehouse user when Hex did not say).
-    pub user_name: String,
+    pub user_name: Arc<str>,
     /// The Hex data connection's name.
-    pub hex_connection: Option<String>,
+    pub hex_connection: Option<Arc<str>>,
     /// Executions.
     pub runs: i64,
-    /// Earliest run, RFC 3339.
-    pub first_seen: Option<String>,
-    /// Latest run, RFC 3339.
-    pub last_seen: Option<String>,
+    /// Earliest run.
+    pub first_seen: Option<DateTime<Utc>>,
+    /// Latest run.
+    pub last_seen: Option<DateTime<Utc>>,
 }
 
 /// What a Hex comment said about a project.
@@ -215,18 +221,18 @@ impl Store {
                 .iter()
                 .map(|r| {
                     vec![
-                        r.run_key.as_str().into(),
+                        format!("{:032x}", r.run_key).into(),
                         batch.connection.as_str().into(),
                         batch.environment.as_str().into(),
-                        r.query_key.as_str().into(),
-                        r.project_id.as_str().into(),
-                        r.cell_id.as_str().into(),
+                        (*r.query_key).into(),
+                        (*r.project_id).into(),
+                        (*r.cell_id).into(),
                         r.context.as_str().into(),
-                        r.user_name.as_str().into(),
-                        r.hex_connection.clone().into(),
+                        (*r.user_name).into(),
+                        r.hex_connection.as_deref().into(),
                         r.runs.into(),
-                        r.first_seen.clone().into(),
-                        r.last_seen.clone().into(),
+                        r.first_seen.map(model::stamp).into(),
+                        r.last_seen.map(model::stamp).into(),
                         synced.into(),
                         synced.into(),
                     ]
@@ -429,13 +435,7 @@ async fn write_edges(
     let cells: HashSet<(&str, &str, &str)> = batch
         .runs
         .iter()
-        .map(|r| {
-            (
-                r.query_key.as_str(),
-                r.project_id.as_str(),
-                r.cell_id.as_str(),
-            )
-        })
+        .map(|r| (&*r.query_key, &*r.project_id, &*r.cell_id))
         .collect();
     if cells.is_empty() {
         return Ok(0);

@@ -25,18 +25,26 @@ fn query(key: &str, sql: &str, table: &str, column: &str) -> QueryRecord {
     }
 }
 
+/// A distinct run key per name (FNV-1a): the store only needs keys to be distinct.
+fn key(name: &str) -> u128 {
+    name.bytes()
+        .fold(0x6c62272e07bb014262b821756295c58d, |h, b| {
+            (h ^ u128::from(b)).wrapping_mul(0x0000000001000000000000000000013b)
+        })
+}
+
 fn run(project: &str, cell: &str, query: &str, context: &str, user: &str) -> RunRecord {
     RunRecord {
-        run_key: format!("{project}/{cell}/{query}/{context}/{user}"),
+        run_key: key(&format!("{project}/{cell}/{query}/{context}/{user}")),
         query_key: query.into(),
         project_id: project.into(),
         cell_id: cell.into(),
-        context: context.into(),
+        context: model::hex::RunContext::from_stored(context),
         user_name: user.into(),
         hex_connection: Some("Prod".into()),
         runs: 1,
-        first_seen: Some(OLD.into()),
-        last_seen: Some(RECENT.into()),
+        first_seen: Some(OLD.parse().unwrap()),
+        last_seen: Some(RECENT.parse().unwrap()),
     }
 }
 
@@ -54,9 +62,9 @@ fn comment(project: &str, name: &str) -> ProjectRecord {
 /// known only from query history.
 fn history() -> HistoryBatch {
     let mut old_run = run("obs", "", "q2", "api", "");
-    old_run.last_seen = Some(OLD.into());
+    old_run.last_seen = Some(OLD.parse().unwrap());
     let mut hist = run("hist", "h1", "q2", "interactive", "dee");
-    hist.last_seen = Some(OLD.into());
+    hist.last_seen = Some(OLD.parse().unwrap());
     let mut scheduled = run("obs", "c1", "q1", "scheduled", "ana");
     scheduled.runs = 3;
     HistoryBatch {

@@ -10,6 +10,7 @@ use crate::reads::{reads, table_key, Reads};
 use chrono::{DateTime, Duration as Span, Utc};
 use history::hex::{parse_payload, CommentError, HexComment};
 use history::{Checkpoint, HistoryRequest, HistoryRow, QueryHistory};
+use model::hex::RunContext;
 use model::WarehouseKind;
 use serde::Serialize;
 use sql::Dialect;
@@ -224,16 +225,18 @@ enum CommentInfo {
     Failed(&'static str),
 }
 
+/// Names are shared (`Arc<str>`, one allocation per distinct name): a wide history has
+/// hundreds of thousands of groups over a few hundred projects, users and connections.
 struct RunKey {
     query_key: Arc<str>,
-    project_id: String,
-    cell_id: String,
-    context: String,
-    user: String,
+    project_id: Arc<str>,
+    cell_id: Arc<str>,
+    context: RunContext,
+    user: Arc<str>,
 }
 
 struct RunStats {
-    hex_connection: Option<String>,
+    hex_connection: Option<Arc<str>>,
     runs: i64,
     first: Option<DateTime<Utc>>,
     last: Option<DateTime<Utc>>,
@@ -269,6 +272,8 @@ struct Aggregator {
     bodies: HashMap<u128, Arc<str>>,
     queries: HashMap<Arc<str>, QueryRecord>,
     runs: HashMap<u128, (RunKey, RunStats)>,
+    /// One shared copy of each project id, cell id, user and connection name.
+    names: HashSet<Arc<str>>,
     /// Each project as its newest run's comment describes it, with that run's time.
     projects: HashMap<String, (Option<DateTime<Utc>>, Arc<HexComment>)>,
     summary: HistorySummary,
@@ -307,6 +312,7 @@ impl Aggregator {
             bodies: HashMap::new(),
             queries: HashMap::new(),
             runs: HashMap::new(),
+            names: HashSet::new(),
             projects: HashMap::new(),
             summary: HistorySummary::default(),
             progress,
@@ -479,16 +485,17 @@ impl Aggregator {
             hasher.update(part.as_bytes());
             hasher.update(&[0]);
         }
+        let names = &mut self.names;
         let (_, stats) = self.runs.entry(hasher.digest128()).or_insert_with(|| {
             let key = RunKey {
                 query_key,
-                project_id: hex.project_id.clone(),
-                cell_id: cell.to_string(),
-                context: hex.context.as_str().to_string(),
-                user: user.to_string(),
+                project_id: intern(names, &hex.project_id),
+                cell_id: intern(names, cell),
+                context: hex.context.clone(),
+                user: intern(names, user),
             };
             let stats = RunStats {
-                hex_connection: hex.connection.clone(),
+                hex_connection: hex.connection.as_deref().map(|c| intern(names, c)),
                 runs: 0,
                 first: None,
                 last: None,
@@ -544,15 +551,15 @@ impl Aggregator {
             })
             .map(|(key, stats)| RunRecord {
                 run_key: run_key(target, &key),
-                query_key: key.query_key.to_string(),
+                query_key: key.query_key,
                 project_id: key.project_id,
                 cell_id: key.cell_id,
                 context: key.context,
                 user_name: key.user,
                 hex_connection: stats.hex_connection,
                 runs: stats.runs,
-                first_seen: stats.first.map(model::stamp),
-                last_seen: stats.last.map(model::stamp),
+                first_seen: stats.first,
+                last_seen: stats.last,
             })
             .collect::<Vec<_>>();
         self.summary.runs_counted = runs.iter().map(|r: &RunRecord| r.runs.max(0) as u64).sum();
@@ -628,7 +635,7 @@ fn parallel_map<T: Sync, R: Send>(
 }
 
 /// A stable hash identifying a run group across syncs.
-fn run_key(target: &HistoryTarget, key: &RunKey) -> String {
+fn run_key(target: &HistoryTarget, key: &RunKey) -> u128 {
     let mut hasher = Xxh3::new();
     for part in [
         target.connection.as_str(),
@@ -636,13 +643,23 @@ fn run_key(target: &HistoryTarget, key: &RunKey) -> String {
         &key.query_key,
         &key.project_id,
         &key.cell_id,
-        &key.context,
+        key.context.as_str(),
         &key.user,
     ] {
         hasher.update(part.as_bytes());
         hasher.update(&[0]);
     }
-    format!("{:032x}", hasher.digest128())
+    hasher.digest128()
+}
+
+/// The shared copy of `name`, made on first sight.
+fn intern(names: &mut HashSet<Arc<str>>, name: &str) -> Arc<str> {
+    if let Some(shared) = names.get(name) {
+        return shared.clone();
+    }
+    let shared: Arc<str> = Arc::from(name);
+    names.insert(shared.clone());
+    shared
 }
 
 fn earliest(a: Option<DateTime<Utc>>, b: Option<DateTime<Utc>>) -> Option<DateTime<Utc>> {
