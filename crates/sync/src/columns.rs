@@ -10,7 +10,6 @@ use dbt::CompiledSql;
 use model::{ColumnEdge, DbtNode, DbtProject, RelationName, WarehouseKind};
 use sql::{Catalog, Dialect, Options};
 use std::collections::HashMap;
-use std::sync::Mutex;
 
 /// One output column of a node and the columns it is computed from.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -56,34 +55,10 @@ pub fn analyze_with(
         .iter()
         .filter_map(|n| Some((n.unique_id.as_str(), n.relation.as_ref()?)))
         .collect();
-    let total = compiled.len();
-    let queue = Mutex::new(compiled.into_iter().enumerate());
-    let next = || queue.lock().ok().and_then(|mut q| q.next());
-    let work = || {
-        let mut done = Vec::new();
-        while let Some((at, node)) = next() {
-            let relation = relations.get(node.unique_id.as_str()).copied();
-            done.push((at, node_columns(node, relation, kind, catalog)));
-        }
-        done
-    };
-    let threads = std::thread::available_parallelism()
-        .map(|n| n.get())
-        .unwrap_or(1)
-        .min(total.max(1));
-    let mut results: Vec<(usize, NodeColumns)> = if threads <= 1 {
-        work()
-    } else {
-        std::thread::scope(|scope| {
-            let handles: Vec<_> = (0..threads).map(|_| scope.spawn(work)).collect();
-            handles
-                .into_iter()
-                .flat_map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
-                .collect()
-        })
-    };
-    results.sort_by_key(|(at, _)| *at);
-    results.into_iter().map(|(_, n)| n).collect()
+    crate::parallel::map(compiled, crate::parallel::cores(), |node| {
+        let relation = relations.get(node.unique_id.as_str()).copied();
+        node_columns(node, relation, kind, catalog)
+    })
 }
 
 /// Every `(node, column) ← (parent, column)` pair, sorted and without repeats.

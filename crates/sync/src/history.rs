@@ -316,7 +316,7 @@ impl Aggregator {
             projects: HashMap::new(),
             summary: HistorySummary::default(),
             progress,
-            threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
+            threads: crate::parallel::cores(),
         }
     }
 
@@ -379,7 +379,7 @@ impl Aggregator {
             .zip(keys)
             .map(|(row, k)| k.as_ref().map(|k| &row.text[k.payload.clone()]))
             .collect();
-        parallel_map(&payloads, self.threads, |payload| {
+        crate::parallel::map(payloads, self.threads, |payload| {
             payload.map(|p| comment_info(parse_payload(p)))
         })
     }
@@ -421,7 +421,7 @@ impl Aggregator {
             known: &self.known,
             parsed: &self.queries,
         };
-        let results = parallel_map(&pending, self.threads, |p| context.body_or_error(p));
+        let results = crate::parallel::map(pending, self.threads, |p| context.body_or_error(&p));
         for body in results {
             if let Some(query) = body.query {
                 // Two bodies of one page may share a shape: keep the first parse.
@@ -605,33 +605,6 @@ fn comment_info(parsed: Result<HexComment, CommentError>) -> CommentInfo {
         Err(CommentError::NoProject) => CommentInfo::Failed("Hex metadata without a project"),
         Err(CommentError::Invalid(_)) => CommentInfo::Failed("unreadable Hex metadata"),
     }
-}
-
-/// `f` over `items` on up to `threads` threads, results in order. Small inputs stay on this
-/// thread: spawning costs more than it saves.
-fn parallel_map<T: Sync, R: Send>(
-    items: &[T],
-    threads: usize,
-    f: impl Fn(&T) -> R + Sync,
-) -> Vec<R> {
-    if threads <= 1 || items.len() < 64 {
-        return items.iter().map(&f).collect();
-    }
-    let chunk = items.len().div_ceil(threads);
-    let f = &f;
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = items
-            .chunks(chunk)
-            .map(|part| scope.spawn(move || part.iter().map(f).collect::<Vec<R>>()))
-            .collect();
-        handles
-            .into_iter()
-            .flat_map(|h| {
-                h.join()
-                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-            })
-            .collect()
-    })
 }
 
 /// A stable hash identifying a run group across syncs.

@@ -13,6 +13,7 @@ mod dbt;
 mod exclusive;
 mod hex;
 mod history;
+mod parallel;
 mod reads;
 mod schedule;
 mod sources;
