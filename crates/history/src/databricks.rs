@@ -368,11 +368,9 @@ impl QueryHistory for Databricks {
         };
         // Nobody reading: no point in asking the warehouse.
         Pager::open(sink, request.page_size)?;
-        let latest = Utc::now() - chrono::Duration::minutes(LATENCY_MINUTES);
-        let until = request.until.min(latest);
-        if until <= request.since {
+        let Some(until) = request.settled_until(chrono::Duration::minutes(LATENCY_MINUTES)) else {
             return Ok(checkpoint(request.since));
-        }
+        };
         let workspace = self.workspace_id().await?;
         let window = Window {
             workspace,

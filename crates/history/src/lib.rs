@@ -73,6 +73,16 @@ pub struct HistoryRequest {
     pub page_size: usize,
 }
 
+impl HistoryRequest {
+    /// The end of the window for a warehouse whose history shows a query only `latency`
+    /// after it ran: rows newer than that are not there yet, so the next sync reads them.
+    /// `None` when nothing of the window has settled.
+    pub fn settled_until(&self, latency: chrono::Duration) -> Option<DateTime<Utc>> {
+        let until = self.until.min(Utc::now() - latency);
+        (until > self.since).then_some(until)
+    }
+}
+
 /// Where a source got to: stored after a successful sync, handed back on the next.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Checkpoint(pub String);

@@ -144,11 +144,9 @@ impl QueryHistory for Snowflake {
             true => ACCESS_HISTORY_LATENCY_MINUTES,
             false => LATENCY_MINUTES,
         };
-        let latest = Utc::now() - chrono::Duration::minutes(latency);
-        let until = request.until.min(latest);
-        if until <= request.since {
+        let Some(until) = request.settled_until(chrono::Duration::minutes(latency)) else {
             return Ok(checkpoint(request.since));
-        }
+        };
         let statement = statement(request.since, until, self.config.access_history);
         let (handle, mut first) = self.api.execute(&statement, &[]).await?;
         let call = format!("GET {}", self.api.statement_url(&handle));
