@@ -43,7 +43,7 @@ pub async fn run(store: &Store, args: ExportArgs, window_days: u32) -> Result<()
                 .connections()
                 .await?
                 .into_iter()
-                .filter_map(|c| Some((c.name, c.kind.parse().ok()?)))
+                .map(|c| (c.name, c.kind))
                 .collect();
             let events = ::export::openlineage::hex_events(&graph, &warehouses, &model::stamp(now));
             let lines: Result<Vec<String>, _> = events.iter().map(serde_json::to_string).collect();

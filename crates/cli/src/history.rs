@@ -63,10 +63,7 @@ pub async fn import(store: &Store, args: ImportArgs) -> Result<ExitCode> {
 
 async fn ensure_connection(store: &Store, args: &ImportArgs) -> Result<WarehouseKind> {
     if let Ok(existing) = store.connection(&args.connection).await {
-        return existing
-            .kind
-            .parse()
-            .map_err(|e: String| anyhow::anyhow!("connection {}: {e}", args.connection));
+        return Ok(existing.kind);
     }
     let kind = args.kind.with_context(|| {
         format!(

@@ -569,7 +569,7 @@ pub(crate) async fn openlineage(
         .connections()
         .await?
         .into_iter()
-        .filter_map(|c| Some((c.name, c.kind.parse().ok()?)))
+        .map(|c| (c.name, c.kind))
         .collect();
     let now = model::stamp(chrono::Utc::now());
     Ok(Json(export::openlineage::hex_events(&g, &warehouses, &now)))

@@ -50,7 +50,7 @@ pub struct ConnHeader {
     /// Name.
     pub name: String,
     /// Warehouse kind.
-    pub kind: String,
+    pub kind: model::WarehouseKind,
     /// Link to its tree.
     pub url: String,
     /// Link to its status page.
@@ -82,7 +82,7 @@ impl ConnHeader {
         ConnHeader {
             url: format!("/connections/{}", format::segment(&name)),
             status_url: format!("/connections/{}/status", format::segment(&name)),
-            kind: o.kind.clone(),
+            kind: o.kind,
             project: o.project.as_ref().map(|p| {
                 format!(
                     "{} · dbt {} · manifest v{}",

@@ -121,6 +121,14 @@ pub(crate) async fn insert_sync(
     Ok(())
 }
 
+/// A stored warehouse kind; one this version does not know (a newer one wrote the store) is
+/// a decode error that names it, never another kind.
+pub(crate) fn warehouse_kind(stored: &str) -> Result<model::WarehouseKind, sqlx::Error> {
+    stored
+        .parse()
+        .map_err(|e: String| sqlx::Error::Decode(e.into()))
+}
+
 /// The current time as stored: RFC 3339 UTC with microseconds.
 pub fn now() -> String {
     model::stamp(chrono::Utc::now())

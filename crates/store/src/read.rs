@@ -110,7 +110,7 @@ impl Store {
         .fetch_one(&self.pool)
         .await?;
         Ok(ConnectionOverview {
-            kind: text(row, "kind")?,
+            kind: crate::connections::warehouse_kind(&text(row, "kind")?)?,
             default_database: opt(row, "default_database")?,
             default_schema: opt(row, "default_schema")?,
             docs_url: opt(row, "docs_url")?,

@@ -109,7 +109,7 @@ pub struct ConnectionOverview {
     /// Name.
     pub name: String,
     /// Warehouse kind.
-    pub kind: String,
+    pub kind: model::WarehouseKind,
     /// Default database.
     pub default_database: Option<String>,
     /// Default schema.

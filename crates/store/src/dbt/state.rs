@@ -61,10 +61,8 @@ impl Store {
         .bind(connection)
         .fetch_optional(&self.pool)
         .await?;
-        let kind = kind
-            .ok_or_else(|| StoreError::NotFound(connection.to_string()))?
-            .parse()
-            .unwrap_or(WarehouseKind::Postgres);
+        let kind = kind.ok_or_else(|| StoreError::NotFound(connection.to_string()))?;
+        let kind = crate::connections::warehouse_kind(&kind)?;
         Ok(SyncedProject {
             connection: connection.to_string(),
             kind,
