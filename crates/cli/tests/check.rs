@@ -18,6 +18,16 @@ fn config_with_hex(hex_url: &str) -> tempfile::TempDir {
     dir
 }
 
+/// A Hex workspace that answers 401 to the token.
+async fn rejecting_hex() -> Mock {
+    mockhttp::hex::mock(vec![Reply::json(
+        401,
+        json!({"details": "Invalid token", "traceId": "t", "reason": "UNAUTHORIZED"}),
+    )
+    .off_spec("ListProjects lists no 401 in Hex's document")])
+    .await
+}
+
 async fn check(dir: &Path) -> Output {
     check_with(dir, &[]).await
 }
@@ -42,12 +52,7 @@ async fn check_with(dir: &Path, extra: &[&'static str]) -> Output {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn every_source_gets_a_row_and_a_rejected_token_fails_the_check() {
-    let hex = mockhttp::hex::mock(vec![Reply::json(
-        401,
-        json!({"details": "Invalid token", "traceId": "t", "reason": "UNAUTHORIZED"}),
-    )
-    .off_spec("ListProjects lists no 401 in Hex's document")])
-    .await;
+    let hex = rejecting_hex().await;
     let dir = config_with_hex(&hex.url);
     let out = check(dir.path()).await;
     let shown = text(&out);
@@ -83,12 +88,7 @@ async fn every_source_gets_a_row_and_a_rejected_token_fails_the_check() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn check_as_json_gives_the_resolved_config_and_each_verdict() {
-    let hex = mockhttp::hex::mock(vec![Reply::json(
-        401,
-        json!({"details": "Invalid token", "traceId": "t", "reason": "UNAUTHORIZED"}),
-    )
-    .off_spec("ListProjects lists no 401 in Hex's document")])
-    .await;
+    let hex = rejecting_hex().await;
     let dir = config_with_hex(&hex.url);
     let out = check_with(dir.path(), &["--format", "json"]).await;
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
