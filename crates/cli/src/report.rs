@@ -1,5 +1,6 @@
 //! Sync reports as people read them: one line per source on stdout, failures on stderr with
-//! what was kept, and a live row count while a history source reads (on a terminal only).
+//! what was kept, and a row count while a history source reads: redrawn in place on a
+//! terminal, a plain line every [`PLAIN_EVERY`] otherwise (logs, CI).
 //! With `--format json`, the same reports as one JSON document on stdout once every source
 //! is done (the row count still goes to stderr only).
 
@@ -10,6 +11,9 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 use sync::{HistorySummary, HistoryTarget, Observer, Progress, Report};
 use tokio::task::JoinHandle;
+
+/// How often a history read says how far it got when stderr is not a terminal.
+const PLAIN_EVERY: Duration = Duration::from_secs(10);
 
 /// `-q`: only failures are printed.
 static QUIET: AtomicBool = AtomicBool::new(false);
@@ -64,12 +68,18 @@ impl Printer {
 }
 
 impl Observer for Printer {
-    fn history_started(&self, _target: &HistoryTarget, rows: &Progress) {
-        if std::io::stderr().is_terminal() && !QUIET.load(Ordering::Relaxed) {
-            let ticker = tokio::spawn(show_progress(rows.clone()));
-            if let Ok(mut slot) = self.ticker.lock() {
-                *slot = Some(ticker);
-            }
+    fn history_started(&self, target: &HistoryTarget, rows: &Progress) {
+        if QUIET.load(Ordering::Relaxed) {
+            return;
+        }
+        let label = format!("{} / {}", target.connection, target.environment);
+        let ticker = if std::io::stderr().is_terminal() {
+            tokio::spawn(show_progress(rows.clone()))
+        } else {
+            tokio::spawn(plain_progress(label, rows.clone()))
+        };
+        if let Ok(mut slot) = self.ticker.lock() {
+            *slot = Some(ticker);
         }
     }
 
@@ -77,7 +87,9 @@ impl Observer for Printer {
         let ticker = self.ticker.lock().ok().and_then(|mut slot| slot.take());
         if let Some(ticker) = ticker {
             ticker.abort();
-            eprint!("\r\x1b[K");
+            if std::io::stderr().is_terminal() {
+                eprint!("\r\x1b[K");
+            }
         }
     }
 
@@ -238,6 +250,27 @@ fn print_history(label: &str, s: &HistorySummary) {
     );
     for (why, n) in &s.failed {
         println!("{label}: skipped {n} rows: {why}");
+    }
+}
+
+/// A line every [`PLAIN_EVERY`] with the rows so far and the rate, for logs.
+async fn plain_progress(label: String, rows: Progress) {
+    let started = Instant::now();
+    let mut before = 0;
+    loop {
+        tokio::time::sleep(PLAIN_EVERY).await;
+        let n = rows.load(Ordering::Relaxed);
+        let seconds = started.elapsed().as_secs_f64();
+        if n > 0 && n == before {
+            // The count stops when the read is done: what is left is the write.
+            eprintln!("{label}: {n} rows read, storing them ({seconds:.0} s)");
+        } else {
+            eprintln!(
+                "{label}: reading history: {n} rows in {seconds:.0} s, {:.0} rows/s",
+                n as f64 / seconds.max(1e-3)
+            );
+        }
+        before = n;
     }
 }
 
