@@ -34,6 +34,10 @@ pub struct ExposuresArgs {
     /// Default: `[history] window_days` of the config, else 14.
     #[arg(long)]
     window_days: Option<u32>,
+    /// `text`: the YAML (or, with a file, a line saying how many were written); `json`: the
+    /// generated exposures, the file and the hand-written entries kept, as one document.
+    #[arg(long, value_enum, default_value_t)]
+    format: crate::report::Format,
 }
 
 /// Writes the exposures and says how many.
@@ -53,8 +57,14 @@ pub async fn run(store: &Store, args: ExposuresArgs, window_days: u32) -> Result
         hand_written(&dir.join("models"), out.as_deref(), &mut taken)?;
     }
     let generated = exposures(&graph, args.connection.as_deref(), &mut taken);
+    let report = serde_json::json!({
+        "file": out.as_ref().map(|p| p.display().to_string()),
+        "kept": kept.len(),
+        "exposures": &generated,
+    });
     let count = generated.len();
     let text = document(kept, generated)?;
+    let json = args.format == crate::report::Format::Json;
     match &out {
         Some(path) => {
             if let Some(parent) = path.parent() {
@@ -63,9 +73,15 @@ pub async fn run(store: &Store, args: ExposuresArgs, window_days: u32) -> Result
             }
             std::fs::write(path, text)
                 .with_context(|| format!("cannot write {}", path.display()))?;
-            eprintln!("wrote {count} Hex exposures to {}", path.display());
+            if !json {
+                eprintln!("wrote {count} Hex exposures to {}", path.display());
+            }
         }
-        None => print!("{text}"),
+        None if !json => print!("{text}"),
+        None => {}
+    }
+    if json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
     }
     Ok(())
 }

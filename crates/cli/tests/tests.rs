@@ -745,6 +745,25 @@ fn exposures_keep_hand_written_entries_and_replace_their_own() {
         yaml.contains("maturity: high") && yaml.contains("maturity: low"),
         "{yaml}"
     );
+
+    // The same run as JSON: the file is still written; the report lists what it generated.
+    let json = run(&[&args[..], &["--format", "json"]].concat(), dir.path());
+    assert!(json.status.success(), "{}", text(&json));
+    let doc: serde_json::Value = serde_json::from_slice(&json.stdout).expect("stdout is JSON");
+    assert_eq!(doc["kept"], 1, "{doc}");
+    let names: Vec<&str> = doc["exposures"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|e| e["name"].as_str())
+        .collect();
+    assert!(names.contains(&"hex_revenue_dashboard"), "{doc}");
+    assert_eq!(
+        names.len(),
+        yaml.matches("hex_project_id:").count(),
+        "{doc}"
+    );
+    assert_eq!(std::fs::read_to_string(&out).unwrap(), yaml);
 }
 
 #[test]
