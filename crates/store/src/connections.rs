@@ -56,19 +56,8 @@ impl Store {
         started_at: &str,
         summary: &str,
     ) -> Result<(), StoreError> {
-        let mut conn = self.pool.acquire().await?;
-        insert_sync(
-            &mut conn,
-            connection,
-            source,
-            started_at,
-            None,
-            &[],
-            summary,
-        )
-        .await?;
-        self.wrote();
-        Ok(())
+        self.record_sync(connection, source, started_at, None, summary)
+            .await
     }
 
     /// Records a failed sync; the data of the last good one stays as it is.
@@ -79,15 +68,28 @@ impl Store {
         started_at: &str,
         error: &str,
     ) -> Result<(), StoreError> {
+        self.record_sync(connection, source, started_at, Some(error), "{}")
+            .await
+    }
+
+    /// One sync record, on a connection of its own (outside any load's transaction).
+    async fn record_sync(
+        &self,
+        connection: &str,
+        source: &str,
+        started_at: &str,
+        error: Option<&str>,
+        summary: &str,
+    ) -> Result<(), StoreError> {
         let mut conn = self.pool.acquire().await?;
         insert_sync(
             &mut conn,
             connection,
             source,
             started_at,
-            Some(error),
+            error,
             &[],
-            "{}",
+            summary,
         )
         .await?;
         self.wrote();
