@@ -114,7 +114,7 @@ async fn dbt_row(connection: &str, kind: model::WarehouseKind, source: &DbtSourc
             }
         }
         DbtSource::Cloud(cloud) => match &cloud.client {
-            Err(missing) => row(false, missing.clone()),
+            Err(missing) => row(false, missing.to_string()),
             Ok(client) => match client.locate().await {
                 Ok(found) => row(
                     true,
@@ -176,7 +176,7 @@ async fn hex_row(target: &HexTarget) -> Row {
     };
     let client = match &target.client {
         HexAccess::Ready(client) => client,
-        HexAccess::Missing(message) => return row(false, message.clone()),
+        HexAccess::Missing(missing) => return row(false, missing.to_string()),
     };
     match client.check().await {
         Ok(detail) => row(true, detail),

@@ -5,7 +5,7 @@ use crate::history_config::{self, RawHistory, RawHistorySettings};
 use anyhow::{bail, Context, Result};
 use dbt::cloud::{CloudClient, CloudConfig};
 use dbt::ArtifactPaths;
-use model::WarehouseKind;
+use model::{Misconfigured, Secret, WarehouseKind};
 use serde::Deserialize;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -437,7 +437,7 @@ fn catalog_target(c: &RawConnection) -> Result<Option<CatalogTarget>> {
         Ok(Some(source)) => source,
         Ok(None) => return Ok(None),
         // A missing secret shows on the connection at each sync instead of stopping serve.
-        Err(missing) => Arc::new(crate::catalog::Misconfigured(missing)),
+        Err(missing) => Arc::new(crate::misconfigured::Unusable(missing)),
     };
     Ok(Some(CatalogTarget {
         connection: c.name.clone(),
@@ -446,22 +446,21 @@ fn catalog_target(c: &RawConnection) -> Result<Option<CatalogTarget>> {
 }
 
 /// `Ok(None)`: not enough access configured to read the catalog; `Err`: a named secret is
-/// missing from the environment.
+/// missing from the environment, or the sign-in it describes cannot work.
 fn catalog_reader(
     kind: &str,
     a: &WarehouseAccess,
-) -> Result<Option<Arc<dyn CatalogReader>>, String> {
-    let secret = |variable: &Option<String>| -> Result<Option<history::Secret>, String> {
-        match variable {
-            None => Ok(None),
-            Some(v) => match std::env::var(v) {
-                Ok(value) if !value.trim().is_empty() => {
-                    Ok(Some(history::Secret::new(value.trim())))
-                }
-                _ => Err(format!("${v} is not set in the environment")),
-            },
-        }
-    };
+) -> Result<Option<Arc<dyn CatalogReader>>, Misconfigured> {
+    let secret =
+        |variable: &Option<String>, field: &str| -> Result<Option<Secret>, Misconfigured> {
+            let named = |missing: Misconfigured| {
+                Misconfigured(format!("[connections.warehouse] {field}: {missing}"))
+            };
+            variable
+                .as_deref()
+                .map(|v| Secret::from_env(v).map_err(named))
+                .transpose()
+        };
     Ok(match kind {
         "postgres" | "postgresql" | "redshift" => a.url_env.as_ref().map(|v| {
             let flavour = match kind {
@@ -472,7 +471,10 @@ fn catalog_reader(
                 as Arc<dyn CatalogReader>
         }),
         "snowflake" => {
-            let (token, key) = (secret(&a.token_env)?, secret(&a.private_key_env)?);
+            let (token, key) = (
+                secret(&a.token_env, "token_env")?,
+                secret(&a.private_key_env, "private_key_env")?,
+            );
             match &a.account {
                 Some(account) if token.is_some() || key.is_some() => {
                     let auth = crate::credentials::snowflake_auth(
@@ -482,7 +484,7 @@ fn catalog_reader(
                         a.token_type.as_deref(),
                         key,
                     )
-                    .map_err(|e| format!("{e:#}"))?;
+                    .map_err(|e| Misconfigured(format!("{e:#}")))?;
                     let mut config = SnowflakeCatalogConfig::new(account.clone(), auth);
                     config.role = a.role.clone();
                     config.warehouse = a.warehouse.clone();
@@ -492,7 +494,10 @@ fn catalog_reader(
             }
         }
         "bigquery" => {
-            let credentials = match (secret(&a.credentials_env)?, secret(&a.token_env)?) {
+            let credentials = match (
+                secret(&a.credentials_env, "credentials_env")?,
+                secret(&a.token_env, "token_env")?,
+            ) {
                 (Some(key), _) => Some(BigQueryCredentials::ServiceAccountKey(key)),
                 (None, Some(token)) => Some(BigQueryCredentials::AccessToken(token)),
                 (None, None) => None,
@@ -515,7 +520,10 @@ fn catalog_reader(
             }
         }
         "databricks" => {
-            let (token, client_secret) = (secret(&a.token_env)?, secret(&a.client_secret_env)?);
+            let (token, client_secret) = (
+                secret(&a.token_env, "token_env")?,
+                secret(&a.client_secret_env, "client_secret_env")?,
+            );
             match &a.host {
                 Some(host) if token.is_some() || client_secret.is_some() => {
                     let auth = crate::credentials::databricks_auth(
@@ -524,7 +532,7 @@ fn catalog_reader(
                         a.client_id.as_deref(),
                         client_secret,
                     )
-                    .map_err(|e| format!("{e:#}"))?;
+                    .map_err(|e| Misconfigured(format!("{e:#}")))?;
                     Some(Arc::new(DatabricksCatalog::new(
                         DatabricksCatalogConfig::new(host.clone(), auth),
                     )))
@@ -572,22 +580,16 @@ fn cloud_source(name: &str, raw: RawDbtCloud, base: &Path) -> Result<CloudSource
         raw.project_id,
         raw.job_id.map(|j| format!(", job {j}")).unwrap_or_default()
     );
-    let client = match std::env::var(&raw.token_env) {
-        Ok(token) if !token.trim().is_empty() => {
-            let mut config = CloudConfig::new(
-                access_url,
-                raw.account_id,
-                raw.project_id,
-                model::Secret::new(token.trim()),
-            );
+    let client = match Secret::from_env(&raw.token_env) {
+        Ok(token) => {
+            let mut config = CloudConfig::new(access_url, raw.account_id, raw.project_id, token);
             config.job_id = raw.job_id;
             let client = CloudClient::new(config)
                 .with_context(|| format!("connection {name:?}: [connections.dbt_cloud]"))?;
             Ok(Arc::new(client))
         }
-        _ => Err(format!(
-            "${} is not set in the environment: create a dbt Cloud service token with the Metadata Only and Job Admin permissions and export it",
-            raw.token_env
+        Err(missing) => Err(missing.with_hint(
+            "create a dbt Cloud service token with the Metadata Only and Job Admin permissions and export it",
         )),
     };
     let dir = match raw.artifacts_dir {

@@ -44,13 +44,12 @@ pub fn resolve(raw: RawHex, ours: &[ConnectionIdentity]) -> Result<HexTarget> {
             bail!("[[hex]] {workspace:?}: connections.{hex_name:?} = {our:?} names no [[connections]] entry");
         }
     }
-    let client = match std::env::var(&raw.token_env) {
-        Ok(token) if !token.trim().is_empty() => {
+    let client = match Secret::from_env(&raw.token_env) {
+        Ok(token) => {
             HexAccess::Ready(Arc::new(HexClient::new(config(&raw, location.clone(), token))))
         }
-        _ => HexAccess::Missing(format!(
-            "${} is not set in the environment: create a workspace token under Settings → API keys in Hex (scopes Projects, Cells and Data connections: Read access, and \"Read project queried tables\" on Enterprise plans) and export it",
-            raw.token_env
+        Err(missing) => HexAccess::Missing(missing.with_hint(
+            "create a workspace token under Settings → API keys in Hex (scopes Projects, Cells and Data connections: Read access, and \"Read project queried tables\" on Enterprise plans) and export it",
         )),
     };
     Ok(HexTarget {
@@ -71,8 +70,8 @@ pub fn resolve(raw: RawHex, ours: &[ConnectionIdentity]) -> Result<HexTarget> {
 }
 
 /// Hex's own limits (30 a minute, 1,800 an hour), unless the workspace agreed on others.
-fn config(raw: &RawHex, workspace: Workspace, token: String) -> HexConfig {
-    let mut config = HexConfig::new(workspace, Secret::new(token.trim()));
+fn config(raw: &RawHex, workspace: Workspace, token: Secret) -> HexConfig {
+    let mut config = HexConfig::new(workspace, token);
     for window in &mut config.limits {
         let configured = match window.window.as_secs() {
             60 => raw.requests_per_minute,
@@ -147,7 +146,7 @@ mod tests {
         let target = resolve(raw, &[]).unwrap();
         assert_eq!(target.workspace, "acme");
         assert_eq!(target.refresh.as_secs(), 3_600);
-        let HexAccess::Missing(message) = target.client else {
+        let HexAccess::Missing(model::Misconfigured(message)) = target.client else {
             panic!("a client without a token");
         };
         assert!(
@@ -163,7 +162,7 @@ mod tests {
         )
         .unwrap();
         let workspace = Workspace::parse(&raw.workspace_url).unwrap();
-        let limits: Vec<(u32, u64)> = config(&raw, workspace, "t".into())
+        let limits: Vec<(u32, u64)> = config(&raw, workspace, Secret::new("t"))
             .limits
             .iter()
             .map(|w| (w.limit, w.window.as_secs()))

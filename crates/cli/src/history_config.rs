@@ -10,8 +10,9 @@ use history::file::FileHistory;
 use history::postgres::{LogFormat, ServerLog, StatStatements};
 use history::redshift::{Redshift, RedshiftConfig};
 use history::snowflake::{Snowflake, SnowflakeConfig};
-use history::{QueryHistory, Secret};
+use history::QueryHistory;
 use model::WarehouseKind;
+use model::{Misconfigured, Secret};
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -135,9 +136,9 @@ pub fn target(
         Ok(source) => source,
         // A missing secret fails this source at each sync (shown on the connection), not
         // every command that loads the config.
-        Err(e) if e.downcast_ref::<MissingSecret>().is_some() => {
-            Arc::new(crate::catalog::Misconfigured(format!("{what}: {e}"))) as Arc<dyn QueryHistory>
-        }
+        Err(e) if e.downcast_ref::<Misconfigured>().is_some() => Arc::new(
+            crate::misconfigured::Unusable(Misconfigured(format!("{what}: {e}"))),
+        ) as Arc<dyn QueryHistory>,
         Err(e) => return Err(e.context(what)),
     };
     Ok(HistoryTarget {
@@ -259,19 +260,13 @@ fn databricks(entry: &DatabricksEntry) -> Result<DatabricksConfig> {
 /// The secret held by the environment variable `variable` (the config's `field`).
 fn secret(variable: &str, field: &str) -> Result<Secret> {
     Secret::from_env(variable)
-        .map_err(|missing| MissingSecret(format!("{field}: {missing}")).into())
+        .map_err(|missing| Misconfigured(format!("{field}: {missing}")).into())
 }
 
 /// The secret `field` names, or `None` when the config names no variable there.
 fn optional_secret(variable: &Option<String>, field: &str) -> Result<Option<Secret>> {
     variable.as_deref().map(|v| secret(v, field)).transpose()
 }
-
-/// A secret the config names but the environment lacks: the source fails at each sync
-/// instead of the whole config.
-#[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-struct MissingSecret(String);
 
 #[cfg(test)]
 mod tests {

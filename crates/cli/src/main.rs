@@ -6,7 +6,6 @@
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 mod auth_config;
-mod catalog;
 mod check;
 mod config;
 mod credentials;
@@ -21,6 +20,7 @@ mod history_config;
 mod impact;
 mod impact_print;
 mod lineage;
+mod misconfigured;
 mod report;
 mod serve;
 

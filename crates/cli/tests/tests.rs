@@ -637,7 +637,7 @@ fn a_catalog_without_its_secret_fails_on_the_connection_not_the_server() {
     assert_eq!(out.status.code(), Some(1));
     let printed = text(&out);
     assert!(
-        printed.contains("sf: warehouse catalog failed, keeping the last good one: configuration: $DOWNSTREAM_TEST_NO_SUCH_TOKEN is not set"),
+        printed.contains("sf: warehouse catalog failed, keeping the last good one: [connections.warehouse] token_env: $DOWNSTREAM_TEST_NO_SUCH_TOKEN is not set in the environment"),
         "{printed}"
     );
 }

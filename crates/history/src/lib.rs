@@ -192,6 +192,9 @@ pub enum HistoryError {
         /// The server's message.
         message: String,
     },
+    /// The source cannot work as configured (a secret missing from the environment).
+    #[error(transparent)]
+    Misconfigured(#[from] model::Misconfigured),
     /// A file that could not be read.
     #[error("{path}: {message}")]
     File {

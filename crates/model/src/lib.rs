@@ -25,6 +25,6 @@ pub use dbt::{
     NodeRun, ProjectMeta, RunStatus,
 };
 pub use relation::{Ident, RelationName, RelationParseError};
-pub use secret::Secret;
+pub use secret::{Misconfigured, Secret};
 pub use time::{live_since, stamp};
 pub use warehouse::WarehouseKind;

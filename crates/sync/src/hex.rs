@@ -79,8 +79,8 @@ impl std::fmt::Debug for HexTarget {
 pub enum HexAccess {
     /// Ready to call.
     Ready(Arc<HexClient>),
-    /// What is missing.
-    Missing(String),
+    /// Why it cannot be called (its token is not set).
+    Missing(model::Misconfigured),
 }
 
 /// What a Hex sync did.
@@ -177,10 +177,10 @@ async fn run(
 ) -> Result<(), HexSyncError> {
     let client = match &target.client {
         HexAccess::Ready(client) => client.as_ref(),
-        HexAccess::Missing(message) => {
+        HexAccess::Missing(missing) => {
             return Err(HexSyncError::Config {
                 workspace: target.workspace.clone(),
-                message: message.clone(),
+                message: missing.to_string(),
             })
         }
     };

@@ -198,7 +198,9 @@ async fn a_missing_token_variable_fails_on_the_connection() {
     let mock = dbt_cloud::mock(vec![]).await;
     let mut target = target(&mock, dir.path());
     if let Some(DbtSource::Cloud(cloud)) = &mut target.dbt {
-        cloud.client = Err("$DBT_CLOUD_TOKEN is not set in the environment".into());
+        cloud.client = Err(model::Misconfigured(
+            "$DBT_CLOUD_TOKEN is not set in the environment".into(),
+        ));
     }
     let error = sync_dbt(&store, &target).await.unwrap_err().to_string();
     assert!(error.contains("$DBT_CLOUD_TOKEN"), "{error}");

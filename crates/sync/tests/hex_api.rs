@@ -458,7 +458,9 @@ async fn a_missing_token_fails_every_sync_with_what_to_set() {
     let (store, _dir) = store().await;
     let mock = hex(vec![]).await;
     let mut target = target(&mock);
-    target.client = HexAccess::Missing("$HEX_TOKEN is not set in the environment".into());
+    target.client = HexAccess::Missing(model::Misconfigured(
+        "$HEX_TOKEN is not set in the environment".into(),
+    ));
     let error = sync_hex(&store, &target).await.unwrap_err().to_string();
     assert!(error.contains("$HEX_TOKEN is not set"), "{error}");
     assert!(mock.calls().is_empty());

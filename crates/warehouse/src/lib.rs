@@ -130,4 +130,7 @@ pub enum CatalogError {
     /// The sync stopped reading.
     #[error("the sync stopped reading relations")]
     Cancelled,
+    /// The source cannot work as configured (a secret missing from the environment).
+    #[error(transparent)]
+    Misconfigured(#[from] model::Misconfigured),
 }

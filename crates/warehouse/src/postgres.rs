@@ -85,12 +85,8 @@ impl PostgresCatalog {
     async fn connect(&self) -> Result<PgConnection, CatalogError> {
         let url = match &self.url {
             Url::Given(url) => url.clone(),
-            Url::Env(variable) => {
-                Secret::from_env(variable).map_err(|missing| CatalogError::Failed {
-                    call: "connecting".into(),
-                    message: format!("{missing}: set it to the warehouse's postgres:// URL"),
-                })?
-            }
+            Url::Env(variable) => Secret::from_env(variable)
+                .map_err(|m| m.with_hint("set it to the warehouse's postgres:// URL"))?,
         };
         PgConnection::connect(url.expose())
             .await

@@ -12,7 +12,7 @@ use store::{CloudRunRecord, ConnectionRecord, Store};
 #[derive(Clone, Debug)]
 pub struct CloudSource {
     /// The client, or why there is none (a token variable that is not set).
-    pub client: Result<Arc<CloudClient>, String>,
+    pub client: Result<Arc<CloudClient>, model::Misconfigured>,
     /// Where the run's artifacts are kept between syncs.
     pub dir: PathBuf,
     /// "dbt Cloud https://cloud.getdbt.com, account 1, project 2", for the status page.
@@ -76,7 +76,7 @@ async fn fetch(
     connection: &str,
     source: &CloudSource,
 ) -> Result<CloudFetch, String> {
-    let client = source.client.as_ref().map_err(Clone::clone)?;
+    let client = source.client.as_ref().map_err(ToString::to_string)?;
     let previous = store
         .cloud_run(connection)
         .await

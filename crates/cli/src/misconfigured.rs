@@ -4,22 +4,20 @@
 
 use async_trait::async_trait;
 use history::{Checkpoint, HistoryError, HistoryRequest, QueryHistory, RowSink};
+use model::Misconfigured;
 use warehouse::{CatalogError, CatalogReader, RelationSink, SchemaRef};
 
-/// Carries the configuration problem, e.g. a secret missing from the environment.
-pub struct Misconfigured(pub String);
+/// A source that only says why it cannot work, e.g. a secret missing from the environment.
+pub struct Unusable(pub Misconfigured);
 
 #[async_trait]
-impl CatalogReader for Misconfigured {
+impl CatalogReader for Unusable {
     fn describe(&self) -> String {
         "warehouse catalog".to_string()
     }
 
     async fn schemas(&self) -> Result<Vec<SchemaRef>, CatalogError> {
-        Err(CatalogError::Failed {
-            call: "configuration".into(),
-            message: self.0.clone(),
-        })
+        Err(CatalogError::Misconfigured(self.0.clone()))
     }
 
     async fn relations(&self, _: &SchemaRef, _: &RelationSink) -> Result<(), CatalogError> {
@@ -28,7 +26,7 @@ impl CatalogReader for Misconfigured {
 }
 
 #[async_trait]
-impl QueryHistory for Misconfigured {
+impl QueryHistory for Unusable {
     fn describe(&self) -> String {
         "query history".to_string()
     }
@@ -39,9 +37,6 @@ impl QueryHistory for Misconfigured {
         _: Option<&Checkpoint>,
         _: &RowSink,
     ) -> Result<Checkpoint, HistoryError> {
-        Err(HistoryError::File {
-            path: "configuration".into(),
-            message: self.0.clone(),
-        })
+        Err(HistoryError::Misconfigured(self.0.clone()))
     }
 }
