@@ -410,17 +410,17 @@ async fn tables_of(
     queries: &[&str],
 ) -> Result<Vec<(String, String)>, StoreError> {
     let mut rows = Vec::new();
-    for chunk in queries.chunks(500) {
-        let marks: Vec<String> = (2..chunk.len() + 2).map(|i| format!("${i}")).collect();
+    for chunk in queries.chunks(crate::IN_LIST_CHUNK) {
         let sql = format!(
             "SELECT query_key, table_key FROM query_tables WHERE connection = $1 AND query_key IN ({})",
-            marks.join(", ")
+            crate::placeholders(2, chunk.len())
         );
-        let mut query = sqlx::query_as::<Any, (String, String)>(&sql).bind(connection.to_string());
-        for key in chunk {
-            query = query.bind(key.to_string());
-        }
-        rows.extend(query.fetch_all(&mut *conn).await?);
+        let args = crate::text_args(std::iter::once(connection).chain(chunk.iter().copied()))?;
+        rows.extend(
+            sqlx::query_as_with::<Any, (String, String), _>(&sql, args)
+                .fetch_all(&mut *conn)
+                .await?,
+        );
     }
     Ok(rows)
 }
