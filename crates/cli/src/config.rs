@@ -453,12 +453,10 @@ fn catalog_reader(
 ) -> Result<Option<Arc<dyn CatalogReader>>, Misconfigured> {
     let secret =
         |variable: &Option<String>, field: &str| -> Result<Option<Secret>, Misconfigured> {
-            let named = |missing: Misconfigured| {
-                Misconfigured(format!("[connections.warehouse] {field}: {missing}"))
-            };
+            let field = format!("[connections.warehouse] {field}");
             variable
                 .as_deref()
-                .map(|v| Secret::from_env(v).map_err(named))
+                .map(|v| crate::credentials::named_secret(v, &field))
                 .transpose()
         };
     Ok(match kind {

@@ -2,11 +2,17 @@
 //! the catalog, which read the same account.
 
 use anyhow::{bail, Context, Result};
-use history::Secret;
+use model::{Misconfigured, Secret};
 use rest::databricks::DatabricksAuth;
 use rest::snowflake::{KeyPair, SnowflakeAuth, SnowflakeTokenType};
 use rest::{HttpClient, HttpOptions};
 use std::sync::Arc;
+
+/// The secret in the variable a config field names; the error names the field and the
+/// variable, the one shape every source reports a missing secret in.
+pub fn named_secret(variable: &str, field: &str) -> Result<Secret, Misconfigured> {
+    Secret::from_env(variable).map_err(|missing| Misconfigured(format!("{field}: {missing}")))
+}
 
 /// Snowflake: a key pair (`user` and `private_key_env`), signed here for every hour of a
 /// long-running server, or a token as it is (`token_env`, with `token_type`

@@ -259,8 +259,7 @@ fn databricks(entry: &DatabricksEntry) -> Result<DatabricksConfig> {
 
 /// The secret held by the environment variable `variable` (the config's `field`).
 fn secret(variable: &str, field: &str) -> Result<Secret> {
-    Secret::from_env(variable)
-        .map_err(|missing| Misconfigured(format!("{field}: {missing}")).into())
+    Ok(crate::credentials::named_secret(variable, field)?)
 }
 
 /// The secret `field` names, or `None` when the config names no variable there.
