@@ -89,7 +89,7 @@ struct RawDbtCloud {
 }
 
 /// How to reach a warehouse. Secrets are named by environment variable, never inlined.
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct WarehouseAccess {
     /// Variable holding a postgres:// URL (PostgreSQL, Redshift).
@@ -313,7 +313,7 @@ fn resolve(raw: RawConfig, base: &Path) -> Result<Config> {
             name: record.name.clone(),
             kind: record.kind.as_str().to_string(),
             dbt: target.dbt.as_ref().map(sync::DbtSource::describe),
-            warehouse: record.access.clone(),
+            warehouse: warehouse.as_ref().map(settings),
             history: entries.iter().map(settings).collect(),
         });
         let first = history.len();

@@ -72,10 +72,10 @@ impl Observer for Printer {
         if QUIET.load(Ordering::Relaxed) {
             return;
         }
-        let label = format!("{} / {}", target.connection, target.environment);
         let ticker = if std::io::stderr().is_terminal() {
             tokio::spawn(show_progress(rows.clone()))
         } else {
+            let label = format!("{} / {}", target.connection, target.environment);
             tokio::spawn(plain_progress(label, rows.clone()))
         };
         if let Ok(mut slot) = self.ticker.lock() {

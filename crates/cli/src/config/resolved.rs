@@ -34,7 +34,7 @@ pub struct ResolvedConnection {
     /// Where its dbt metadata comes from.
     pub dbt: Option<String>,
     /// How its warehouse catalog is reached.
-    pub warehouse: Option<String>,
+    pub warehouse: Option<Settings>,
     /// Its query-history sources.
     pub history: Vec<Settings>,
 }
@@ -91,7 +91,7 @@ impl Resolved {
                 out.push_str(&format!("  dbt        {dbt}\n"));
             }
             if let Some(warehouse) = &c.warehouse {
-                out.push_str(&format!("  warehouse  {warehouse}\n"));
+                out.push_str(&format!("  warehouse  {}\n", line(warehouse)));
             }
             for h in &c.history {
                 out.push_str(&format!("  history    {}\n", line(h)));
